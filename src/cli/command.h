@@ -1,0 +1,20 @@
+// Subcommand registration and the helpers every command shares.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace claw::cli {
+
+// Each command file adds its subcommand, flags and action to the root app.
+void register_convert(CLI::App& app);
+void register_generate(CLI::App& app);
+void register_info(CLI::App& app);
+void register_init(CLI::App& app);
+
+// A model argument: a path, or the name of a model in the data directory (e.g. stories260K).
+std::filesystem::path resolve_model_argument(const std::string& argument);
+
+}  // namespace claw::cli

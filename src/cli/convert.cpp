@@ -1,0 +1,77 @@
+// claw convert IN OUT: llama2.c or HF checkpoint → HF directory, optionally changing dtype.
+#include <filesystem>
+#include <optional>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "model/load.h"
+#include "model/runtime.h"
+#include "model/save.h"
+#include "text/load_tokenizer.h"
+
+namespace claw::cli {
+namespace fs = std::filesystem;
+namespace {
+
+// Files beside a HF model that describe its tokenizer and generation defaults.
+constexpr const char* kCompanionFiles[] = {"tokenizer.json", "tokenizer_config.json",
+                                           "special_tokens_map.json", "generation_config.json",
+                                           "tokenizer.bin"};
+
+struct ConvertArgs {
+  std::string input, output, dtype, tokenizer;
+  bool force = false;
+};
+
+std::vector<std::pair<fs::path, std::string>> tokenizer_files(const fs::path& input,
+                                                              const ConvertArgs& args,
+                                                              std::int64_t vocab_size) {
+  std::vector<std::pair<fs::path, std::string>> files;
+  if (!args.tokenizer.empty()) {
+    const fs::path tokenizer = args.tokenizer;
+    CLAW_CHECK(fs::exists(tokenizer), tokenizer.string(), ": tokenizer file not found");
+    files.emplace_back(tokenizer,
+                       tokenizer.extension() == ".json" ? "tokenizer.json" : "tokenizer.bin");
+  } else if (fs::is_directory(input)) {
+    for (const char* name : kCompanionFiles) {
+      if (fs::exists(input / name)) files.emplace_back(input / name, name);
+    }
+  } else if (const auto found = text::find_tokenizer_beside(input, vocab_size)) {
+    files.emplace_back(*found, "tokenizer.bin");
+  }
+  if (files.empty()) log::warn("no tokenizer found for ", input.string(), "; pass --tokenizer");
+  return files;
+}
+
+void run(const ConvertArgs& args) {
+  const fs::path input = resolve_model_argument(args.input);
+  const fs::path output = args.output;
+  CLAW_CHECK(!fs::exists(output) || !fs::equivalent(input, output), output.string(),
+             ": the output would overwrite the input");
+  const model::Model model = model::load_model(input);
+  model::SaveOptions options;
+  if (!args.dtype.empty()) options.dtype = model::parse_dtype(args.dtype);
+  options.replace = args.force;
+  options.extra_files = tokenizer_files(input, args, model.config.vocab_size);
+  model::save_model(model, output, options);
+  log::info("wrote ", output.string(), " (", model::architecture_name(model.config.architecture),
+            ", ", model::dtype_flag_name(options.dtype.value_or(model.dtype())), ")");
+}
+
+}  // namespace
+
+void register_convert(CLI::App& app) {
+  auto args = std::make_shared<ConvertArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "convert", "Write a llama2.c or HF checkpoint as a HF directory (optionally another dtype)");
+  cmd->add_option("input", args->input, "llama2.c .bin checkpoint or HF directory")->required();
+  cmd->add_option("output", args->output, "HF directory to create")->required();
+  cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16 (default: as input)");
+  cmd->add_option("--tokenizer", args->tokenizer,
+                  "tokenizer to store with the model (default: the one found beside the input)");
+  cmd->add_flag("--force", args->force, "replace OUTPUT if it exists");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace claw::cli

@@ -1,0 +1,115 @@
+// claw info MODEL: architecture, shapes, dtype, content hash and parameter counts.
+#include <cstdio>
+
+#include "cli/command.h"
+#include "core/json.h"
+#include "model/layout.h"
+#include "model/load.h"
+#include "model/runtime.h"
+
+namespace claw::cli {
+namespace {
+
+struct InfoArgs {
+  std::string model;
+  bool json = false;
+};
+
+std::string with_commas(std::int64_t n) {
+  std::string digits = std::to_string(n), text;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
+    text += digits[i];
+  }
+  return text;
+}
+
+Json describe(const model::Model& m, const std::string& path) {
+  const model::ModelConfig& c = m.config;
+  const model::ParameterCounts n = model::count_parameters(c);
+  Json rope = {{"theta", c.rope_theta}};
+  if (c.rope_scaling) {
+    rope["scaling"] = {
+        {"type", "llama3"},
+        {"factor", c.rope_scaling->factor},
+        {"low_freq_factor", c.rope_scaling->low_freq_factor},
+        {"high_freq_factor", c.rope_scaling->high_freq_factor},
+        {"original_max_position_embeddings", c.rope_scaling->original_max_position_embeddings}};
+  }
+  return {{"path", path},
+          {"architecture", model::architecture_name(c.architecture)},
+          {"layers", c.num_layers},
+          {"hidden_size", c.hidden_size},
+          {"intermediate_sizes", c.intermediate_sizes},
+          {"heads", c.num_heads},
+          {"kv_heads", c.num_kv_heads},
+          {"head_dim", c.head_dim},
+          {"vocab_size", c.vocab_size},
+          {"context", c.max_position_embeddings},
+          {"rms_norm_eps", c.rms_norm_eps},
+          {"rope", rope},
+          {"tied_embeddings", c.tie_word_embeddings},
+          {"qkv_bias", c.qkv_bias},
+          {"dtype", model::dtype_flag_name(m.dtype())},
+          {"content_hash", model::content_hash(m)},
+          {"parameters",
+           {{"embedding", n.embedding},
+            {"attention", n.attention},
+            {"mlp", n.mlp},
+            {"norms", n.norm},
+            {"head", n.head},
+            {"total", n.total()},
+            {"without_embeddings", n.without_embeddings()}}}};
+}
+
+void print_human(const Json& d) {
+  const std::vector<std::int64_t> widths = d["intermediate_sizes"];
+  const bool uniform = std::equal(widths.begin() + 1, widths.end(), widths.begin());
+  std::printf("model          %s\n", d["path"].get<std::string>().c_str());
+  std::printf("architecture   %s\n", d["architecture"].get<std::string>().c_str());
+  std::printf("layers         %lld\n", d["layers"].get<long long>());
+  std::printf("hidden         %lld\n", d["hidden_size"].get<long long>());
+  std::printf("mlp width      %s\n", uniform ? std::to_string(widths.front()).c_str()
+                                             : d["intermediate_sizes"].dump().c_str());
+  std::printf("heads          %lld (kv %lld, head_dim %lld)\n", d["heads"].get<long long>(),
+              d["kv_heads"].get<long long>(), d["head_dim"].get<long long>());
+  std::printf("vocab          %lld\n", d["vocab_size"].get<long long>());
+  std::printf("context        %lld\n", d["context"].get<long long>());
+  std::printf("rope           %s\n", d["rope"].dump().c_str());
+  std::printf("embeddings     %s\n", d["tied_embeddings"].get<bool>() ? "tied" : "untied");
+  std::printf("qkv bias       %s\n", d["qkv_bias"].get<bool>() ? "yes" : "no");
+  std::printf("dtype          %s\n", d["dtype"].get<std::string>().c_str());
+  std::printf("content hash   %s\n", d["content_hash"].get<std::string>().c_str());
+  const Json& p = d["parameters"];
+  const double total = p["total"].get<double>();
+  std::printf("parameters\n");
+  for (const char* group : {"embedding", "attention", "mlp", "norms", "head"}) {
+    const auto count = p[group].get<std::int64_t>();
+    std::printf("  %-12s %15s  %5.1f%%\n", group, with_commas(count).c_str(),
+                100.0 * count / total);
+  }
+  std::printf("  %-12s %15s\n", "total", with_commas(p["total"].get<std::int64_t>()).c_str());
+  std::printf("  %-12s %15s\n", "w/o embed.",
+              with_commas(p["without_embeddings"].get<std::int64_t>()).c_str());
+}
+
+}  // namespace
+
+void register_info(CLI::App& app) {
+  auto args = std::make_shared<InfoArgs>();
+  CLI::App* cmd = app.add_subcommand("info", "Describe a model: shapes, dtype, hash, parameters");
+  cmd->add_option("model", args->model, "HF directory, llama2.c .bin, or bundled model name")
+      ->required();
+  cmd->add_flag("--json", args->json, "print JSON on stdout");
+  cmd->callback([args] {
+    const std::filesystem::path path = resolve_model_argument(args->model);
+    const Json description = describe(model::load_model(path), path.string());
+    if (args->json) {
+      std::printf("%s\n", description.dump(2).c_str());
+    } else {
+      print_human(description);
+    }
+  });
+}
+
+}  // namespace claw::cli

@@ -1,0 +1,66 @@
+// claw init --preset NAME OUT: a randomly initialised HF checkpoint with a known model's shapes.
+#include <filesystem>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "model/presets.h"
+#include "model/runtime.h"
+#include "model/save.h"
+
+namespace claw::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct InitArgs {
+  std::string preset, output, tokenizer, dtype = "bf16";
+  std::uint64_t seed = 0;
+  bool force = false;
+};
+
+// A tokenizer.json travels with its tokenizer_config.json when one sits beside it.
+std::vector<std::pair<fs::path, std::string>> tokenizer_files(const std::string& tokenizer) {
+  if (tokenizer.empty()) return {};
+  const fs::path path = tokenizer;
+  CLAW_CHECK(fs::exists(path), path.string(), ": tokenizer file not found");
+  if (path.extension() != ".json") return {{path, "tokenizer.bin"}};
+  std::vector<std::pair<fs::path, std::string>> files{{path, "tokenizer.json"}};
+  const fs::path config = path.parent_path() / "tokenizer_config.json";
+  if (fs::exists(config)) files.emplace_back(config, "tokenizer_config.json");
+  return files;
+}
+
+void run(const InitArgs& args) {
+  const model::ModelConfig config = model::preset_config(args.preset);
+  const torch::ScalarType dtype = model::parse_dtype(args.dtype);
+  model::SaveOptions options;
+  options.replace = args.force;
+  options.extra_files = tokenizer_files(args.tokenizer);
+  const std::int64_t total = model::count_parameters(config).total();
+  log::info("initialising ", args.preset, " (", total, " parameters, ",
+            model::dtype_flag_name(dtype), ", seed ", args.seed, ")");
+  model::write_model_dir(
+      config, dtype,
+      [&](const model::TensorSpec& spec) { return model::random_tensor(spec, args.seed, dtype); },
+      args.output, options);
+  log::info("wrote ", args.output);
+}
+
+}  // namespace
+
+void register_init(CLI::App& app) {
+  auto args = std::make_shared<InitArgs>();
+  std::string names;
+  for (const std::string& name : model::preset_names()) names += (names.empty() ? "" : ", ") + name;
+  CLI::App* cmd = app.add_subcommand(
+      "init", "Write a randomly initialised HF checkpoint with the real shapes of a known model");
+  cmd->add_option("--preset", args->preset, "one of: " + names)->required();
+  cmd->add_option("output", args->output, "HF directory to create")->required();
+  cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
+  cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16")->capture_default_str();
+  cmd->add_option("--tokenizer", args->tokenizer, "tokenizer file to store with the model");
+  cmd->add_flag("--force", args->force, "replace OUTPUT if it exists");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace claw::cli

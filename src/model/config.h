@@ -1,0 +1,69 @@
+// The architecture of a decoder-only model: the fields of HF's LlamaForCausalLM and
+// Qwen2ForCausalLM configs that change the computation, plus per-layer MLP widths.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "io/llama2c.h"
+
+namespace claw::model {
+
+enum class Architecture { kLlama, kQwen2 };
+
+std::string architecture_name(Architecture arch);  // the HF class name
+
+// Llama 3.1's frequency-dependent RoPE rescaling ("rope_type": "llama3").
+struct RopeScaling {
+  double factor = 1;
+  double low_freq_factor = 1;
+  double high_freq_factor = 4;
+  std::int64_t original_max_position_embeddings = 8192;
+};
+
+struct ModelConfig {
+  Architecture architecture = Architecture::kLlama;
+  std::int64_t vocab_size = 0;
+  std::int64_t hidden_size = 0;
+  std::int64_t num_layers = 0;
+  std::int64_t num_heads = 0;
+  std::int64_t num_kv_heads = 0;
+  std::int64_t head_dim = 0;
+  // One entry per layer; they differ only after non-uniform pruning.
+  std::vector<std::int64_t> intermediate_sizes;
+  double rms_norm_eps = 1e-6;
+  double rope_theta = 10000;
+  std::optional<RopeScaling> rope_scaling;
+  std::int64_t max_position_embeddings = 2048;
+  bool tie_word_embeddings = false;
+  bool qkv_bias = false;  // Qwen2 always; Llama when attention_bias is set
+  bool o_bias = false;    // Llama's attention_bias also covers o_proj
+  bool mlp_bias = false;
+  std::optional<std::int64_t> bos_token_id;
+  std::vector<std::int64_t> eos_token_ids;
+  // Keys of the source config.json that claw does not interpret, kept so a converted model
+  // still carries them (transformers_version, initializer_range, ...).
+  Json passthrough = Json::object();
+
+  bool uniform_mlp() const;
+  std::int64_t q_dim() const { return num_heads * head_dim; }
+  std::int64_t kv_dim() const { return num_kv_heads * head_dim; }
+};
+
+// Reads a HF config.json; anything that would change the computation in a way claw does not
+// implement (another architecture, activation, RoPE variant, sliding window) is refused.
+ModelConfig config_from_hf(const Json& json, const std::string& source);
+
+// The config.json of a model with this architecture, stored as `torch_dtype`.
+Json config_to_hf(const ModelConfig& config, const std::string& torch_dtype);
+
+// The Llama-2 architecture llama2.c trains: RMSNorm eps 1e-5, RoPE theta 10000, BOS 1, EOS 2.
+ModelConfig config_from_llama2c(const io::Llama2cHeader& header);
+
+// Checks the internal consistency of the sizes; errors name `source`.
+void validate_config(const ModelConfig& config, const std::string& source);
+
+}  // namespace claw::model

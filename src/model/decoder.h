@@ -1,0 +1,29 @@
+// The decoder forward pass: HF Llama/Qwen2 semantics on LibTorch, batched with padding masks and
+// incremental with a KV cache. Differentiable, so recovery fine-tuning trains through it.
+#pragma once
+
+#include <torch/types.h>
+
+#include "model/kv_cache.h"
+#include "model/model.h"
+
+namespace claw::model {
+
+struct ForwardOptions {
+  // Compute logits for the last column only (what generation needs), not for every position.
+  bool last_position_only = false;
+};
+
+// tokens [B, T] int64. `valid` [B, T] bool marks real tokens (undefined: all real); padding may
+// sit anywhere, and a real token's RoPE position counts only the real tokens before it, so
+// left-padded batches give every sequence the positions it would have alone. With `cache`, the
+// tokens follow the cached ones and their keys and values are appended to it.
+// Returns logits [B, T, vocab] (or [B, 1, vocab]) in the model's dtype.
+torch::Tensor forward(const Model& model, const torch::Tensor& tokens,
+                      const torch::Tensor& valid = {}, KvCache* cache = nullptr,
+                      const ForwardOptions& options = {});
+
+// HF's RMSNorm: normalise in float32, scale by `weight` in the input dtype.
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+
+}  // namespace claw::model

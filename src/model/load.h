@@ -1,0 +1,28 @@
+// Loading a model from a HF directory or a llama2.c checkpoint.
+#pragma once
+
+#include <torch/types.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "model/model.h"
+
+namespace claw::model {
+
+struct LoadOptions {
+  torch::Device device = torch::kCPU;
+  // The compute dtype; unset keeps the stored dtype (that of the token embedding).
+  std::optional<torch::ScalarType> dtype;
+};
+
+// A directory is read as a HF checkpoint, a file as a legacy llama2.c checkpoint. Every tensor
+// the config implies must be present with its exact shape; unknown tensors are refused rather
+// than silently ignored, since they would mean a model claw does not know how to run.
+Model load_model(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// llama2.c stores each head's q/k rows as interleaved (re, im) pairs; HF rotates halves.
+// Reorders the rows of a [heads*head_dim, in] projection from the first layout to the second.
+torch::Tensor interleaved_to_half_rotation(const torch::Tensor& weight, std::int64_t heads);
+
+}  // namespace claw::model

@@ -1,0 +1,94 @@
+#include "model/model.h"
+
+#include <ATen/ATen.h>
+
+#include "core/error.h"
+#include "core/hash.h"
+
+namespace claw::model {
+
+torch::Tensor Linear::operator()(const torch::Tensor& x) const {
+  return at::linear(x, weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt);
+}
+
+torch::Tensor& tensor_slot(Model& model, const TensorSpec& spec) {
+  using R = TensorRole;
+  switch (spec.role) {
+    case R::kEmbed:
+      return model.embed;
+    case R::kFinalNorm:
+      return model.final_norm;
+    case R::kLmHead:
+      return model.lm_head;
+    default:
+      break;
+  }
+  CLAW_CHECK(spec.layer >= 0 && spec.layer < static_cast<std::int64_t>(model.layers.size()),
+             "tensor '", spec.name, "' refers to a layer the model does not have");
+  DecoderLayer& layer = model.layers[static_cast<std::size_t>(spec.layer)];
+  switch (spec.role) {
+    case R::kAttnNorm:
+      return layer.attn_norm;
+    case R::kMlpNorm:
+      return layer.mlp_norm;
+    case R::kQWeight:
+      return layer.q.weight;
+    case R::kQBias:
+      return layer.q.bias;
+    case R::kKWeight:
+      return layer.k.weight;
+    case R::kKBias:
+      return layer.k.bias;
+    case R::kVWeight:
+      return layer.v.weight;
+    case R::kVBias:
+      return layer.v.bias;
+    case R::kOWeight:
+      return layer.o.weight;
+    case R::kOBias:
+      return layer.o.bias;
+    case R::kGateWeight:
+      return layer.gate.weight;
+    case R::kGateBias:
+      return layer.gate.bias;
+    case R::kUpWeight:
+      return layer.up.weight;
+    case R::kUpBias:
+      return layer.up.bias;
+    case R::kDownWeight:
+      return layer.down.weight;
+    case R::kDownBias:
+      return layer.down.bias;
+    default:
+      break;
+  }
+  CLAW_FAIL("tensor '", spec.name, "' has no slot in the model");
+}
+
+const torch::Tensor& tensor_slot(const Model& model, const TensorSpec& spec) {
+  return tensor_slot(const_cast<Model&>(model), spec);
+}
+
+Model empty_model(ModelConfig config) {
+  Model model;
+  model.layers.resize(static_cast<std::size_t>(config.num_layers));
+  model.config = std::move(config);
+  return model;
+}
+
+std::string content_hash(const Model& model) {
+  ContentHasher hasher;
+  ModelConfig architecture = model.config;
+  architecture.passthrough = Json::object();  // provenance keys do not change the model
+  hasher.update(config_to_hf(architecture, "").dump());
+  for (const TensorSpec& spec : tensor_layout(model.config)) {
+    const torch::Tensor t = tensor_slot(model, spec).to(torch::kCPU).contiguous();
+    hasher.update(spec.name);
+    hasher.update(c10::toString(t.scalar_type()));
+    hasher.update(t.sizes().data(), t.sizes().size() * sizeof(std::int64_t));
+    hasher.update(t.data_ptr(), t.numel() * t.element_size());
+  }
+  return hasher.hex_digest();
+}
+
+}  // namespace claw::model

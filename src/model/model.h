@@ -1,0 +1,50 @@
+// A decoder-only transformer's weights on LibTorch tensors, in HF's [out, in] layout.
+#pragma once
+
+#include <torch/types.h>
+
+#include <vector>
+
+#include "model/config.h"
+#include "model/layout.h"
+
+namespace claw::model {
+
+struct Linear {
+  torch::Tensor weight;  // [out, in]
+  torch::Tensor bias;    // [out], or undefined
+
+  torch::Tensor operator()(const torch::Tensor& x) const;
+};
+
+struct DecoderLayer {
+  torch::Tensor attn_norm;
+  Linear q, k, v, o;
+  torch::Tensor mlp_norm;
+  Linear gate, up, down;
+};
+
+struct Model {
+  ModelConfig config;
+  torch::Tensor embed;  // [vocab, hidden]
+  std::vector<DecoderLayer> layers;
+  torch::Tensor final_norm;
+  torch::Tensor lm_head;  // undefined when tied to `embed`
+
+  const torch::Tensor& head() const { return lm_head.defined() ? lm_head : embed; }
+  torch::Device device() const { return embed.device(); }
+  torch::ScalarType dtype() const { return embed.scalar_type(); }
+};
+
+// The tensor of `model` that `spec` describes. The model's layers must already be sized.
+torch::Tensor& tensor_slot(Model& model, const TensorSpec& spec);
+const torch::Tensor& tensor_slot(const Model& model, const TensorSpec& spec);
+
+// An empty model with its layer list sized to the config, ready for tensor_slot().
+Model empty_model(ModelConfig config);
+
+// 32 hex digits identifying the architecture and every weight's dtype, shape and bytes;
+// the same model loaded from any format gives the same hash.
+std::string content_hash(const Model& model);
+
+}  // namespace claw::model

@@ -1,0 +1,19 @@
+// Where and how a command computes: device, dtype and CPU threads.
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+
+namespace claw::model {
+
+// "cpu", "cuda" or "cuda:N"; CUDA is refused with a clear message where it is unavailable.
+torch::Device parse_device(const std::string& text);
+// "f32", "bf16" or "f16".
+torch::ScalarType parse_dtype(const std::string& text);
+std::string dtype_flag_name(torch::ScalarType type);
+
+// Intra-op threads for LibTorch (it starts with one here): `threads`, or every core when 0.
+void set_threads(int threads);
+
+}  // namespace claw::model

@@ -1,0 +1,109 @@
+#include "text/llama2c_tokenizer.h"
+
+#include <cstdio>
+
+#include "core/error.h"
+
+namespace claw::text {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// "<0xAB>" stands for the raw byte 0xAB.
+std::optional<char> parse_byte_piece(std::string_view piece) {
+  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return std::nullopt;
+  const int high = hex_value(piece[3]), low = hex_value(piece[4]);
+  if (high < 0 || low < 0) return std::nullopt;
+  return static_cast<char>(high * 16 + low);
+}
+
+}  // namespace
+
+Llama2cTokenizer::Llama2cTokenizer(io::Llama2cVocab vocab) : vocab_(std::move(vocab)) {
+  CLAW_CHECK(vocab_.pieces.size() > static_cast<std::size_t>(kEos),
+             "a llama2.c vocabulary needs at least <unk>, <s> and </s>");
+  for (std::size_t i = 0; i < vocab_.pieces.size(); ++i) {
+    ids_.emplace(vocab_.pieces[i], static_cast<std::int32_t>(i));  // the first of duplicates wins
+  }
+  for (int b = 0; b < 256; ++b) {
+    char piece[8];
+    std::snprintf(piece, sizeof piece, "<0x%02X>", b);
+    byte_ids_[b] = lookup(piece);
+  }
+}
+
+Llama2cTokenizer Llama2cTokenizer::from_file(const std::filesystem::path& path) {
+  return Llama2cTokenizer(io::read_llama2c_tokenizer(path));
+}
+
+std::int32_t Llama2cTokenizer::lookup(std::string_view piece) const {
+  const auto it = ids_.find(std::string(piece));
+  return it == ids_.end() ? -1 : it->second;
+}
+
+std::int32_t Llama2cTokenizer::byte_token(unsigned char byte) const {
+  return byte_ids_[byte] >= 0 ? byte_ids_[byte] : kUnk;
+}
+
+std::vector<std::int32_t> Llama2cTokenizer::encode(std::string_view text,
+                                                   const EncodeOptions& options) const {
+  std::vector<std::int32_t> tokens;
+  if (!text.empty()) {
+    const std::int32_t space = lookup(" ");
+    if (space >= 0) tokens.push_back(space);
+  }
+  // One piece per UTF-8 character; continuation bytes (10xxxxxx) join their lead byte.
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t end = i + 1;
+    while (end < text.size() && end - i < 4 &&
+           (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      ++end;
+    }
+    const std::string_view character = text.substr(i, end - i);
+    const std::int32_t id = lookup(character);
+    if (id >= 0) {
+      tokens.push_back(id);
+    } else {
+      for (char byte : character) tokens.push_back(byte_token(static_cast<unsigned char>(byte)));
+    }
+    i = end;
+  }
+  // Greedy merges: always the adjacent pair whose merge scores highest (the first on ties).
+  std::string merged;
+  while (tokens.size() >= 2) {
+    float best_score = 0;
+    std::int32_t best_id = -1;
+    std::size_t best_index = 0;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+      merged = vocab_.pieces[tokens[i]];
+      merged += vocab_.pieces[tokens[i + 1]];
+      const std::int32_t id = lookup(merged);
+      if (id >= 0 && (best_id < 0 || vocab_.scores[id] > best_score)) {
+        best_score = vocab_.scores[id];
+        best_id = id;
+        best_index = i;
+      }
+    }
+    if (best_id < 0) break;
+    tokens[best_index] = best_id;
+    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_index) + 1);
+  }
+  if (options.add_bos) tokens.insert(tokens.begin(), kBos);
+  return tokens;
+}
+
+std::string Llama2cTokenizer::decode_token(std::int32_t previous, std::int32_t token) const {
+  CLAW_CHECK(token >= 0 && token < vocab_size(), "token id ", token,
+             " is outside the vocabulary of ", vocab_size());
+  std::string_view piece = vocab_.pieces[token];
+  if (previous == kBos && !piece.empty() && piece.front() == ' ') piece.remove_prefix(1);
+  if (const std::optional<char> byte = parse_byte_piece(piece)) return std::string(1, *byte);
+  return std::string(piece);
+}
+
+}  // namespace claw::text

@@ -1,0 +1,32 @@
+#include "text/load_tokenizer.h"
+
+#include "core/error.h"
+#include "text/llama2c_tokenizer.h"
+
+namespace claw::text {
+namespace fs = std::filesystem;
+
+std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& path) {
+  CLAW_CHECK(fs::exists(path), path.string(), ": tokenizer file not found");
+  if (path.extension() == ".json") {
+    CLAW_FAIL(path.string(),
+              ": HF tokenizer.json (byte-level BPE) is not supported yet; pass a llama2.c "
+              "tokenizer .bin with --tokenizer");
+  }
+  return std::make_unique<Llama2cTokenizer>(Llama2cTokenizer::from_file(path));
+}
+
+std::optional<fs::path> find_tokenizer_beside(const fs::path& model, std::int64_t vocab_size) {
+  const bool is_dir = fs::is_directory(model);
+  const fs::path dir = is_dir ? model : model.parent_path();
+  std::vector<fs::path> candidates;
+  if (is_dir) candidates.push_back(dir / "tokenizer.json");
+  candidates.push_back(dir / "tokenizer.bin");
+  if (!is_dir) candidates.push_back(dir / concat("tok", vocab_size, ".bin"));
+  for (const fs::path& candidate : candidates) {
+    if (fs::exists(candidate)) return candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace claw::text

@@ -1,0 +1,34 @@
+// One interface for every tokenizer claw reads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace claw::text {
+
+struct EncodeOptions {
+  bool add_bos = false;
+  // Whether special-token text such as "<|endoftext|>" becomes its id (otherwise it is plain text).
+  bool parse_special = false;
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+
+  virtual std::vector<std::int32_t> encode(std::string_view text,
+                                           const EncodeOptions& options) const = 0;
+  // The bytes `token` contributes when it follows `previous` (-1 at the start). Some formats
+  // depend on the predecessor, e.g. SentencePiece drops the leading space after BOS.
+  virtual std::string decode_token(std::int32_t previous, std::int32_t token) const = 0;
+  std::string decode(const std::vector<std::int32_t>& ids) const;
+
+  virtual std::int64_t vocab_size() const = 0;
+  virtual std::optional<std::int32_t> bos_id() const = 0;
+  virtual std::optional<std::int32_t> eos_id() const = 0;
+};
+
+}  // namespace claw::text
