@@ -66,10 +66,7 @@ void run(const GenerateArgs& args) {
     std::fflush(stdout);
     previous = token;
   };
-  for (std::int64_t token : prompt) {
-    if (previous >= 0 || token != tokenizer->bos_id()) emit(token);
-    previous = token;
-  }
+  for (std::int64_t token : prompt) emit(token);
   const auto start = std::chrono::steady_clock::now();
   const std::vector<std::int64_t> generated = model::generate(model, prompt, options, emit);
   std::printf("\n");

@@ -20,6 +20,11 @@ fs::path temporary_sibling(const fs::path& path, const char* tag) {
   return path.parent_path() / name;
 }
 
+// "out/" names the directory "out"; kept as given, its temporaries would be made inside it.
+fs::path without_trailing_separator(fs::path path) {
+  return path.has_filename() ? path : path.parent_path();
+}
+
 }  // namespace
 
 AtomicFileWriter::AtomicFileWriter(fs::path path)
@@ -67,7 +72,9 @@ void write_file_atomic(const fs::path& path, std::string_view contents) {
 }
 
 AtomicDirectory::AtomicDirectory(fs::path path, bool replace)
-    : path_(std::move(path)), staging_(temporary_sibling(path_, "partial")), replace_(replace) {
+    : path_(without_trailing_separator(std::move(path))),
+      staging_(temporary_sibling(path_, "partial")),
+      replace_(replace) {
   CLAW_CHECK(replace_ || !fs::exists(path_), path_.string(),
              ": already exists; choose another output or pass --force to replace it");
   std::error_code ec;

@@ -100,6 +100,8 @@ std::vector<std::int32_t> Llama2cTokenizer::encode(std::string_view text,
 std::string Llama2cTokenizer::decode_token(std::int32_t previous, std::int32_t token) const {
   CLAW_CHECK(token >= 0 && token < vocab_size(), "token id ", token,
              " is outside the vocabulary of ", vocab_size());
+  // Control tokens mark sequence boundaries and have no text, as in SentencePiece.
+  if (token == kBos || token == kEos) return {};
   std::string_view piece = vocab_.pieces[token];
   if (previous == kBos && !piece.empty() && piece.front() == ' ') piece.remove_prefix(1);
   if (const std::optional<char> byte = parse_byte_piece(piece)) return std::string(1, *byte);

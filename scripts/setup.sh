@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what claw needs from Debian (only what is missing, so it is cheap to re-run) and
+# builds it into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev          # LibTorch 1.13: tensors, autograd, linear algebra
+  libopenblas0-openmp   # fast BLAS for LibTorch (Debian's default reference BLAS is slow)
+  nlohmann-json3-dev libcli11-dev libxxhash-dev
+  libgtest-dev
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build
