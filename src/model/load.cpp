@@ -106,7 +106,13 @@ torch::Tensor interleaved_to_half_rotation(const torch::Tensor& weight, std::int
 
 Model load_model(const fs::path& path, const LoadOptions& options) {
   CLAW_CHECK(fs::exists(path), path.string(), ": no such model file or directory");
-  return fs::is_directory(path) ? load_hf(path, options) : load_llama2c(path, options);
+  if (fs::is_directory(path)) return load_hf(path, options);
+  // A file of a HF checkpoint is not a model by itself; say so rather than misreading it as a
+  // llama2.c header.
+  CLAW_CHECK(path.extension() != ".safetensors" && path.extension() != ".json", path.string(),
+             ": is one file of a HF checkpoint; pass its directory (", path.parent_path().string(),
+             ")");
+  return load_llama2c(path, options);
 }
 
 }  // namespace claw::model
