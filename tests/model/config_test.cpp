@@ -1,0 +1,149 @@
+// HF config.json parsing against the published configs of Qwen2.5-0.5B and Llama-3.2-1B.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "model/config.h"
+
+namespace claw::model {
+namespace {
+
+// Qwen/Qwen2.5-0.5B config.json, as published.
+const char* kQwen25Config = R"({
+  "architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 151643,
+  "eos_token_id": 151643, "hidden_act": "silu", "hidden_size": 896, "initializer_range": 0.02,
+  "intermediate_size": 4864, "max_position_embeddings": 32768, "max_window_layers": 24,
+  "model_type": "qwen2", "num_attention_heads": 14, "num_hidden_layers": 24,
+  "num_key_value_heads": 2, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0,
+  "sliding_window": 32768, "tie_word_embeddings": true, "torch_dtype": "bfloat16",
+  "transformers_version": "4.40.1", "use_cache": true, "use_sliding_window": false,
+  "vocab_size": 151936})";
+
+// meta-llama/Llama-3.2-1B config.json, as published.
+const char* kLlama32Config = R"({
+  "architectures": ["LlamaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+  "bos_token_id": 128000, "eos_token_id": 128001, "head_dim": 64, "hidden_act": "silu",
+  "hidden_size": 2048, "initializer_range": 0.02, "intermediate_size": 8192,
+  "max_position_embeddings": 131072, "mlp_bias": false, "model_type": "llama",
+  "num_attention_heads": 32, "num_hidden_layers": 16, "num_key_value_heads": 8,
+  "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+  "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                   "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+  "rope_theta": 500000.0, "tie_word_embeddings": true, "torch_dtype": "bfloat16",
+  "transformers_version": "4.45.0.dev0", "use_cache": true, "vocab_size": 128256})";
+
+ModelConfig parse(const std::string& text) {
+  return config_from_hf(Json::parse(text), "config.json");
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+Json edited(const char* base, const std::string& key, const Json& value) {
+  Json json = Json::parse(base);
+  if (value.is_discarded()) {
+    json.erase(key);
+  } else {
+    json[key] = value;
+  }
+  return json;
+}
+
+TEST(Config, ReadsQwen25) {
+  const ModelConfig c = parse(kQwen25Config);
+  EXPECT_EQ(c.architecture, Architecture::kQwen2);
+  EXPECT_EQ(c.vocab_size, 151936);
+  EXPECT_EQ(c.hidden_size, 896);
+  EXPECT_EQ(c.num_layers, 24);
+  EXPECT_EQ(c.num_heads, 14);
+  EXPECT_EQ(c.num_kv_heads, 2);
+  EXPECT_EQ(c.head_dim, 64);
+  EXPECT_EQ(c.intermediate_sizes, std::vector<std::int64_t>(24, 4864));
+  EXPECT_DOUBLE_EQ(c.rms_norm_eps, 1e-6);
+  EXPECT_DOUBLE_EQ(c.rope_theta, 1e6);
+  EXPECT_FALSE(c.rope_scaling.has_value());
+  EXPECT_TRUE(c.tie_word_embeddings);
+  EXPECT_TRUE(c.qkv_bias);
+  EXPECT_FALSE(c.o_bias);
+  EXPECT_EQ(c.bos_token_id, 151643);
+  EXPECT_EQ(c.eos_token_ids, std::vector<std::int64_t>{151643});
+  EXPECT_EQ(c.max_position_embeddings, 32768);
+  EXPECT_EQ(c.passthrough["transformers_version"], "4.40.1");
+}
+
+TEST(Config, ReadsLlama32WithRopeScaling) {
+  const ModelConfig c = parse(kLlama32Config);
+  EXPECT_EQ(c.architecture, Architecture::kLlama);
+  EXPECT_EQ(c.head_dim, 64);
+  EXPECT_FALSE(c.qkv_bias);
+  ASSERT_TRUE(c.rope_scaling.has_value());
+  EXPECT_DOUBLE_EQ(c.rope_scaling->factor, 32);
+  EXPECT_DOUBLE_EQ(c.rope_scaling->low_freq_factor, 1);
+  EXPECT_DOUBLE_EQ(c.rope_scaling->high_freq_factor, 4);
+  EXPECT_EQ(c.rope_scaling->original_max_position_embeddings, 8192);
+}
+
+TEST(Config, ReadsEosListsAndLlamaBiases) {
+  Json json = Json::parse(kLlama32Config);
+  json["eos_token_id"] = {128001, 128008, 128009};
+  json["attention_bias"] = true;
+  const ModelConfig c = config_from_hf(json, "config.json");
+  EXPECT_EQ(c.eos_token_ids, (std::vector<std::int64_t>{128001, 128008, 128009}));
+  EXPECT_TRUE(c.qkv_bias);
+  EXPECT_TRUE(c.o_bias);
+}
+
+TEST(Config, RoundTripsThroughHfJson) {
+  for (const char* text : {kQwen25Config, kLlama32Config}) {
+    const ModelConfig c = parse(text);
+    const Json written = config_to_hf(c, "float32");
+    const ModelConfig again = config_from_hf(written, "written");
+    EXPECT_EQ(config_to_hf(again, "float32"), written);
+    EXPECT_EQ(written["torch_dtype"], "float32");
+    EXPECT_EQ(written["initializer_range"], 0.02);  // unknown keys travel along
+  }
+}
+
+TEST(Config, PerLayerWidthsLiveInTheClawSection) {
+  ModelConfig c = parse(kQwen25Config);
+  c.intermediate_sizes[3] = 1000;
+  const Json written = config_to_hf(c, "bfloat16");
+  EXPECT_EQ(written["intermediate_size"], 4864);
+  ASSERT_TRUE(written.contains("claw"));
+  EXPECT_EQ(config_from_hf(written, "written").intermediate_sizes, c.intermediate_sizes);
+}
+
+TEST(Config, RefusesWhatItCannotRun) {
+  EXPECT_NE(error_of(edited(kQwen25Config, "architectures", {"GPT2LMHeadModel"}).dump())
+                .find("unsupported architecture 'GPT2LMHeadModel'"),
+            std::string::npos);
+  EXPECT_NE(error_of(edited(kQwen25Config, "hidden_act", "gelu").dump()).find("hidden_act"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(edited(kQwen25Config, "use_sliding_window", true).dump()).find("sliding-window"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(
+          edited(kLlama32Config, "rope_scaling", {{"rope_type", "yarn"}, {"factor", 4}}).dump())
+          .find("'yarn' is not supported"),
+      std::string::npos);
+  EXPECT_NE(error_of(edited(kQwen25Config, "num_key_value_heads", 3).dump()).find("multiple"),
+            std::string::npos);
+}
+
+TEST(Config, NamesTheMissingOrMistypedKey) {
+  EXPECT_EQ(error_of(edited(kQwen25Config, "hidden_size", Json(Json::value_t::discarded)).dump()),
+            "config.json: missing required key 'hidden_size'");
+  EXPECT_EQ(error_of(edited(kQwen25Config, "hidden_size", 896.5).dump()),
+            "config.json: key 'hidden_size' must be an integer, got 896.5");
+  EXPECT_EQ(error_of(edited(kQwen25Config, "tie_word_embeddings", "yes").dump()),
+            "config.json: key 'tie_word_embeddings' must be a boolean, got \"yes\"");
+}
+
+}  // namespace
+}  // namespace claw::model

@@ -1,0 +1,56 @@
+#include "support/test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "core/data_dir.h"
+
+namespace claw::testing {
+namespace fs = std::filesystem;
+
+fs::path data_path(const fs::path& relative) {
+  return data_file(relative);
+}
+
+ScratchDir::ScratchDir() {
+  std::random_device entropy;
+  path_ = fs::temp_directory_path() /
+          ("claw-test-" + std::to_string(::getpid()) + "-" + std::to_string(entropy()));
+  fs::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+CommandResult run_claw(const std::string& args) {
+  const ScratchDir capture;
+  const fs::path out = capture / "stdout", err = capture / "stderr";
+  const std::string command = std::string(CLAW_BINARY) + " " + args + " >" + out.string() + " 2>" +
+                              err.string() + " </dev/null";
+  const int status = std::system(command.c_str());
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = read_bytes(out);
+  result.err = read_bytes(err);
+  return result;
+}
+
+}  // namespace claw::testing

@@ -1,0 +1,38 @@
+// Shared by the tests: data files, scratch directories, and running the claw executable.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace claw::testing {
+
+// A file under the data directory (../shared/data beside the repository).
+std::filesystem::path data_path(const std::filesystem::path& relative);
+
+// A fresh directory removed with everything in it when the object dies.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `claw ARGS` through the shell (arguments are not quoted for you).
+CommandResult run_claw(const std::string& args);
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+std::string read_bytes(const std::filesystem::path& path);
+
+}  // namespace claw::testing
