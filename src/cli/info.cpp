@@ -28,14 +28,7 @@ Json describe(const model::Model& m, const std::string& path) {
   const model::ModelConfig& c = m.config;
   const model::ParameterCounts n = model::count_parameters(c);
   Json rope = {{"theta", c.rope_theta}};
-  if (c.rope_scaling) {
-    rope["scaling"] = {
-        {"type", "llama3"},
-        {"factor", c.rope_scaling->factor},
-        {"low_freq_factor", c.rope_scaling->low_freq_factor},
-        {"high_freq_factor", c.rope_scaling->high_freq_factor},
-        {"original_max_position_embeddings", c.rope_scaling->original_max_position_embeddings}};
-  }
+  if (c.rope_scaling) rope["scaling"] = model::config_to_hf(c, "")["rope_scaling"];
   return {{"path", path},
           {"architecture", model::architecture_name(c.architecture)},
           {"layers", c.num_layers},

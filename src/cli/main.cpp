@@ -6,11 +6,13 @@
 #include <string>
 
 #include "cli/command.h"
+#include "core/allocator.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
+  claw::keep_freed_memory();
   CLI::App app{"claw " CLAW_VERSION
                ": compress LLMs, recover them, measure them, and fit compression laws"};
   app.require_subcommand(1);

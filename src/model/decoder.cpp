@@ -10,10 +10,11 @@
 namespace claw::model {
 namespace {
 
-// [B, 1, 1, T, S] true where query t may attend to key s: causal order, real keys only. Each query
-// may always see its own slot, so a padding query still has one finite score (its output is
-// never used) instead of a row of -inf that would make NaNs.
-torch::Tensor attention_mask(const torch::Tensor& key_valid, std::int64_t past,
+// [B, 1, 1, T, S] float32, 0 where query t may attend to key s (causal order, real keys only)
+// and -inf elsewhere; built once per forward and added to every layer's scores. Each query may
+// always see its own slot, so a padding query still has one finite score (its output is never
+// used) instead of a row of -inf that would make NaNs.
+torch::Tensor attention_bias(const torch::Tensor& key_valid, std::int64_t past,
                              std::int64_t steps) {
   const auto options = torch::TensorOptions().dtype(torch::kInt64).device(key_valid.device());
   const std::int64_t keys = past + steps;
@@ -22,22 +23,26 @@ torch::Tensor attention_mask(const torch::Tensor& key_valid, std::int64_t past,
   const torch::Tensor causal = key_slot <= query_slot;
   const torch::Tensor self = key_slot == query_slot;
   const torch::Tensor allowed = (causal.unsqueeze(0) & key_valid.unsqueeze(1)) | self.unsqueeze(0);
-  return allowed.unsqueeze(1).unsqueeze(1);
+  return torch::zeros(allowed.sizes(), options.dtype(torch::kFloat32))
+      .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity())
+      .unsqueeze(1)
+      .unsqueeze(1);
 }
 
 // Grouped-query attention without copying keys: the query heads that share a KV head are folded
-// into the row dimension of one matmul against that head's keys.
+// into the row dimension of one matmul against that head's keys. Scores and softmax are in
+// float32 whatever the model dtype, as HF computes them for half-precision models.
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const torch::Tensor& mask) {
+                        const torch::Tensor& bias) {
   const std::int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), dim = q.size(3);
   const std::int64_t kv_heads = k.size(1), keys = k.size(2), group = heads / kv_heads;
-  const torch::Tensor grouped_q = q.reshape({batch, kv_heads, group * steps, dim});
-  torch::Tensor scores =
-      at::matmul(grouped_q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(dim));
-  scores = scores.view({batch, kv_heads, group, steps, keys})
-               .masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
-  // Softmax in float32 as HF does for half-precision models.
-  const torch::Tensor probs = at::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
+  // Scaling q costs T·d multiplies; scaling the scores would cost T·S.
+  const torch::Tensor grouped_q =
+      q.reshape({batch, kv_heads, group * steps, dim}) * (1 / std::sqrt(static_cast<double>(dim)));
+  // The scores are a fresh temporary (or its float32 copy), so the bias is added in place.
+  torch::Tensor scores = at::matmul(grouped_q, k.transpose(-1, -2)).to(torch::kFloat32);
+  scores = scores.view({batch, kv_heads, group, steps, keys}).add_(bias);
+  const torch::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
   const torch::Tensor out = at::matmul(probs.view({batch, kv_heads, group * steps, keys}), v);
   return out.view({batch, heads, steps, dim});
 }
@@ -71,7 +76,7 @@ torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const tor
              " is past the model's context of ", c.max_position_embeddings, " tokens");
 
   const torch::Tensor key_valid = cache ? torch::cat({cache->valid(), real}, 1) : real;
-  const torch::Tensor mask = attention_mask(key_valid, past, steps);
+  const torch::Tensor bias = attention_bias(key_valid, past, steps);
   const RopeAngles angles = rope_angles(rope_inverse_frequencies(c), positions, model.dtype());
 
   torch::Tensor h = at::embedding(model.embed, tokens);
@@ -86,14 +91,14 @@ torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const tor
     torch::Tensor v = split_heads(layer.v(x), c.num_kv_heads);
     if (cache) std::tie(k, v) = cache->append(static_cast<std::int64_t>(i), k, v);
     const torch::Tensor attended =
-        attention(q, k, v, mask).transpose(1, 2).reshape({batch, steps, c.q_dim()});
+        attention(q, k, v, bias).transpose(1, 2).reshape({batch, steps, c.q_dim()});
     h = h + layer.o(attended);
     const torch::Tensor y = rms_norm(h, layer.mlp_norm, c.rms_norm_eps);
     h = h + layer.down(at::silu(layer.gate(y)) * layer.up(y));
   }
   if (cache) cache->commit(real);
   if (options.last_position_only) h = h.narrow(1, steps - 1, 1);
-  return at::linear(rms_norm(h, model.final_norm, c.rms_norm_eps), model.head());
+  return project(rms_norm(h, model.final_norm, c.rms_norm_eps), model.head());
 }
 
 }  // namespace claw::model

@@ -7,7 +7,17 @@
 
 namespace claw::model {
 
-torch::Tensor Linear::operator()(const torch::Tensor& x) const {
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
+                      const torch::Tensor& bias) {
+  // A single row (decoding at batch 1) on the CPU in f32: OpenBLAS runs that as a matrix
+  // product with M = 1 at a third of the bandwidth its matrix-vector routine reaches.
+  if (x.numel() == x.size(-1) && x.scalar_type() == torch::kFloat32 && x.device().is_cpu()) {
+    const torch::Tensor row = x.reshape({x.size(-1)});
+    const torch::Tensor y = bias.defined() ? at::addmv(bias, weight, row) : at::mv(weight, row);
+    std::vector<std::int64_t> shape = x.sizes().vec();
+    shape.back() = weight.size(0);
+    return y.view(shape);
+  }
   return at::linear(x, weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt);
 }
 

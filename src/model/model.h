@@ -10,11 +10,15 @@
 
 namespace claw::model {
 
+// y = x·Wᵀ + b for x [..., in], W [out, in]; b may be undefined.
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
+                      const torch::Tensor& bias = {});
+
 struct Linear {
   torch::Tensor weight;  // [out, in]
   torch::Tensor bias;    // [out], or undefined
 
-  torch::Tensor operator()(const torch::Tensor& x) const;
+  torch::Tensor operator()(const torch::Tensor& x) const { return project(x, weight, bias); }
 };
 
 struct DecoderLayer {

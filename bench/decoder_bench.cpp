@@ -1,0 +1,366 @@
+// claw_decoder_bench: prefill and decode speed of claw's decoder on a randomly initialised model
+// of a real shape, each reported as a fraction of a ceiling measured in the same run, so the
+// figures survive a change of machine (DESIGN.md, Conventions):
+//   prefill: FLOP/s against a large matrix multiply of the same dtype (compute bound);
+//   decode:  weight bytes read per second against a streaming read of a large buffer (memory
+//            bound at batch 1).
+//
+//   claw_decoder_bench [--preset qwen2.5-0.5b] [--dtype f32,bf16] [--batch 4] [--seq 512]
+//                      [--prompt 32] [--decode-steps 64] [--reps 5] [--threads 0] [--seed 0]
+//                      [--json] [-q]
+//
+// Every measurement runs once untimed first (allocator growth, page faults, oneDNN primitive
+// creation), then --reps times; figures are the median and [min, max] over those reps. The
+// ceilings are the best of samples taken between those runs.
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+#include <torch/types.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/allocator.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "model/decoder.h"
+#include "model/kv_cache.h"
+#include "model/presets.h"
+#include "model/runtime.h"
+
+namespace {
+
+using claw::Json;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Spread {
+  double median, min, max;
+  Json json() const { return {{"median", median}, {"min", min}, {"max", max}}; }
+  Spread scaled(double factor) const { return {median * factor, min * factor, max * factor}; }
+};
+
+Spread spread(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  const double median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  return {median, values.front(), values.back()};
+}
+
+// The best rate a probe reaches over samples taken between the workload's repetitions. The
+// fastest sample is the one least disturbed by the rest of the machine, and spreading the
+// samples over the whole measurement makes the ceiling describe the same stretch of time as the
+// figures divided by it: on a shared host the memory bandwidth drifts by tens of percent within
+// a minute.
+class Ceiling {
+ public:
+  explicit Ceiling(std::function<double()> probe) : probe_(std::move(probe)) {}
+
+  void sample() {
+    constexpr int kPerRound = 3;
+    for (int i = 0; i < kPerRound; ++i) best_ = std::max(best_, probe_());
+    samples_ += kPerRound;
+  }
+  double best() const { return best_; }
+  int samples() const { return samples_; }
+
+ private:
+  std::function<double()> probe_;
+  double best_ = 0;
+  int samples_ = 0;
+};
+
+// Calls `run` once to warm up, then `reps` times, sampling `ceiling` before each call, and
+// returns what the timed calls returned. `run` times itself, so that per-run setup (a fresh KV
+// cache, the prompt) stays untimed.
+std::vector<double> repeat(int reps, Ceiling& ceiling, const std::function<double()>& run) {
+  ceiling.sample();
+  run();
+  std::vector<double> results;
+  for (int i = 0; i < reps; ++i) {
+    ceiling.sample();
+    results.push_back(run());
+  }
+  return results;
+}
+
+// GFLOP/s of [rows x inner] x [inner x cols] into a preallocated output, so that only the
+// multiply is timed (a fresh 40 MB output can cost as much in page faults as the multiply).
+// Both weight layouts are tried, row-major [in, out] and HF's [out, in] transposed, because
+// LibTorch routes them to different kernels; the faster is what the machine can do.
+std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std::int64_t cols,
+                                     torch::ScalarType dtype) {
+  const auto options = torch::TensorOptions().dtype(dtype);
+  const torch::Tensor a = torch::randn({rows, inner}, options);
+  const torch::Tensor in_out = torch::randn({inner, cols}, options);
+  const torch::Tensor out_in = in_out.t().contiguous();
+  torch::Tensor out = torch::empty({rows, cols}, options);
+  const double flops = 2.0 * static_cast<double>(rows * inner * cols);
+  return [=]() mutable {
+    double best = 0;
+    for (const torch::Tensor& b : {in_out, out_in.t()}) {
+      const auto start = Clock::now();
+      at::mm_out(out, a, b);
+      best = std::max(best, flops / seconds_since(start) / 1e9);
+    }
+    return best;
+  };
+}
+
+// GB/s of summing 1 GiB of float32: far beyond any cache, so it streams from DRAM once.
+// float32 because LibTorch's bfloat16 sum converts every element and can stop being bound by
+// memory on few cores.
+constexpr std::int64_t kReadProbeBytes = std::int64_t{1} << 30;
+
+std::function<double()> read_probe() {
+  const torch::Tensor buffer = torch::ones({kReadProbeBytes / 4}, torch::kFloat32);
+  return [buffer] {
+    const auto start = Clock::now();
+    buffer.sum();
+    return static_cast<double>(kReadProbeBytes) / seconds_since(start) / 1e9;
+  };
+}
+
+// FLOPs per token of a prefill of `seq` tokens, counting multiply-adds as 2 FLOPs:
+//   2 * (matmul parameters of every layer: q, k, v, o, gate, up, down weights)
+// + 2 * 2 * num_layers * q_dim * seq   (scores Q.K^T and the weighted sum P.V: each query head
+//                                        takes head_dim multiply-adds per key for each; the
+//                                        decoder computes all seq keys and masks afterwards, so
+//                                        every key is counted, as PaLM's MFU does)
+// + 2 * hidden * vocab                 (the LM head, applied at every position)
+// Biases, norms, RoPE, softmax and the embedding lookup are elementwise and left out.
+double prefill_flops_per_token(const claw::model::ModelConfig& c, std::int64_t seq) {
+  double matmul_params = 0;
+  for (const std::int64_t intermediate : c.intermediate_sizes) {
+    matmul_params +=
+        static_cast<double>(c.hidden_size * (c.q_dim() + 2 * c.kv_dim()) +
+                            c.q_dim() * c.hidden_size + 3 * c.hidden_size * intermediate);
+  }
+  const double attention = 4.0 * static_cast<double>(c.num_layers * c.q_dim() * seq);
+  const double head = 2.0 * static_cast<double>(c.hidden_size * c.vocab_size);
+  return 2 * matmul_params + attention + head;
+}
+
+// Bytes of weights one decode step must read: every layer tensor, the final norm and the whole
+// LM head matrix (with tied embeddings that is the embedding, read in full as the head). The
+// embedding lookup reads one row and the KV cache a few hundred KiB; both are left out.
+double decode_bytes_per_token(const claw::model::Model& model) {
+  double bytes = static_cast<double>(model.final_norm.nbytes() + model.head().nbytes());
+  for (const claw::model::DecoderLayer& layer : model.layers) {
+    for (const torch::Tensor& t :
+         {layer.attn_norm, layer.q.weight, layer.q.bias, layer.k.weight, layer.k.bias,
+          layer.v.weight, layer.v.bias, layer.o.weight, layer.o.bias, layer.mlp_norm,
+          layer.gate.weight, layer.gate.bias, layer.up.weight, layer.up.bias, layer.down.weight,
+          layer.down.bias}) {
+      if (t.defined()) bytes += static_cast<double>(t.nbytes());
+    }
+  }
+  return bytes;
+}
+
+struct Options {
+  std::string preset = "qwen2.5-0.5b";
+  std::vector<std::string> dtypes = {"f32", "bf16"};
+  std::int64_t batch = 4;
+  std::int64_t seq = 512;
+  std::int64_t prompt = 32;
+  std::int64_t decode_steps = 64;
+  int reps = 5;
+  int threads = 0;
+  std::uint64_t seed = 0;
+  bool json = false;
+};
+
+Json bench_dtype(const Options& o, torch::ScalarType dtype) {
+  namespace m = claw::model;
+  const m::ModelConfig config = m::preset_config(o.preset);
+  const std::string name = m::dtype_flag_name(dtype);
+  CLAW_CHECK(std::max(o.seq, o.prompt + o.decode_steps) <= config.max_position_embeddings,
+             "--seq and --prompt + --decode-steps must fit the model's context of ",
+             config.max_position_embeddings, " tokens");
+  at::NoGradGuard no_grad;
+
+  claw::log::info(name, ": building random ", o.preset, " weights");
+  const m::Model model = m::random_model(config, o.seed, dtype);
+  // Which tokens are fed does not change the work; a seeded generator keeps runs identical.
+  at::Generator generator = at::detail::createCPUGenerator(o.seed);
+  const auto token_options = torch::TensorOptions().dtype(torch::kInt64);
+
+  claw::log::info(name, ": prefill of ", o.batch, " x ", o.seq, " tokens, ", o.reps, " reps");
+  const std::int64_t matmul_rows = 2048, intermediate = config.intermediate_sizes.front();
+  Ceiling matmul(matmul_probe(matmul_rows, config.hidden_size, intermediate, dtype));
+  const torch::Tensor tokens =
+      at::randint(config.vocab_size, {o.batch, o.seq}, generator, token_options);
+  const double prefill_tokens = static_cast<double>(o.batch * o.seq);
+  const Spread prefill = spread(repeat(o.reps, matmul, [&] {
+    const auto start = Clock::now();
+    m::forward(model, tokens);
+    return prefill_tokens / seconds_since(start);
+  }));
+  const double flops_per_token = prefill_flops_per_token(config, o.seq);
+  const Spread prefill_gflops = prefill.scaled(flops_per_token / 1e9);
+
+  claw::log::info(name, ": decode of ", o.decode_steps, " tokens after a ", o.prompt,
+                  "-token prompt, ", o.reps, " reps");
+  Ceiling read(read_probe());
+  const torch::Tensor prompt =
+      at::randint(config.vocab_size, {1, o.prompt}, generator, token_options);
+  m::ForwardOptions last_only;
+  last_only.last_position_only = true;
+  const Spread decode = spread(repeat(o.reps, read, [&] {
+    m::KvCache cache(config, 1, o.prompt + o.decode_steps, model.device(), dtype);
+    torch::Tensor logits = m::forward(model, prompt, {}, &cache, last_only);
+    const auto start = Clock::now();
+    for (std::int64_t i = 0; i < o.decode_steps; ++i) {
+      logits = m::forward(model, logits.argmax(-1), {}, &cache, last_only);
+    }
+    return static_cast<double>(o.decode_steps) / seconds_since(start);
+  }));
+  const double bytes_per_token = decode_bytes_per_token(model);
+  const Spread decode_gbs = decode.scaled(bytes_per_token / 1e9);
+
+  return {
+      {"dtype", name},
+      {"prefill",
+       {{"batch", o.batch},
+        {"seq", o.seq},
+        {"tokens_per_s", prefill.json()},
+        {"flops_per_token", flops_per_token},
+        {"gflops", prefill_gflops.json()},
+        {"ceiling_gflops", matmul.best()},
+        {"ceiling",
+         {{"op", "matmul"},
+          {"m", matmul_rows},
+          {"k", config.hidden_size},
+          {"n", intermediate},
+          {"samples", matmul.samples()}}},
+        {"fraction_of_ceiling", prefill_gflops.scaled(1 / matmul.best()).json()}}},
+      {"decode",
+       {{"batch", 1},
+        {"prompt", o.prompt},
+        {"steps", o.decode_steps},
+        {"tokens_per_s", decode.json()},
+        {"weight_bytes_per_token", bytes_per_token},
+        {"gb_per_s", decode_gbs.json()},
+        {"ceiling_gb_per_s", read.best()},
+        {"ceiling", {{"op", "sum"}, {"bytes", kReadProbeBytes}, {"samples", read.samples()}}},
+        {"fraction_of_ceiling", decode_gbs.scaled(1 / read.best()).json()}}},
+  };
+}
+
+void print_human(const Json& r) {
+  const Json& p = r["prefill"];
+  const Json& d = r["decode"];
+  auto range = [](const Json& s, const char* format, double scale = 1) {
+    const std::string f = std::string(format) + " [" + format + ", " + format + "]";
+    char text[128];
+    std::snprintf(text, sizeof text, f.c_str(), scale * s["median"].get<double>(),
+                  scale * s["min"].get<double>(), scale * s["max"].get<double>());
+    return std::string(text);
+  };
+  std::printf("%s\n", r["dtype"].get<std::string>().c_str());
+  std::printf("  matmul ceiling  [%lldx%lld]x[%lldx%lld]  %.1f GFLOP/s (best of %d)\n",
+              p["ceiling"]["m"].get<long long>(), p["ceiling"]["k"].get<long long>(),
+              p["ceiling"]["k"].get<long long>(), p["ceiling"]["n"].get<long long>(),
+              p["ceiling_gflops"].get<double>(), p["ceiling"]["samples"].get<int>());
+  std::printf("  prefill %lldx%lld     %s tok/s  %s GFLOP/s (%.3f GFLOP/token)\n",
+              p["batch"].get<long long>(), p["seq"].get<long long>(),
+              range(p["tokens_per_s"], "%.1f").c_str(), range(p["gflops"], "%.1f").c_str(),
+              p["flops_per_token"].get<double>() / 1e9);
+  std::printf("                  %s%% of the matmul ceiling (target >= 70%%)\n",
+              range(p["fraction_of_ceiling"], "%.1f", 100).c_str());
+  std::printf("  read ceiling    sum of 1 GiB f32  %.1f GB/s (best of %d)\n",
+              d["ceiling_gb_per_s"].get<double>(), d["ceiling"]["samples"].get<int>());
+  std::printf("  decode 1x%lld+%lld   %s tok/s  %s GB/s of weights (%.3f GB/token)\n",
+              d["prompt"].get<long long>(), d["steps"].get<long long>(),
+              range(d["tokens_per_s"], "%.2f").c_str(), range(d["gb_per_s"], "%.1f").c_str(),
+              d["weight_bytes_per_token"].get<double>() / 1e9);
+  std::printf("                  %s%% of the read ceiling (target >= 50%%)\n",
+              range(d["fraction_of_ceiling"], "%.1f", 100).c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  claw::keep_freed_memory();
+  CLI::App app{"claw_decoder_bench: decoder prefill and decode speed against measured ceilings"};
+  Options o;
+  bool quiet = false;
+  app.add_option("--preset", o.preset, "model shape (random weights)")->capture_default_str();
+  app.add_option("--dtype", o.dtypes, "dtypes to measure, comma-separated: f32, bf16, f16")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--batch", o.batch, "prefill sequences per batch")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seq", o.seq, "prefill tokens per sequence")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--prompt", o.prompt, "prompt tokens before decoding (untimed)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--decode-steps", o.decode_steps, "timed single-token decode steps")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--reps", o.reps, "timed repetitions after one warm-up")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--threads", o.threads, "CPU threads (0: every core)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "seed of the weights and tokens")->capture_default_str();
+  app.add_flag("--json", o.json, "print one JSON line with every result instead of the table");
+  app.add_flag("-q,--quiet", quiet, "hide progress messages");
+  CLI11_PARSE(app, argc, argv);
+  claw::log::set_level(quiet ? claw::log::Level::kQuiet : claw::log::Level::kInfo);
+
+  try {
+    std::vector<torch::ScalarType> dtypes;
+    for (const std::string& d : o.dtypes) dtypes.push_back(claw::model::parse_dtype(d));
+    claw::model::set_threads(o.threads);
+    const int threads = at::get_num_threads();
+    if (!o.json) {
+      std::printf(
+          "claw_decoder_bench %s: %s, %d threads, %d reps after 1 warm-up; median [min, max]\n",
+          CLAW_VERSION, o.preset.c_str(), threads, o.reps);
+    }
+    Json results = Json::array();
+    for (const torch::ScalarType dtype : dtypes) {
+      // Progress goes to stderr meanwhile; each table appears as soon as its dtype is done.
+      std::fflush(stdout);
+      results.push_back(bench_dtype(o, dtype));
+      if (!o.json) print_human(results.back());
+    }
+    if (o.json) {
+      const Json record = {{"bench", "claw_decoder_bench"},
+                           {"claw_version", CLAW_VERSION},
+                           {"preset", o.preset},
+                           {"threads", threads},
+                           {"reps", o.reps},
+                           {"results", results}};
+      std::printf("%s\n", record.dump().c_str());
+    }
+  } catch (const claw::Error& e) {
+    std::fprintf(stderr, "claw_decoder_bench: %s [%s]\n", e.what(), e.where().c_str());
+    return 1;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "claw_decoder_bench: LibTorch error: %s\n", e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "claw_decoder_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
