@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "model/bf16_matvec.h"
 
 namespace claw::model {
 
@@ -11,9 +12,18 @@ torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
                       const torch::Tensor& bias) {
   // A single row (decoding at batch 1) on the CPU in f32: OpenBLAS runs that as a matrix
   // product with M = 1 at a third of the bandwidth its matrix-vector routine reaches.
-  if (x.numel() == x.size(-1) && x.scalar_type() == torch::kFloat32 && x.device().is_cpu()) {
+  // In bf16, oneDNN's one-row path is as slow, and claw's own kernel takes over (it is not
+  // differentiable, so only where no gradient is wanted).
+  const bool one_row = x.numel() == x.size(-1) && x.device().is_cpu();
+  const bool wants_grad =
+      x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad());
+  const bool f32 = x.scalar_type() == torch::kFloat32;
+  const bool bf16 = x.scalar_type() == torch::kBFloat16 && !wants_grad;
+  if (one_row && (f32 || bf16)) {
     const torch::Tensor row = x.reshape({x.size(-1)});
-    const torch::Tensor y = bias.defined() ? at::addmv(bias, weight, row) : at::mv(weight, row);
+    const torch::Tensor y = bf16             ? bf16_matvec(weight, row, bias)
+                            : bias.defined() ? at::addmv(bias, weight, row)
+                                             : at::mv(weight, row);
     std::vector<std::int64_t> shape = x.sizes().vec();
     shape.back() = weight.size(0);
     return y.view(shape);
