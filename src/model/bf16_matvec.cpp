@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.h"
@@ -127,22 +128,36 @@ std::vector<Bf16Kernel> bf16_kernels() {
 torch::Tensor bf16_matvec(const torch::Tensor& weight, const torch::Tensor& x,
                           const torch::Tensor& bias) {
   static const detail::Bf16RowsKernel kernel = detail::bf16_kernels().front().run;
-  CLAW_CHECK(weight.scalar_type() == torch::kBFloat16 && weight.dim() == 2 && x.dim() == 1 &&
-                 x.size(0) == weight.size(1) && weight.device().is_cpu(),
-             "bf16_matvec needs a bf16 [out, in] CPU matrix and an [in] vector");
-  const torch::Tensor w = weight.contiguous();
-  const torch::Tensor x32 = x.to(torch::kFloat32).contiguous();
+  CLAW_CHECK(weight.scalar_type() == torch::kBFloat16 && x.scalar_type() == torch::kBFloat16 &&
+                 weight.dim() == 2 && x.dim() == 1 && x.size(0) == weight.size(1) &&
+                 weight.device().is_cpu() &&
+                 (!bias.defined() ||
+                  (bias.scalar_type() == torch::kBFloat16 && bias.numel() == weight.size(0))),
+             "bf16_matvec needs a bf16 [out, in] CPU matrix, an [in] vector and an [out] bias");
+  // Decoding calls this hundreds of times per token on small vectors, so conversions are plain
+  // loops here rather than tensor ops, each of which costs a dispatch.
+  const torch::Tensor w = weight.contiguous(), xc = x.contiguous();
+  const torch::Tensor b = bias.defined() ? bias.contiguous() : bias;
   const std::int64_t out = w.size(0), in = w.size(1);
-  torch::Tensor y = torch::empty({out}, x32.options());
+  std::vector<float> x32(xc.data_ptr<at::BFloat16>(), xc.data_ptr<at::BFloat16>() + in);
+  torch::Tensor y = torch::empty({out}, w.options());
   const auto* w_bits = reinterpret_cast<const std::uint16_t*>(w.data_ptr<at::BFloat16>());
-  const float* x_data = x32.data_ptr<float>();
-  float* y_data = y.data_ptr<float>();
-  // Blocks of 64 rows: large enough to amortise scheduling, small enough to balance threads.
-  at::parallel_for(0, out, 64, [&](std::int64_t begin, std::int64_t end) {
-    kernel(w_bits + begin * in, x_data, in, end - begin, y_data + begin);
+  const at::BFloat16* b_data = b.defined() ? b.data_ptr<at::BFloat16>() : nullptr;
+  at::BFloat16* y_data = y.data_ptr<at::BFloat16>();
+  constexpr std::int64_t kBlock = 64;  // rows per kernel call; also the smallest thread share
+  at::parallel_for(0, out, kBlock, [&](std::int64_t begin, std::int64_t end) {
+    float sums[kBlock];
+    for (std::int64_t start = begin; start < end; start += kBlock) {
+      const std::int64_t rows = std::min(kBlock, end - start);
+      kernel(w_bits + start * in, x32.data(), in, rows, sums);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        // Bias added in float32, then one round-to-nearest-even, as a bf16 matmul does.
+        const float sum = b_data ? sums[r] + static_cast<float>(b_data[start + r]) : sums[r];
+        y_data[start + r] = at::BFloat16(sum);
+      }
+    }
   });
-  if (bias.defined()) y += bias.to(torch::kFloat32);
-  return y.to(torch::kBFloat16);
+  return y;
 }
 
 }  // namespace claw::model
