@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "model/load.h"
@@ -47,8 +48,8 @@ std::vector<std::pair<fs::path, std::string>> tokenizer_files(const fs::path& in
 void run(const ConvertArgs& args) {
   const fs::path input = resolve_model_argument(args.input);
   const fs::path output = args.output;
-  CLAW_CHECK(!fs::exists(output) || !fs::equivalent(input, output), output.string(),
-             ": the output would overwrite the input");
+  CLAW_CHECK(!path_within(input, output), output.string(),
+             ": the output would overwrite the input ", input.string());
   const model::Model model = model::load_model(input);
   model::SaveOptions options;
   if (!args.dtype.empty()) options.dtype = model::parse_dtype(args.dtype);

@@ -1,5 +1,6 @@
 #include "cli/runtime_flags.h"
 
+#include "core/error.h"
 #include "model/runtime.h"
 
 namespace claw::cli {
@@ -12,7 +13,12 @@ void RuntimeFlags::add_to(CLI::App& command) {
 
 model::LoadOptions RuntimeFlags::apply() const {
   model::set_threads(threads);
-  return model::LoadOptions{model::parse_device(device), model::parse_dtype(dtype)};
+  const torch::Device where = model::parse_device(device);
+  const torch::ScalarType type = model::parse_dtype(dtype);
+  // LibTorch has no CPU kernels for f16 matrix products; bf16 is the CPU's half precision.
+  CLAW_CHECK(!(where.is_cpu() && type == torch::kFloat16),
+             "--dtype f16 needs --device cuda; on the CPU use bf16 or f32");
+  return model::LoadOptions{where, type};
 }
 
 }  // namespace claw::cli

@@ -71,6 +71,16 @@ void write_file_atomic(const fs::path& path, std::string_view contents) {
   writer.commit();
 }
 
+bool path_within(const fs::path& path, const fs::path& dir) {
+  const fs::path inner = fs::weakly_canonical(path), outer = fs::weakly_canonical(dir);
+  auto inner_it = inner.begin();
+  for (auto outer_it = outer.begin(); outer_it != outer.end(); ++outer_it, ++inner_it) {
+    if (outer_it->empty()) continue;  // the empty last element of a path ending in '/'
+    if (inner_it == inner.end() || *inner_it != *outer_it) return false;
+  }
+  return true;
+}
+
 AtomicDirectory::AtomicDirectory(fs::path path, bool replace)
     : path_(without_trailing_separator(std::move(path))),
       staging_(temporary_sibling(path_, "partial")),

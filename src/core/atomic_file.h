@@ -29,6 +29,10 @@ class AtomicFileWriter {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 
+// Whether `path` is `dir` or lies inside it (after resolving both); an output directory that is
+// replaced whole must not hold any of its own inputs.
+bool path_within(const std::filesystem::path& path, const std::filesystem::path& dir);
+
 // Builds a directory under a temporary name beside `path`; commit() renames it into place.
 // An existing `path` is refused unless `replace` is set, in which case it is swapped out only
 // once the new directory is complete. Destroyed without commit(), it removes the staging tree.

@@ -1,7 +1,6 @@
 #include "io/hf_checkpoint.h"
 
 #include <cstdio>
-#include <set>
 
 #include "core/atomic_file.h"
 #include "core/error.h"

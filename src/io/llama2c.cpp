@@ -1,5 +1,6 @@
 #include "io/llama2c.h"
 
+#include <climits>
 #include <cmath>
 #include <cstring>
 
@@ -43,6 +44,7 @@ Llama2cCheckpoint::Llama2cCheckpoint(const std::filesystem::path& path) : file_(
 
   std::int32_t h[kHeaderInts];
   std::memcpy(h, bytes, sizeof h);
+  CLAW_CHECK(h[5] != INT32_MIN, source, ": vocab_size ", h[5], " is not a vocabulary size");
   header_ = {h[0], h[1], h[2], h[3], h[4], h[5] < 0 ? -h[5] : h[5], h[6], h[5] > 0};
   const Llama2cHeader& c = header_;
   CLAW_CHECK(c.dim > 0 && c.hidden_dim > 0 && c.n_layers > 0 && c.n_heads > 0 && c.n_kv_heads > 0 &&
@@ -127,7 +129,9 @@ Llama2cVocab read_llama2c_tokenizer(const std::filesystem::path& path) {
     vocab.scores.push_back(score);
     p += length;
   }
-  CLAW_CHECK(!vocab.pieces.empty(), source, ": holds no tokens");
+  // llama2.c's ids 0, 1, 2 are always <unk>, <s>, </s>.
+  CLAW_CHECK(vocab.pieces.size() >= 3, source, ": holds ", vocab.pieces.size(),
+             " tokens; a llama2.c vocabulary starts with <unk>, <s> and </s>");
   return vocab;
 }
 

@@ -1,7 +1,10 @@
 #include "model/bf16_matvec.h"
 
 #include <ATen/Parallel.h>
+
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -29,6 +32,7 @@ void rows_scalar(const std::uint16_t* w, const float* x, std::int64_t in, std::i
   }
 }
 
+#if defined(__x86_64__)
 // Widened bf16 loads: 16 values (AVX-512) or 8 (AVX2) as float32.
 __attribute__((target("avx512f"))) inline __m512 load16_avx512(const std::uint16_t* p) {
   const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -111,14 +115,18 @@ __attribute__((target("avx2,fma"))) void rows_avx2(const std::uint16_t* w, const
   rows_scalar(w + r * in, x, in, rows - r, y + r);
 }
 
+#endif  // __x86_64__
+
 }  // namespace
 
 std::vector<Bf16Kernel> bf16_kernels() {
   std::vector<Bf16Kernel> kernels;
+#if defined(__x86_64__)
   if (__builtin_cpu_supports("avx512f")) kernels.push_back({"avx512", rows_avx512});
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     kernels.push_back({"avx2", rows_avx2});
   }
+#endif
   kernels.push_back({"scalar", rows_scalar});
   return kernels;
 }

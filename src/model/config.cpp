@@ -184,8 +184,8 @@ Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
   } else {
     json["attention_bias"] = c.qkv_bias;
     json["mlp_bias"] = c.mlp_bias;
-    if (c.head_dim * c.num_heads != c.hidden_size) json["head_dim"] = c.head_dim;
   }
+  if (c.head_dim * c.num_heads != c.hidden_size) json["head_dim"] = c.head_dim;
   if (c.bos_token_id) json["bos_token_id"] = *c.bos_token_id;
   if (c.eos_token_ids.size() == 1) json["eos_token_id"] = c.eos_token_ids.front();
   if (c.eos_token_ids.size() > 1) json["eos_token_id"] = c.eos_token_ids;

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 #include "model/rope.h"
@@ -30,8 +31,8 @@ torch::Tensor attention_bias(const torch::Tensor& key_valid, std::int64_t past,
 }
 
 // Grouped-query attention without copying keys: the query heads that share a KV head are folded
-// into the row dimension of one matmul against that head's keys. Scores and softmax are in
-// float32 whatever the model dtype, as HF computes them for half-precision models.
+// into the row dimension of one matmul against that head's keys. The masked softmax runs in
+// float32 whatever the model dtype, as HF's does for half-precision models.
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& bias) {
   const std::int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), dim = q.size(3);
@@ -70,7 +71,7 @@ torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const tor
   // RoPE positions count real tokens only; padding gets position 0 (its output is unused).
   torch::Tensor positions = real.to(torch::kInt64).cumsum(1) - 1;
   if (cache) positions = positions + cache->next_position().unsqueeze(1);
-  positions = positions.clamp_min(0).masked_fill(real.logical_not(), 0);
+  positions = positions.masked_fill(real.logical_not(), 0);
   const std::int64_t max_position = positions.max().item<std::int64_t>();
   CLAW_CHECK(max_position < c.max_position_embeddings, "position ", max_position,
              " is past the model's context of ", c.max_position_embeddings, " tokens");

@@ -10,6 +10,10 @@ namespace fs = std::filesystem;
 void write_model_dir(const ModelConfig& config, torch::ScalarType dtype,
                      const std::function<torch::Tensor(const TensorSpec&)>& produce,
                      const fs::path& out, const SaveOptions& options) {
+  for (const auto& [source, name] : options.extra_files) {
+    CLAW_CHECK(!path_within(source, out), out.string(), ": the output would overwrite the input ",
+               source.string());
+  }
   AtomicDirectory dir(out, options.replace);
   std::vector<io::TensorEntry> entries;
   for (const TensorSpec& spec : tensor_layout(config)) {

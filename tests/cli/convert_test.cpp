@@ -57,7 +57,14 @@ TEST(Convert, NeverOverwritesWithoutForceAndNeverItsInput) {
   EXPECT_EQ(onto_itself.exit_code, 1);
   EXPECT_NE(onto_itself.err.find("would overwrite the input"), std::string::npos)
       << onto_itself.err;
-  EXPECT_EQ(info(model)["parameters"]["total"], info(out)["parameters"]["total"]);
+  // An input inside the output would be deleted when the output is replaced.
+  const std::string nested = (scratch / "out" / "nested").string();
+  ASSERT_EQ(run_claw("-q convert " + model + " " + nested).exit_code, 0);
+  const auto onto_parent = run_claw("convert " + nested + " " + out + " --force");
+  EXPECT_EQ(onto_parent.exit_code, 1);
+  EXPECT_NE(onto_parent.err.find("would overwrite the input"), std::string::npos)
+      << onto_parent.err;
+  EXPECT_EQ(info(model)["parameters"]["total"], info(nested)["parameters"]["total"]);
 }
 
 }  // namespace

@@ -262,4 +262,20 @@ TEST(MalformedModelPathTest, NonexistentModel) {
                             {missing.string(), "no such model file or directory"}));
 }
 
+TEST_F(MalformedModelTest, HalfPrecisionOnTheCpu) {
+  EXPECT_TRUE(fails_cleanly(run_claw("generate --steps 4 --dtype f16 --model " + quoted(model_)),
+                            {"--dtype f16", "bf16"}));
+}
+
+TEST(MalformedLlama2cTest, TokenizerWithoutItsControlTokens) {
+  const ScratchDir scratch;
+  const fs::path tokenizer = scratch / "tok.bin";
+  // max_token_length 4, then one entry: score 0, length 1, "a".
+  write_bytes(tokenizer, std::string("\x04\0\0\0\0\0\0\0\x01\0\0\0a", 13));
+  const fs::path model = claw::testing::data_path("models/stories260K/stories260K.bin");
+  EXPECT_TRUE(fails_cleanly(
+      run_claw("generate --steps 4 --model " + quoted(model) + " --tokenizer " + quoted(tokenizer)),
+      {tokenizer.string(), "holds 1 tokens"}));
+}
+
 }  // namespace

@@ -191,4 +191,15 @@ TEST(AtomicDirectoryTest, AcceptsATrailingSeparator) {
   EXPECT_EQ(file_names(dir.path()), std::set<std::string>{"model"});
 }
 
+TEST(PathWithinTest, ComparesWholeComponentsOfResolvedPaths) {
+  const ScratchDir dir;
+  const fs::path out = dir / "out";
+  EXPECT_TRUE(claw::path_within(out, out));
+  EXPECT_TRUE(claw::path_within(out / "a" / "b.bin", out));
+  EXPECT_TRUE(claw::path_within(out / "a" / ".." / "b", out / ""));
+  EXPECT_FALSE(claw::path_within(dir / "outside", out));
+  EXPECT_FALSE(claw::path_within(dir / "out2" / "x", out));  // a prefix of the name is not inside
+  EXPECT_FALSE(claw::path_within(dir.path(), out));
+}
+
 }  // namespace

@@ -109,6 +109,15 @@ TEST(Config, RoundTripsThroughHfJson) {
   }
 }
 
+TEST(Config, ExplicitHeadDimSurvivesARoundTripForEitherArchitecture) {
+  for (const char* text : {kQwen25Config, kLlama32Config}) {
+    Json json = Json::parse(text);
+    json["head_dim"] = 128;
+    const ModelConfig c = config_from_hf(json, "config.json");
+    EXPECT_EQ(config_from_hf(config_to_hf(c, "bfloat16"), "written").head_dim, 128);
+  }
+}
+
 TEST(Config, PerLayerWidthsLiveInTheClawSection) {
   ModelConfig c = parse(kQwen25Config);
   c.intermediate_sizes[3] = 1000;
