@@ -25,15 +25,12 @@ struct ConvertArgs {
   bool force = false;
 };
 
-std::vector<std::pair<fs::path, std::string>> tokenizer_files(const fs::path& input,
-                                                              const ConvertArgs& args,
-                                                              std::int64_t vocab_size) {
+std::vector<std::pair<fs::path, std::string>> files_to_carry(const fs::path& input,
+                                                             const ConvertArgs& args,
+                                                             std::int64_t vocab_size) {
   std::vector<std::pair<fs::path, std::string>> files;
   if (!args.tokenizer.empty()) {
-    const fs::path tokenizer = args.tokenizer;
-    CLAW_CHECK(fs::exists(tokenizer), tokenizer.string(), ": tokenizer file not found");
-    files.emplace_back(tokenizer,
-                       tokenizer.extension() == ".json" ? "tokenizer.json" : "tokenizer.bin");
+    files = text::tokenizer_files(args.tokenizer);
   } else if (fs::is_directory(input)) {
     for (const char* name : kCompanionFiles) {
       if (fs::exists(input / name)) files.emplace_back(input / name, name);
@@ -54,7 +51,7 @@ void run(const ConvertArgs& args) {
   model::SaveOptions options;
   if (!args.dtype.empty()) options.dtype = model::parse_dtype(args.dtype);
   options.replace = args.force;
-  options.extra_files = tokenizer_files(input, args, model.config.vocab_size);
+  options.extra_files = files_to_carry(input, args, model.config.vocab_size);
   model::save_model(model, output, options);
   log::info("wrote ", output.string(), " (", model::architecture_name(model.config.architecture),
             ", ", model::dtype_flag_name(options.dtype.value_or(model.dtype())), ")");

@@ -7,6 +7,7 @@
 #include "model/presets.h"
 #include "model/runtime.h"
 #include "model/save.h"
+#include "text/load_tokenizer.h"
 
 namespace claw::cli {
 namespace fs = std::filesystem;
@@ -18,24 +19,12 @@ struct InitArgs {
   bool force = false;
 };
 
-// A tokenizer.json travels with its tokenizer_config.json when one sits beside it.
-std::vector<std::pair<fs::path, std::string>> tokenizer_files(const std::string& tokenizer) {
-  if (tokenizer.empty()) return {};
-  const fs::path path = tokenizer;
-  CLAW_CHECK(fs::exists(path), path.string(), ": tokenizer file not found");
-  if (path.extension() != ".json") return {{path, "tokenizer.bin"}};
-  std::vector<std::pair<fs::path, std::string>> files{{path, "tokenizer.json"}};
-  const fs::path config = path.parent_path() / "tokenizer_config.json";
-  if (fs::exists(config)) files.emplace_back(config, "tokenizer_config.json");
-  return files;
-}
-
 void run(const InitArgs& args) {
   const model::ModelConfig config = model::preset_config(args.preset);
   const torch::ScalarType dtype = model::parse_dtype(args.dtype);
   model::SaveOptions options;
   options.replace = args.force;
-  options.extra_files = tokenizer_files(args.tokenizer);
+  if (!args.tokenizer.empty()) options.extra_files = text::tokenizer_files(args.tokenizer);
   const std::int64_t total = model::count_parameters(config).total();
   log::info("initialising ", args.preset, " (", total, " parameters, ",
             model::dtype_flag_name(dtype), ", seed ", args.seed, ")");

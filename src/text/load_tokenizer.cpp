@@ -29,4 +29,13 @@ std::optional<fs::path> find_tokenizer_beside(const fs::path& model, std::int64_
   return std::nullopt;
 }
 
+std::vector<std::pair<fs::path, std::string>> tokenizer_files(const fs::path& tokenizer) {
+  CLAW_CHECK(fs::exists(tokenizer), tokenizer.string(), ": tokenizer file not found");
+  if (tokenizer.extension() != ".json") return {{tokenizer, "tokenizer.bin"}};
+  std::vector<std::pair<fs::path, std::string>> files{{tokenizer, "tokenizer.json"}};
+  const fs::path config = tokenizer.parent_path() / "tokenizer_config.json";
+  if (fs::exists(config)) files.emplace_back(config, "tokenizer_config.json");
+  return files;
+}
+
 }  // namespace claw::text

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "text/tokenizer.h"
 
@@ -17,5 +20,11 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path);
 // llama2.c checkpoint, tokenizer.bin or llama2.c's tok<vocab_size>.bin in the same directory.
 std::optional<std::filesystem::path> find_tokenizer_beside(const std::filesystem::path& model,
                                                            std::int64_t vocab_size);
+
+// The files that carry `tokenizer` into a model directory, with the names they take there: a
+// llama2.c .bin becomes tokenizer.bin; a tokenizer.json keeps its name and brings the
+// tokenizer_config.json beside it, if any.
+std::vector<std::pair<std::filesystem::path, std::string>> tokenizer_files(
+    const std::filesystem::path& tokenizer);
 
 }  // namespace claw::text
