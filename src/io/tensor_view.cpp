@@ -3,9 +3,7 @@
 namespace claw::io {
 
 std::size_t TensorEntry::nbytes() const {
-  std::size_t n = dtype_size(dtype);
-  for (std::int64_t d : shape) n *= static_cast<std::size_t>(d);
-  return n;
+  return static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype);
 }
 
 TensorEntry entry_from_view(std::string name, const TensorView& view) {

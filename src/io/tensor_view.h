@@ -12,6 +12,13 @@
 
 namespace claw::io {
 
+// The number of elements of a tensor of this shape.
+inline std::int64_t shape_numel(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) n *= d;
+  return n;
+}
+
 // Row-major bytes of one tensor, owned elsewhere (usually a memory-mapped file).
 struct TensorView {
   DType dtype = DType::kF32;
@@ -19,11 +26,7 @@ struct TensorView {
   const std::byte* data = nullptr;
   std::size_t nbytes = 0;
 
-  std::int64_t numel() const {
-    std::int64_t n = 1;
-    for (std::int64_t d : shape) n *= d;
-    return n;
-  }
+  std::int64_t numel() const { return shape_numel(shape); }
 };
 
 // Bytes that stay valid while `owner` lives; lets writers pull one tensor at a time so a model

@@ -1,5 +1,7 @@
 #include "model/layout.h"
 
+#include "io/tensor_view.h"
+
 namespace claw::model {
 
 const char* param_group_name(ParamGroup group) {
@@ -19,9 +21,7 @@ const char* param_group_name(ParamGroup group) {
 }
 
 std::int64_t TensorSpec::numel() const {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) n *= d;
-  return n;
+  return io::shape_numel(shape);
 }
 
 std::vector<TensorSpec> tensor_layout(const ModelConfig& c) {
