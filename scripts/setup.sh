@@ -9,6 +9,7 @@ packages=(
   libtorch-dev          # LibTorch 1.13: tensors, autograd, linear algebra
   libopenblas0-openmp   # fast BLAS for LibTorch (Debian's default reference BLAS is slow)
   nlohmann-json3-dev libcli11-dev libxxhash-dev
+  libpcre2-dev libutf8proc-dev  # tokenizers: pre-tokenizer regexes, Unicode normalization
   libgtest-dev
 )
 missing=()

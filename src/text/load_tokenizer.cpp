@@ -2,17 +2,14 @@
 
 #include "core/error.h"
 #include "text/llama2c_tokenizer.h"
+#include "text/tokenizer_json.h"
 
 namespace claw::text {
 namespace fs = std::filesystem;
 
 std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& path) {
   CLAW_CHECK(fs::exists(path), path.string(), ": tokenizer file not found");
-  if (path.extension() == ".json") {
-    CLAW_FAIL(path.string(),
-              ": HF tokenizer.json (byte-level BPE) is not supported yet; pass a llama2.c "
-              "tokenizer .bin with --tokenizer");
-  }
+  if (path.extension() == ".json") return read_tokenizer_json(path);
   return std::make_unique<Llama2cTokenizer>(Llama2cTokenizer::from_file(path));
 }
 
