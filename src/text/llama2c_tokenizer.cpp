@@ -1,8 +1,10 @@
 #include "text/llama2c_tokenizer.h"
 
 #include <cstdio>
+#include <utility>
 
 #include "core/error.h"
+#include "text/merge_pairs.h"
 
 namespace claw::text {
 namespace {
@@ -53,10 +55,37 @@ std::int32_t Llama2cTokenizer::byte_token(unsigned char byte) const {
 std::vector<std::int32_t> Llama2cTokenizer::encode(std::string_view text,
                                                    const EncodeOptions& options) const {
   std::vector<std::int32_t> tokens;
-  if (!text.empty()) {
-    const std::int32_t space = lookup(" ");
-    if (space >= 0) tokens.push_back(space);
+  if (options.add_bos) tokens.push_back(kBos);
+  if (!options.parse_special) {
+    encode_text(text, tokens);
+    return tokens;
   }
+  // SentencePiece's control tokens by name. As in llama.cpp, the text after each one starts
+  // afresh, with its own dummy-prefix space.
+  static constexpr std::pair<std::string_view, std::int32_t> kControl[] = {
+      {"<unk>", kUnk}, {"<s>", kBos}, {"</s>", kEos}};
+  std::size_t done = 0;
+  for (;;) {
+    std::size_t first = std::string_view::npos;
+    const std::pair<std::string_view, std::int32_t>* found = nullptr;
+    for (const auto& control : kControl) {
+      const std::size_t at = text.find(control.first, done);
+      if (at < first) first = at, found = &control;
+    }
+    if (found == nullptr) break;
+    encode_text(text.substr(done, first - done), tokens);
+    tokens.push_back(found->second);
+    done = first + found->first.size();
+  }
+  encode_text(text.substr(done), tokens);
+  return tokens;
+}
+
+void Llama2cTokenizer::encode_text(std::string_view text, std::vector<std::int32_t>& out) const {
+  if (text.empty()) return;
+  std::vector<std::int32_t> tokens;
+  const std::int32_t space = lookup(" ");
+  if (space >= 0) tokens.push_back(space);
   // One piece per UTF-8 character; continuation bytes (10xxxxxx) join their lead byte.
   for (std::size_t i = 0; i < text.size();) {
     std::size_t end = i + 1;
@@ -73,28 +102,16 @@ std::vector<std::int32_t> Llama2cTokenizer::encode(std::string_view text,
     }
     i = end;
   }
-  // Greedy merges: always the adjacent pair whose merge scores highest (the first on ties).
+  // SentencePiece BPE: always the adjacent pair whose merged piece scores highest.
   std::string merged;
-  while (tokens.size() >= 2) {
-    float best_score = 0;
-    std::int32_t best_id = -1;
-    std::size_t best_index = 0;
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-      merged = vocab_.pieces[tokens[i]];
-      merged += vocab_.pieces[tokens[i + 1]];
-      const std::int32_t id = lookup(merged);
-      if (id >= 0 && (best_id < 0 || vocab_.scores[id] > best_score)) {
-        best_score = vocab_.scores[id];
-        best_id = id;
-        best_index = i;
-      }
-    }
-    if (best_id < 0) break;
-    tokens[best_index] = best_id;
-    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_index) + 1);
-  }
-  if (options.add_bos) tokens.insert(tokens.begin(), kBos);
-  return tokens;
+  merge_pairs(tokens, [&](std::int32_t left, std::int32_t right) -> std::optional<PairMerge> {
+    merged = vocab_.pieces[left];
+    merged += vocab_.pieces[right];
+    const std::int32_t id = lookup(merged);
+    if (id < 0) return std::nullopt;
+    return PairMerge{-static_cast<double>(vocab_.scores[id]), id};
+  });
+  out.insert(out.end(), tokens.begin(), tokens.end());
 }
 
 std::string Llama2cTokenizer::decode_token(std::int32_t previous, std::int32_t token) const {

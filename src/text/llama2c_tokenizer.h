@@ -30,6 +30,8 @@ class Llama2cTokenizer final : public Tokenizer {
   // llama2.c's fixed ids: <unk>, <s>, </s> come first in every exported vocabulary.
   static constexpr std::int32_t kUnk = 0, kBos = 1, kEos = 2;
 
+  // Appends the tokens of `text` (no control tokens in it), dummy prefix first.
+  void encode_text(std::string_view text, std::vector<std::int32_t>& out) const;
   std::int32_t lookup(std::string_view piece) const;
   std::int32_t byte_token(unsigned char byte) const;
 
