@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -13,8 +14,15 @@ void register_convert(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_info(CLI::App& app);
 void register_init(CLI::App& app);
+void register_tokenize(CLI::App& app);
 
 // A model argument: a path, or the name of a model in the data directory (e.g. stories260K).
 std::filesystem::path resolve_model_argument(const std::string& argument);
+
+// The tokenizer file of a model: `explicit_path` when the user gave one, else the file stored
+// beside the model; an error when there is none.
+std::filesystem::path model_tokenizer_path(const std::filesystem::path& model_path,
+                                           std::int64_t vocab_size,
+                                           const std::string& explicit_path);
 
 }  // namespace claw::cli

@@ -28,16 +28,10 @@ void run(const GenerateArgs& args) {
   const fs::path model_path = resolve_model_argument(args.model);
   model::Model model = model::load_model(model_path, load_options);
 
-  std::optional<fs::path> tokenizer_path;
-  if (!args.tokenizer.empty()) {
-    tokenizer_path = args.tokenizer;
-  } else {
-    tokenizer_path = text::find_tokenizer_beside(model_path, model.config.vocab_size);
-  }
-  CLAW_CHECK(tokenizer_path.has_value(), model_path.string(),
-             ": no tokenizer found beside the model; pass --tokenizer");
-  const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(*tokenizer_path);
-  CLAW_CHECK(tokenizer->vocab_size() <= model.config.vocab_size, tokenizer_path->string(), ": has ",
+  const fs::path tokenizer_path =
+      model_tokenizer_path(model_path, model.config.vocab_size, args.tokenizer);
+  const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(tokenizer_path);
+  CLAW_CHECK(tokenizer->vocab_size() <= model.config.vocab_size, tokenizer_path.string(), ": has ",
              tokenizer->vocab_size(), " tokens but the model only ", model.config.vocab_size);
 
   const std::vector<std::int32_t> encoded =

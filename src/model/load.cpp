@@ -104,15 +104,32 @@ torch::Tensor interleaved_to_half_rotation(const torch::Tensor& weight, std::int
   return weight.reshape({heads, half, 2, in}).transpose(1, 2).reshape({rows, in}).contiguous();
 }
 
-Model load_model(const fs::path& path, const LoadOptions& options) {
+namespace {
+
+// Whether `path` is a HF directory (else a llama2.c file), refusing what is neither.
+bool is_hf_model(const fs::path& path) {
   CLAW_CHECK(fs::exists(path), path.string(), ": no such model file or directory");
-  if (fs::is_directory(path)) return load_hf(path, options);
+  if (fs::is_directory(path)) return true;
   // A file of a HF checkpoint is not a model by itself; say so rather than misreading it as a
   // llama2.c header.
   CLAW_CHECK(path.extension() != ".safetensors" && path.extension() != ".json", path.string(),
              ": is one file of a HF checkpoint; pass its directory (", path.parent_path().string(),
              ")");
-  return load_llama2c(path, options);
+  return false;
+}
+
+}  // namespace
+
+Model load_model(const fs::path& path, const LoadOptions& options) {
+  return is_hf_model(path) ? load_hf(path, options) : load_llama2c(path, options);
+}
+
+ModelConfig read_model_config(const fs::path& path) {
+  if (is_hf_model(path)) {
+    const io::HfCheckpoint checkpoint(path);
+    return config_from_hf(checkpoint.config(), checkpoint.config_source());
+  }
+  return config_from_llama2c(io::Llama2cCheckpoint(path).header());
 }
 
 }  // namespace claw::model

@@ -21,6 +21,9 @@ struct LoadOptions {
 // than silently ignored, since they would mean a model claw does not know how to run.
 Model load_model(const std::filesystem::path& path, const LoadOptions& options = {});
 
+// The config of the model at `path` (either kind), without reading its weights.
+ModelConfig read_model_config(const std::filesystem::path& path);
+
 // llama2.c stores each head's q/k rows as interleaved (re, im) pairs; HF rotates halves.
 // Reorders the rows of a [heads*head_dim, in] projection from the first layout to the second.
 torch::Tensor interleaved_to_half_rotation(const torch::Tensor& weight, std::int64_t heads);

@@ -40,11 +40,12 @@ std::string read_bytes(const fs::path& path) {
   return text.str();
 }
 
-CommandResult run_claw(const std::string& args) {
+CommandResult run_claw(const std::string& args, const std::string& input) {
   const ScratchDir capture;
-  const fs::path out = capture / "stdout", err = capture / "stderr";
+  const fs::path in = capture / "stdin", out = capture / "stdout", err = capture / "stderr";
+  write_bytes(in, input);
   const std::string command = std::string(CLAW_BINARY) + " " + args + " >" + out.string() + " 2>" +
-                              err.string() + " </dev/null";
+                              err.string() + " <" + in.string();
   const int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -29,8 +29,8 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
-// Runs `claw ARGS` through the shell (arguments are not quoted for you).
-CommandResult run_claw(const std::string& args);
+// Runs `claw ARGS` through the shell (arguments are not quoted for you) with `input` on stdin.
+CommandResult run_claw(const std::string& args, const std::string& input = "");
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 std::string read_bytes(const std::filesystem::path& path);
