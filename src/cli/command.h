@@ -11,6 +11,7 @@ namespace claw::cli {
 
 // Each command file adds its subcommand, flags and action to the root app.
 void register_convert(CLI::App& app);
+void register_eval(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_info(CLI::App& app);
 void register_init(CLI::App& app);

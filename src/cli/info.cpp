@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "core/format.h"
 #include "core/json.h"
 #include "model/layout.h"
 #include "model/load.h"
@@ -14,15 +15,6 @@ struct InfoArgs {
   std::string model;
   bool json = false;
 };
-
-std::string with_commas(std::int64_t n) {
-  std::string digits = std::to_string(n), text;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-    text += digits[i];
-  }
-  return text;
-}
 
 Json describe(const model::Model& m, const std::string& path) {
   const model::ModelConfig& c = m.config;

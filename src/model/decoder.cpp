@@ -56,8 +56,9 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
   return weight * normed.to(x.scalar_type());
 }
 
-torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const torch::Tensor& valid,
-                      KvCache* cache, const ForwardOptions& options) {
+torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& tokens,
+                                  const torch::Tensor& valid, KvCache* cache,
+                                  const ForwardOptions& options) {
   const ModelConfig& c = model.config;
   CLAW_CHECK(tokens.dim() == 2, "forward expects tokens of shape [batch, steps]");
   const std::int64_t batch = tokens.size(0), steps = tokens.size(1);
@@ -99,7 +100,12 @@ torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const tor
   }
   if (cache) cache->commit(real);
   if (options.last_position_only) h = h.narrow(1, steps - 1, 1);
-  return project(rms_norm(h, model.final_norm, c.rms_norm_eps), model.head());
+  return rms_norm(h, model.final_norm, c.rms_norm_eps);
+}
+
+torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const torch::Tensor& valid,
+                      KvCache* cache, const ForwardOptions& options) {
+  return project(final_hidden_states(model, tokens, valid, cache, options), model.head());
 }
 
 }  // namespace claw::model

@@ -23,6 +23,13 @@ torch::Tensor forward(const Model& model, const torch::Tensor& tokens,
                       const torch::Tensor& valid = {}, KvCache* cache = nullptr,
                       const ForwardOptions& options = {});
 
+// What forward() feeds the LM head: the final-normalised hidden states [B, T, hidden]. Scoring
+// long sequences applies the head to a few positions at a time instead of holding [B, T, vocab]
+// logits (1.2 GB for one 2048-token window of Qwen's 151,936-token vocabulary).
+torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& tokens,
+                                  const torch::Tensor& valid = {}, KvCache* cache = nullptr,
+                                  const ForwardOptions& options = {});
+
 // HF's RMSNorm: normalise in float32, scale by `weight` in the input dtype.
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
 

@@ -1,0 +1,220 @@
+#include "eval/intrinsic.h"
+
+#include <torch/types.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.h"
+#include "core/format.h"
+#include "core/progress.h"
+#include "model/decoder.h"
+
+namespace claw::eval {
+namespace {
+
+// The LM head is applied to at most this many bytes of float32 logits at once.
+constexpr std::int64_t kLogitBudgetBytes = std::int64_t{128} << 20;
+// Windows never exceed this by default, as SliceGPT evaluates.
+constexpr std::int64_t kDefaultWindow = 2048;
+
+// Σ -log softmax(head(hidden))[target] over the rows of hidden [N, D].
+double head_nll(const model::Model& model, const torch::Tensor& hidden,
+                const torch::Tensor& targets) {
+  const std::int64_t vocab = model.head().size(0);
+  const std::int64_t chunk = std::max<std::int64_t>(1, kLogitBudgetBytes / (vocab * 4));
+  double sum = 0;
+  for (std::int64_t begin = 0; begin < hidden.size(0); begin += chunk) {
+    const std::int64_t rows = std::min(chunk, hidden.size(0) - begin);
+    const torch::Tensor logits =
+        model::project(hidden.narrow(0, begin, rows), model.head()).to(torch::kFloat32);
+    const torch::Tensor picked = logits.gather(1, targets.narrow(0, begin, rows).unsqueeze(1));
+    sum += (at::logsumexp(logits, 1) - picked.squeeze(1)).to(torch::kFloat64).sum().item<double>();
+  }
+  return sum;
+}
+
+}  // namespace
+
+const char* mode_name(Mode mode) {
+  return mode == Mode::kWindows ? "windows" : "documents";
+}
+
+LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& spans,
+                      const ScoreOptions& options) {
+  CLAW_CHECK(options.batch >= 1, "the batch size must be at least 1, got ", options.batch);
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    CLAW_CHECK(spans[i].first_target >= 1, "span ", i,
+               ": the first token has nothing to be "
+               "predicted from");
+    if (spans[i].targets() > 0) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return spans[a].tokens.size() > spans[b].tokens.size();
+  });
+
+  const torch::NoGradGuard no_grad;
+  const torch::Device device = model.embed.device();
+  const auto batch = static_cast<std::size_t>(options.batch);
+  LossTotal total;
+  for (std::size_t start = 0; start < order.size(); start += batch) {
+    const std::size_t count = std::min(batch, order.size() - start);
+    const auto steps = static_cast<std::int64_t>(spans[order[start]].tokens.size());
+    torch::Tensor tokens = torch::zeros({static_cast<std::int64_t>(count), steps}, torch::kInt64);
+    torch::Tensor valid = torch::zeros({static_cast<std::int64_t>(count), steps}, torch::kBool);
+    std::vector<std::int64_t> rows, targets;
+    auto token_data = tokens.accessor<std::int64_t, 2>();
+    auto valid_data = valid.accessor<bool, 2>();
+    for (std::size_t i = 0; i < count; ++i) {
+      const TokenSpan& span = spans[order[start + i]];
+      const auto length = static_cast<std::int64_t>(span.tokens.size());
+      for (std::int64_t t = 0; t < length; ++t) {
+        token_data[i][t] = span.tokens[t];
+        valid_data[i][t] = true;
+      }
+      // The hidden state at position p predicts the token at p + 1.
+      for (std::int64_t p = span.first_target - 1; p + 1 < length; ++p) {
+        rows.push_back(static_cast<std::int64_t>(i) * steps + p);
+        targets.push_back(span.tokens[p + 1]);
+      }
+    }
+    const bool padded =
+        spans[order[start + count - 1]].tokens.size() < spans[order[start]].tokens.size();
+    const torch::Tensor hidden = model::final_hidden_states(
+        model, tokens.to(device), padded ? valid.to(device) : torch::Tensor());
+    const auto as_tensor = [&](std::vector<std::int64_t>& values) {
+      return torch::from_blob(values.data(), {static_cast<std::int64_t>(values.size())},
+                              torch::kInt64)
+          .to(device);
+    };
+    const torch::Tensor selected =
+        hidden.reshape({-1, hidden.size(-1)}).index_select(0, as_tensor(rows));
+    total.nll += head_nll(model, selected, as_tensor(targets));
+    total.targets += static_cast<std::int64_t>(targets.size());
+    if (options.on_progress) options.on_progress(total.targets);
+  }
+  return total;
+}
+
+std::vector<TokenSpan> window_spans(const std::vector<std::int32_t>& tokens, std::int64_t ctx,
+                                    std::int64_t stride) {
+  CLAW_CHECK(ctx >= 2, "a window needs at least 2 tokens, got ", ctx);
+  CLAW_CHECK(stride >= 1 && stride <= ctx, "the stride must be in [1, ", ctx, "], got ", stride);
+  const auto total = static_cast<std::int64_t>(tokens.size());
+  std::vector<TokenSpan> spans;
+  const auto take = [&](std::int64_t begin, std::int64_t end, std::int64_t first_target) {
+    spans.push_back(
+        {std::vector<std::int32_t>(tokens.begin() + begin, tokens.begin() + end), first_target});
+  };
+  if (stride == ctx) {
+    for (std::int64_t begin = 0; begin + ctx <= total; begin += ctx) take(begin, begin + ctx, 1);
+    return spans;
+  }
+  std::int64_t scored_until = 0;
+  for (std::int64_t begin = 0; scored_until < total; begin += stride) {
+    const std::int64_t end = std::min(begin + ctx, total);
+    take(begin, end, std::max<std::int64_t>(1, scored_until - begin));
+    scored_until = end;
+  }
+  return spans;
+}
+
+IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokenizer& tokenizer,
+                                   const data::Corpus& corpus, const IntrinsicOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const model::ModelConfig& config = model.config;
+  CLAW_CHECK(tokenizer.vocab_size() <= config.vocab_size, "the tokenizer has ",
+             tokenizer.vocab_size(), " tokens but the model only ", config.vocab_size);
+  IntrinsicResult result;
+  result.mode = options.mode.value_or(
+      corpus.layout == data::TextLayout::kDocuments ? Mode::kDocuments : Mode::kWindows);
+  const std::int64_t context = config.max_position_embeddings;
+  result.ctx = options.ctx > 0                 ? options.ctx
+               : result.mode == Mode::kWindows ? std::min(kDefaultWindow, context)
+                                               : context;
+  CLAW_CHECK(result.ctx >= 2, "--ctx must be at least 2, got ", result.ctx);
+  CLAW_CHECK(result.ctx <= context, "--ctx ", result.ctx, " is longer than the model's context of ",
+             context, " tokens");
+  CLAW_CHECK(options.limit_tokens >= 0, "--limit-tokens must not be negative");
+  const std::string limit_text =
+      options.limit_tokens > 0
+          ? concat(", limited to its first ", with_commas(options.limit_tokens), " tokens")
+          : "";
+
+  std::vector<TokenSpan> spans;
+  if (result.mode == Mode::kWindows) {
+    result.stride = options.stride > 0 ? options.stride : result.ctx;
+    CLAW_CHECK(result.stride <= result.ctx, "--stride ", result.stride,
+               " is longer than the window of ", result.ctx);
+    std::vector<std::int32_t> tokens = tokenizer.encode(corpus.text, {});
+    if (options.limit_tokens > 0 &&
+        static_cast<std::int64_t>(tokens.size()) > options.limit_tokens) {
+      tokens.resize(static_cast<std::size_t>(options.limit_tokens));
+    }
+    const auto count = static_cast<std::int64_t>(tokens.size());
+    const std::int64_t needed = result.stride == result.ctx ? result.ctx : 2;
+    CLAW_CHECK(count >= needed, corpus.name, ": the text has ", count,
+               " tokens, fewer than one window of ", result.ctx, "; pass a smaller --ctx");
+    spans = window_spans(tokens, result.ctx, result.stride);
+    if (result.stride == result.ctx) {
+      const std::int64_t tail = count % result.ctx;
+      result.protocol = concat(
+          corpus.name, " as one text (", with_commas(count), " tokens, no BOS", limit_text,
+          ") cut into ", spans.size(), " non-overlapping windows of ", result.ctx,
+          "; every token but each window's first is scored",
+          tail > 0 ? concat("; the last ", tail, " tokens (less than a window) are not") : "");
+    } else {
+      result.protocol = concat(corpus.name, " as one text (", with_commas(count), " tokens, no BOS",
+                               limit_text, ") in ", spans.size(), " windows of ", result.ctx,
+                               " starting every ", result.stride,
+                               " tokens; each scores only tokens no earlier window scored, so "
+                               "every token but the first is scored with at least ",
+                               result.ctx - result.stride, " tokens of context where available");
+    }
+  } else {
+    CLAW_CHECK(options.stride == 0, "--stride applies to windows mode only");
+    std::int64_t budget = options.limit_tokens > 0 ? options.limit_tokens : INT64_MAX;
+    std::int64_t truncated = 0;
+    for (const std::string& document : corpus.documents) {
+      if (budget <= 0) break;
+      std::vector<std::int32_t> ids = tokenizer.encode(document, {/*add_bos=*/true});
+      if (static_cast<std::int64_t>(ids.size()) > result.ctx) {
+        ids.resize(static_cast<std::size_t>(result.ctx));
+        ++truncated;
+      }
+      if (static_cast<std::int64_t>(ids.size()) > budget)
+        ids.resize(static_cast<std::size_t>(budget));
+      budget -= static_cast<std::int64_t>(ids.size());
+      if (ids.size() >= 2) spans.push_back({std::move(ids), 1});
+    }
+    CLAW_CHECK(!spans.empty(), corpus.name, ": no document has two tokens to score");
+    const bool bos = tokenizer.bos_id().has_value();
+    result.protocol =
+        concat(corpus.name, ": ", spans.size(), " documents", limit_text,
+               ", each alone, stripped of surrounding whitespace, ",
+               bos ? "BOS first" : "no BOS (the tokenizer has none)", ", truncated at ", result.ctx,
+               " tokens (", truncated, " were); every token ", bos ? "after BOS" : "but the first",
+               " is scored");
+  }
+
+  std::int64_t targets = 0;
+  for (const TokenSpan& span : spans) targets += span.targets();
+  std::optional<Progress> progress;
+  if (options.progress) progress.emplace("eval " + corpus.name, targets, "tokens");
+  const LossTotal total = score_spans(model, spans, {options.batch, [&](std::int64_t done) {
+                                                       if (progress) progress->update(done);
+                                                     }});
+  if (progress) progress->finish();
+
+  result.loss = total.mean();
+  result.perplexity = std::exp(result.loss);
+  result.tokens_scored = total.targets;
+  result.sequences = static_cast<std::int64_t>(spans.size());
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace claw::eval
