@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_support.h"
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -40,84 +41,14 @@
 namespace {
 
 using claw::Json;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-struct Spread {
-  double median, min, max;
-  Json json() const { return {{"median", median}, {"min", min}, {"max", max}}; }
-  Spread scaled(double factor) const { return {median * factor, min * factor, max * factor}; }
-};
-
-Spread spread(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  const double median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-  return {median, values.front(), values.back()};
-}
-
-// The best rate a probe reaches over samples taken between the workload's repetitions. The
-// fastest sample is the one least disturbed by the rest of the machine, and spreading the
-// samples over the whole measurement makes the ceiling describe the same stretch of time as the
-// figures divided by it: on a shared host the memory bandwidth drifts by tens of percent within
-// a minute.
-class Ceiling {
- public:
-  explicit Ceiling(std::function<double()> probe) : probe_(std::move(probe)) {}
-
-  void sample() {
-    constexpr int kPerRound = 3;
-    for (int i = 0; i < kPerRound; ++i) best_ = std::max(best_, probe_());
-    samples_ += kPerRound;
-  }
-  double best() const { return best_; }
-  int samples() const { return samples_; }
-
- private:
-  std::function<double()> probe_;
-  double best_ = 0;
-  int samples_ = 0;
-};
-
-// Calls `run` once to warm up, then `reps` times, sampling `ceiling` before each call, and
-// returns what the timed calls returned. `run` times itself, so that per-run setup (a fresh KV
-// cache, the prompt) stays untimed.
-std::vector<double> repeat(int reps, Ceiling& ceiling, const std::function<double()>& run) {
-  ceiling.sample();
-  run();
-  std::vector<double> results;
-  for (int i = 0; i < reps; ++i) {
-    ceiling.sample();
-    results.push_back(run());
-  }
-  return results;
-}
-
-// GFLOP/s of [rows x inner] x [inner x cols] into a preallocated output, so that only the
-// multiply is timed (a fresh 40 MB output can cost as much in page faults as the multiply).
-// Both weight layouts are tried, row-major [in, out] and HF's [out, in] transposed, because
-// LibTorch routes them to different kernels; the faster is what the machine can do.
-std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std::int64_t cols,
-                                     torch::ScalarType dtype) {
-  const auto options = torch::TensorOptions().dtype(dtype);
-  const torch::Tensor a = torch::randn({rows, inner}, options);
-  const torch::Tensor in_out = torch::randn({inner, cols}, options);
-  const torch::Tensor out_in = in_out.t().contiguous();
-  torch::Tensor out = torch::empty({rows, cols}, options);
-  const double flops = 2.0 * static_cast<double>(rows * inner * cols);
-  return [=]() mutable {
-    double best = 0;
-    for (const torch::Tensor& b : {in_out, out_in.t()}) {
-      const auto start = Clock::now();
-      at::mm_out(out, a, b);
-      best = std::max(best, flops / seconds_since(start) / 1e9);
-    }
-    return best;
-  };
-}
+using claw::bench::Ceiling;
+using claw::bench::Clock;
+using claw::bench::matmul_probe;
+using claw::bench::prefill_flops_per_token;
+using claw::bench::repeat;
+using claw::bench::seconds_since;
+using claw::bench::Spread;
+using claw::bench::spread;
 
 // GB/s of summing 1 GiB of float32: far beyond any cache, so it streams from DRAM once.
 // float32 because LibTorch's bfloat16 sum converts every element and can stop being bound by
@@ -131,26 +62,6 @@ std::function<double()> read_probe() {
     buffer.sum();
     return static_cast<double>(kReadProbeBytes) / seconds_since(start) / 1e9;
   };
-}
-
-// FLOPs per token of a prefill of `seq` tokens, counting multiply-adds as 2 FLOPs:
-//   2 * (matmul parameters of every layer: q, k, v, o, gate, up, down weights)
-// + 2 * 2 * num_layers * q_dim * seq   (scores Q.K^T and the weighted sum P.V: each query head
-//                                        takes head_dim multiply-adds per key for each; the
-//                                        decoder computes all seq keys and masks afterwards, so
-//                                        every key is counted, as PaLM's MFU does)
-// + 2 * hidden * vocab                 (the LM head, applied at every position)
-// Biases, norms, RoPE, softmax and the embedding lookup are elementwise and left out.
-double prefill_flops_per_token(const claw::model::ModelConfig& c, std::int64_t seq) {
-  double matmul_params = 0;
-  for (const std::int64_t intermediate : c.intermediate_sizes) {
-    matmul_params +=
-        static_cast<double>(c.hidden_size * (c.q_dim() + 2 * c.kv_dim()) +
-                            c.q_dim() * c.hidden_size + 3 * c.hidden_size * intermediate);
-  }
-  const double attention = 4.0 * static_cast<double>(c.num_layers * c.q_dim() * seq);
-  const double head = 2.0 * static_cast<double>(c.hidden_size * c.vocab_size);
-  return 2 * matmul_params + attention + head;
 }
 
 // Bytes of weights one decode step must read: every layer tensor, the final norm and the whole

@@ -1,0 +1,66 @@
+#include "bench_support.h"
+
+#include <algorithm>
+
+namespace claw::bench {
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Spread spread(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  const double median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  return {median, values.front(), values.back()};
+}
+
+void Ceiling::sample() {
+  constexpr int kPerRound = 3;
+  for (int i = 0; i < kPerRound; ++i) best_ = std::max(best_, probe_());
+  samples_ += kPerRound;
+}
+
+std::vector<double> repeat(int reps, Ceiling& ceiling, const std::function<double()>& run) {
+  ceiling.sample();
+  run();
+  std::vector<double> results;
+  for (int i = 0; i < reps; ++i) {
+    ceiling.sample();
+    results.push_back(run());
+  }
+  return results;
+}
+
+std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std::int64_t cols,
+                                     torch::ScalarType dtype) {
+  const auto options = torch::TensorOptions().dtype(dtype);
+  const torch::Tensor a = torch::randn({rows, inner}, options);
+  const torch::Tensor in_out = torch::randn({inner, cols}, options);
+  const torch::Tensor out_in = in_out.t().contiguous();
+  torch::Tensor out = torch::empty({rows, cols}, options);
+  const double flops = 2.0 * static_cast<double>(rows * inner * cols);
+  return [=]() mutable {
+    double best = 0;
+    for (const torch::Tensor& b : {in_out, out_in.t()}) {
+      const auto start = Clock::now();
+      at::mm_out(out, a, b);
+      best = std::max(best, flops / seconds_since(start) / 1e9);
+    }
+    return best;
+  };
+}
+
+double prefill_flops_per_token(const model::ModelConfig& c, std::int64_t seq) {
+  double matmul_params = 0;
+  for (const std::int64_t intermediate : c.intermediate_sizes) {
+    matmul_params +=
+        static_cast<double>(c.hidden_size * (c.q_dim() + 2 * c.kv_dim()) +
+                            c.q_dim() * c.hidden_size + 3 * c.hidden_size * intermediate);
+  }
+  const double attention = 4.0 * static_cast<double>(c.num_layers * c.q_dim() * seq);
+  const double head = 2.0 * static_cast<double>(c.hidden_size * c.vocab_size);
+  return 2 * matmul_params + attention + head;
+}
+
+}  // namespace claw::bench

@@ -1,0 +1,70 @@
+// What the benchmarks share: timing, median and spread, the measured ceilings their figures are
+// divided by (DESIGN.md, Conventions), and the FLOPs of a forward pass.
+#pragma once
+
+#include <torch/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/json.h"
+#include "model/config.h"
+
+namespace claw::bench {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start);
+
+struct Spread {
+  double median, min, max;
+  Json json() const { return {{"median", median}, {"min", min}, {"max", max}}; }
+  Spread scaled(double factor) const { return {median * factor, min * factor, max * factor}; }
+};
+
+Spread spread(std::vector<double> values);
+
+// The best rate a probe reaches over samples taken between the workload's repetitions. The
+// fastest sample is the one least disturbed by the rest of the machine, and spreading the
+// samples over the whole measurement makes the ceiling describe the same stretch of time as the
+// figures divided by it: on a shared host the memory bandwidth drifts by tens of percent within
+// a minute.
+class Ceiling {
+ public:
+  explicit Ceiling(std::function<double()> probe) : probe_(std::move(probe)) {}
+
+  void sample();
+  double best() const { return best_; }
+  int samples() const { return samples_; }
+
+ private:
+  std::function<double()> probe_;
+  double best_ = 0;
+  int samples_ = 0;
+};
+
+// Calls `run` once to warm up, then `reps` times, sampling `ceiling` before each call, and
+// returns what the timed calls returned. `run` times itself, so that per-run setup (a fresh KV
+// cache, the prompt) stays untimed.
+std::vector<double> repeat(int reps, Ceiling& ceiling, const std::function<double()>& run);
+
+// GFLOP/s of [rows x inner] x [inner x cols] into a preallocated output, so that only the
+// multiply is timed (a fresh 40 MB output can cost as much in page faults as the multiply).
+// Both weight layouts are tried, row-major [in, out] and HF's [out, in] transposed, because
+// LibTorch routes them to different kernels; the faster is what the machine can do.
+std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std::int64_t cols,
+                                     torch::ScalarType dtype);
+
+// FLOPs per token of a prefill of `seq` tokens, counting multiply-adds as 2 FLOPs:
+//   2 * (matmul parameters of every layer: q, k, v, o, gate, up, down weights)
+// + 2 * 2 * num_layers * q_dim * seq   (scores Q.K^T and the weighted sum P.V: each query head
+//                                        takes head_dim multiply-adds per key for each; the
+//                                        decoder computes all seq keys and masks afterwards, so
+//                                        every key is counted, as PaLM's MFU does)
+// + 2 * hidden * vocab                 (the LM head, applied at every position)
+// Biases, norms, RoPE, softmax and the embedding lookup are elementwise and left out.
+double prefill_flops_per_token(const model::ModelConfig& c, std::int64_t seq);
+
+}  // namespace claw::bench
