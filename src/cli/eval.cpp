@@ -1,6 +1,5 @@
 // claw eval --model M --task T: test cross-entropy and perplexity under a stated protocol.
 #include <cstdio>
-#include <sstream>
 
 #include "cli/command.h"
 #include "cli/runtime_flags.h"
@@ -17,20 +16,12 @@ namespace claw::cli {
 namespace {
 
 struct EvalArgs {
-  std::string model, tokenizer, tasks, mode;
+  std::string model, tokenizer, mode;
+  std::vector<std::string> tasks;
   std::int64_t ctx = 0, stride = 0, limit_tokens = 0, batch = 1;
   bool json = false;
   RuntimeFlags runtime;
 };
-
-std::vector<std::string> split_commas(const std::string& list) {
-  std::vector<std::string> items;
-  std::stringstream stream(list);
-  for (std::string item; std::getline(stream, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
 
 Json result_json(const std::string& task, const eval::IntrinsicResult& r) {
   return {{"task", task},
@@ -62,8 +53,6 @@ void print_human(const std::string& model, const Json& r) {
 }
 
 void run(const EvalArgs& args) {
-  const std::vector<std::string> tasks = split_commas(args.tasks);
-  CLAW_CHECK(!tasks.empty(), "--task names no task");
   eval::IntrinsicOptions options;
   if (!args.mode.empty()) {
     options.mode = args.mode == "windows" ? eval::Mode::kWindows : eval::Mode::kDocuments;
@@ -74,7 +63,7 @@ void run(const EvalArgs& args) {
   options.batch = args.batch;
   // Every corpus is read before the model, so a misspelt task fails at once.
   std::vector<data::Corpus> corpora;
-  for (const std::string& task : tasks) corpora.push_back(data::load_corpus(task));
+  for (const std::string& task : args.tasks) corpora.push_back(data::load_corpus(task));
 
   const model::LoadOptions load_options = args.runtime.apply();
   const std::filesystem::path model_path = resolve_model_argument(args.model);
@@ -107,7 +96,8 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--model", args->model, "HF directory, llama2.c .bin, or bundled model name")
       ->required();
   cmd->add_option("--task", args->tasks, "comma-separated corpora: " + data::corpus_names_help())
-      ->required();
+      ->required()
+      ->delimiter(',');
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer file (default: found beside the model)");
   cmd->add_option("--mode", args->mode,

@@ -3,9 +3,6 @@
 // each word encoded by BPE over its bytes.
 #pragma once
 
-#include <filesystem>
-#include <memory>
-
 #include "text/added_tokens.h"
 #include "text/bpe.h"
 #include "text/normalizer.h"

@@ -5,16 +5,26 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 
 #include "core/data_dir.h"
+#include "text/load_tokenizer.h"
 
 namespace claw::testing {
 namespace fs = std::filesystem;
 
 fs::path data_path(const fs::path& relative) {
   return data_file(relative);
+}
+
+const text::Tokenizer& shared_tokenizer(const fs::path& relative) {
+  static std::map<fs::path, std::unique_ptr<text::Tokenizer>> cache;
+  std::unique_ptr<text::Tokenizer>& slot = cache[relative];
+  if (!slot) slot = text::load_tokenizer(data_path(relative));
+  return *slot;
 }
 
 ScratchDir::ScratchDir() {

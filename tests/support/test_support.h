@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string>
 
+#include "text/tokenizer.h"
+
 namespace claw::testing {
 
 // A file under the data directory (../shared/data beside the repository).
@@ -31,6 +33,10 @@ struct CommandResult {
 
 // Runs `claw ARGS` through the shell (arguments are not quoted for you) with `input` on stdin.
 CommandResult run_claw(const std::string& args, const std::string& input = "");
+
+// The tokenizer at `relative` in the data directory, loaded once per test executable (a
+// tokenizer.json takes a fraction of a second to load).
+const claw::text::Tokenizer& shared_tokenizer(const std::filesystem::path& relative);
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 std::string read_bytes(const std::filesystem::path& path);

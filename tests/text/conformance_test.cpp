@@ -3,14 +3,11 @@
 // they encode back to the input.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "support/test_support.h"
-#include "text/load_tokenizer.h"
 
 namespace {
 
@@ -50,12 +47,8 @@ std::vector<Case> read_vectors(const std::string& vocab) {
   return cases;
 }
 
-// Loading a tokenizer.json takes a fraction of a second; load each once for the whole suite.
 const Tokenizer& tokenizer(const std::string& file) {
-  static std::map<std::string, std::unique_ptr<Tokenizer>> cache;
-  std::unique_ptr<Tokenizer>& slot = cache[file];
-  if (!slot) slot = claw::text::load_tokenizer(data_path("tokenizers/" + file));
-  return *slot;
+  return claw::testing::shared_tokenizer("tokenizers/" + file);
 }
 
 void expect_conformance(const std::string& vocab, const std::string& tokenizer_file) {

@@ -3,13 +3,10 @@
 // decode back exactly.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "support/test_support.h"
-#include "text/load_tokenizer.h"
 
 namespace {
 
@@ -28,10 +25,7 @@ struct Flavour {
 class LargeInput : public ::testing::TestWithParam<Flavour> {
  protected:
   const claw::text::Tokenizer& tokenizer() {
-    static std::map<std::string, std::unique_ptr<claw::text::Tokenizer>> cache;
-    auto& slot = cache[GetParam().tokenizer];
-    if (!slot) slot = claw::text::load_tokenizer(claw::testing::data_path(GetParam().tokenizer));
-    return *slot;
+    return claw::testing::shared_tokenizer(GetParam().tokenizer);
   }
 
   static std::string repeat(const std::string& unit, std::size_t bytes) {
