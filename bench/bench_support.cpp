@@ -58,7 +58,7 @@ double prefill_flops_per_token(const model::ModelConfig& c, std::int64_t seq) {
         static_cast<double>(c.hidden_size * (c.q_dim() + 2 * c.kv_dim()) +
                             c.q_dim() * c.hidden_size + 3 * c.hidden_size * intermediate);
   }
-  const double attention = 4.0 * static_cast<double>(c.num_layers * c.q_dim() * seq);
+  const double attention = 2.0 * static_cast<double>(c.num_layers * c.q_dim() * (seq + 1));
   const double head = 2.0 * static_cast<double>(c.hidden_size * c.vocab_size);
   return 2 * matmul_params + attention + head;
 }

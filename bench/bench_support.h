@@ -59,10 +59,12 @@ std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std:
 
 // FLOPs per token of a prefill of `seq` tokens, counting multiply-adds as 2 FLOPs:
 //   2 * (matmul parameters of every layer: q, k, v, o, gate, up, down weights)
-// + 2 * 2 * num_layers * q_dim * seq   (scores Q.K^T and the weighted sum P.V: each query head
-//                                        takes head_dim multiply-adds per key for each; the
-//                                        decoder computes all seq keys and masks afterwards, so
-//                                        every key is counted, as PaLM's MFU does)
+// + 2 * 2 * num_layers * q_dim * (seq + 1) / 2
+//                                      (scores Q.K^T and the weighted sum P.V: each query head
+//                                       takes head_dim multiply-adds per visible key for each,
+//                                       and the t-th token sees t keys: (seq + 1) / 2 on
+//                                       average. The decoder skips the causal upper triangle
+//                                       block by block, so only visible keys are counted)
 // + 2 * hidden * vocab                 (the LM head, applied at every position)
 // Biases, norms, RoPE, softmax and the embedding lookup are elementwise and left out.
 double prefill_flops_per_token(const model::ModelConfig& c, std::int64_t seq);

@@ -2,53 +2,11 @@
 
 #include <ATen/ATen.h>
 
-#include <cmath>
-#include <limits>
-
 #include "core/error.h"
+#include "model/attention.h"
 #include "model/rope.h"
 
 namespace claw::model {
-namespace {
-
-// [B, 1, 1, T, S] float32, 0 where query t may attend to key s (causal order, real keys only)
-// and -inf elsewhere; built once per forward and added to every layer's scores. Each query may
-// always see its own slot, so a padding query still has one finite score (its output is never
-// used) instead of a row of -inf that would make NaNs.
-torch::Tensor attention_bias(const torch::Tensor& key_valid, std::int64_t past,
-                             std::int64_t steps) {
-  const auto options = torch::TensorOptions().dtype(torch::kInt64).device(key_valid.device());
-  const std::int64_t keys = past + steps;
-  const torch::Tensor query_slot = torch::arange(past, keys, options).unsqueeze(1);  // [T, 1]
-  const torch::Tensor key_slot = torch::arange(0, keys, options).unsqueeze(0);       // [1, S]
-  const torch::Tensor causal = key_slot <= query_slot;
-  const torch::Tensor self = key_slot == query_slot;
-  const torch::Tensor allowed = (causal.unsqueeze(0) & key_valid.unsqueeze(1)) | self.unsqueeze(0);
-  return torch::zeros(allowed.sizes(), options.dtype(torch::kFloat32))
-      .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity())
-      .unsqueeze(1)
-      .unsqueeze(1);
-}
-
-// Grouped-query attention without copying keys: the query heads that share a KV head are folded
-// into the row dimension of one matmul against that head's keys. The masked softmax runs in
-// float32 whatever the model dtype, as HF's does for half-precision models.
-torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const torch::Tensor& bias) {
-  const std::int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), dim = q.size(3);
-  const std::int64_t kv_heads = k.size(1), keys = k.size(2), group = heads / kv_heads;
-  // Scaling q costs T·d multiplies; scaling the scores would cost T·S.
-  const torch::Tensor grouped_q =
-      q.reshape({batch, kv_heads, group * steps, dim}) * (1 / std::sqrt(static_cast<double>(dim)));
-  // The scores are a fresh temporary (or its float32 copy), so the bias is added in place.
-  torch::Tensor scores = at::matmul(grouped_q, k.transpose(-1, -2)).to(torch::kFloat32);
-  scores = scores.view({batch, kv_heads, group, steps, keys}).add_(bias);
-  const torch::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
-  const torch::Tensor out = at::matmul(probs.view({batch, kv_heads, group * steps, keys}), v);
-  return out.view({batch, heads, steps, dim});
-}
-
-}  // namespace
 
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
   const torch::Tensor x32 = x.to(torch::kFloat32);
@@ -92,8 +50,7 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
     torch::Tensor k = apply_rope(split_heads(layer.k(x), c.num_kv_heads), angles);
     torch::Tensor v = split_heads(layer.v(x), c.num_kv_heads);
     if (cache) std::tie(k, v) = cache->append(static_cast<std::int64_t>(i), k, v);
-    const torch::Tensor attended =
-        attention(q, k, v, bias).transpose(1, 2).reshape({batch, steps, c.q_dim()});
+    const torch::Tensor attended = attention(q, k, v, bias).view({batch, steps, c.q_dim()});
     h = h + layer.o(attended);
     const torch::Tensor y = rms_norm(h, layer.mlp_norm, c.rms_norm_eps);
     h = h + layer.down(at::silu(layer.gate(y)) * layer.up(y));

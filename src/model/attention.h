@@ -1,0 +1,27 @@
+// Causal grouped-query attention: the part of the decoder whose cost grows with the context.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+
+namespace claw::model {
+
+// Additive mask [B, 1, 1, T, S] float32 for T queries that follow `past` cached keys: 0 where
+// query t may attend to key s (causal order, keys marked in `key_valid` [B, S] only), -inf
+// elsewhere. Each query may always see its own slot, so a padding query still has one finite
+// score (its output is never used) instead of a row of -inf that would make NaNs.
+torch::Tensor attention_bias(const torch::Tensor& key_valid, std::int64_t past, std::int64_t steps);
+
+// softmax(q kᵀ / √d + bias) v with HF's precisions: scores in the model dtype, the masked
+// softmax in float32. q [B, H, T, d]; k, v [B, KV, past + T, d] with KV dividing H; bias from
+// attention_bias(). Returns [B, T, H, d].
+//
+// Queries are processed `query_block` at a time (0: as many as keep one block's scores near
+// 16 MB), and each block reads only the keys up to its last query, so the causal upper
+// triangle is never computed and the scores stay in cache. The block size changes only the
+// matmuls' summation order, never which terms are summed.
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& bias, std::int64_t query_block = 0);
+
+}  // namespace claw::model
