@@ -1,13 +1,18 @@
-// claw eval --model M --task T: test cross-entropy and perplexity under a stated protocol.
+// claw eval --model M --task T[,T...]: test cross-entropy and perplexity on text corpora, and
+// zero-shot accuracy with lm-evaluation-harness semantics, each under a stated protocol.
 #include <cstdio>
+#include <variant>
 
 #include "cli/command.h"
+#include "cli/eval_report.h"
 #include "cli/runtime_flags.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/format.h"
 #include "core/json.h"
+#include "data/choice_task.h"
 #include "data/corpus.h"
 #include "eval/intrinsic.h"
+#include "eval/zero_shot.h"
 #include "model/load.h"
 #include "model/runtime.h"
 #include "text/load_tokenizer.h"
@@ -15,44 +20,22 @@
 namespace claw::cli {
 namespace {
 
+// Zero-shot questions per forward pass unless --batch says otherwise: enough to fill the
+// matrix multiplies, few enough that their shared prompts' KV caches stay small.
+constexpr std::int64_t kDefaultQuestionBatch = 8;
+
 struct EvalArgs {
-  std::string model, tokenizer, mode;
+  std::string model, tokenizer, mode, log_samples;
   std::vector<std::string> tasks;
-  std::int64_t ctx = 0, stride = 0, limit_tokens = 0, batch = 1;
-  bool json = false;
+  std::int64_t ctx = 0, stride = 0, limit_tokens = 0, limit = 0, batch = 0;
+  std::optional<std::uint64_t> seed;
+  bool no_prefix_sharing = false, json = false;
   RuntimeFlags runtime;
 };
 
-Json result_json(const std::string& task, const eval::IntrinsicResult& r) {
-  return {{"task", task},
-          {"metric", "loss"},
-          {"loss", r.loss},
-          {"perplexity", r.perplexity},
-          {"tokens_scored", r.tokens_scored},
-          {"mode", eval::mode_name(r.mode)},
-          {r.mode == eval::Mode::kWindows ? "windows" : "documents", r.sequences},
-          {"ctx", r.ctx},
-          {"stride", r.stride},
-          {"protocol", r.protocol},
-          {"seconds", r.seconds},
-          {"tokens_per_second", static_cast<double>(r.tokens_scored) / r.seconds}};
-}
+using Task = std::variant<data::Corpus, data::ChoiceTask>;
 
-void print_human(const std::string& model, const Json& r) {
-  std::printf("%s on %s (%s)\n", model.c_str(), r["task"].get<std::string>().c_str(),
-              r["mode"].get<std::string>().c_str());
-  std::printf("  loss        %.6f nats/token\n", r["loss"].get<double>());
-  std::printf("  perplexity  %.4f\n", r["perplexity"].get<double>());
-  const std::string unit = r["mode"].get<std::string>();
-  std::printf("  scored      %s tokens in %s %s\n",
-              with_commas(r["tokens_scored"].get<std::int64_t>()).c_str(),
-              with_commas(r[unit].get<std::int64_t>()).c_str(), unit.c_str());
-  std::printf("  protocol    %s\n", r["protocol"].get<std::string>().c_str());
-  std::printf("  time        %.2f s (%.0f tokens/s)\n", r["seconds"].get<double>(),
-              r["tokens_per_second"].get<double>());
-}
-
-void run(const EvalArgs& args) {
+eval::IntrinsicOptions intrinsic_options(const EvalArgs& args) {
   eval::IntrinsicOptions options;
   if (!args.mode.empty()) {
     options.mode = args.mode == "windows" ? eval::Mode::kWindows : eval::Mode::kDocuments;
@@ -60,10 +43,33 @@ void run(const EvalArgs& args) {
   options.ctx = args.ctx;
   options.stride = args.stride;
   options.limit_tokens = args.limit_tokens;
-  options.batch = args.batch;
-  // Every corpus is read before the model, so a misspelt task fails at once.
-  std::vector<data::Corpus> corpora;
-  for (const std::string& task : args.tasks) corpora.push_back(data::load_corpus(task));
+  options.batch = args.batch > 0 ? args.batch : 1;
+  return options;
+}
+
+eval::ZeroShotOptions zero_shot_options(const EvalArgs& args) {
+  eval::ZeroShotOptions options;
+  options.limit = args.limit;
+  options.seed = args.seed;
+  options.batch = args.batch > 0 ? args.batch : kDefaultQuestionBatch;
+  options.share_prefix = !args.no_prefix_sharing;
+  options.keep_samples = !args.log_samples.empty();
+  return options;
+}
+
+void run(const EvalArgs& args) {
+  CLAW_CHECK(!args.seed || args.limit > 0,
+             "--seed picks which --limit items are evaluated; "
+             "give --limit too");
+  // Every task is read before the model, so a misspelt name or a broken file fails at once.
+  std::vector<Task> tasks;
+  for (const std::string& name : args.tasks) {
+    if (data::is_choice_task(name)) {
+      tasks.emplace_back(data::load_choice_task(name));
+    } else {
+      tasks.emplace_back(data::load_corpus(name));
+    }
+  }
 
   const model::LoadOptions load_options = args.runtime.apply();
   const std::filesystem::path model_path = resolve_model_argument(args.model);
@@ -71,19 +77,52 @@ void run(const EvalArgs& args) {
   const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(
       model_tokenizer_path(model_path, model.config.vocab_size, args.tokenizer));
 
-  Json results = Json::array();
-  for (const data::Corpus& corpus : corpora) {
-    const eval::IntrinsicResult result =
-        eval::evaluate_intrinsic(model, *tokenizer, corpus, options);
-    results.push_back(result_json(corpus.name, result));
-    if (!args.json) print_human(args.model, results.back());
+  Json results = Json::object(), samples_count = Json::object(), higher_is_better = Json::object();
+  std::vector<eval::ZeroShotResult> zero_shot;
+  std::string samples;
+  for (const Task& task : tasks) {
+    if (const auto* corpus = std::get_if<data::Corpus>(&task)) {
+      const eval::IntrinsicResult result =
+          eval::evaluate_intrinsic(model, *tokenizer, *corpus, intrinsic_options(args));
+      results[corpus->name] = intrinsic_entry(corpus->name, result);
+      higher_is_better[corpus->name] = {{"loss", false}, {"perplexity", false}};
+      if (!args.json) print_intrinsic(args.model, corpus->name, result);
+      continue;
+    }
+    const auto& choice_task = std::get<data::ChoiceTask>(task);
+    eval::ZeroShotResult result =
+        eval::evaluate_zero_shot(model, *tokenizer, choice_task, zero_shot_options(args));
+    results[result.task] = zero_shot_entry(result);
+    samples_count[result.task] = {{"original", result.items_available},
+                                  {"effective", result.items_scored}};
+    for (const eval::Metric& m : result.metrics) {
+      higher_is_better[result.task][m.name] = m.name != "perplexity";
+    }
+    if (!args.json) print_zero_shot(args.model, result);
+    samples += sample_lines(result);
+    zero_shot.push_back(std::move(result));
   }
+  const Json average = zero_shot_average(zero_shot);
+  if (!args.json && zero_shot.size() > 1) {
+    std::printf("average accuracy over %zu tasks: %.4f\n", zero_shot.size(),
+                average["accuracy"].get<double>());
+  }
+  if (!args.log_samples.empty()) write_file_atomic(args.log_samples, samples);
   if (args.json) {
     const Json output = {{"model", model_path.string()},
                          {"dtype", model::dtype_flag_name(model.dtype())},
                          {"device", model.embed.device().str()},
-                         {"results", results}};
-    std::printf("%s\n", output.dump(2).c_str());
+                         {"results", results},
+                         {"average", average},
+                         {"n-samples", samples_count},
+                         {"higher_is_better", higher_is_better},
+                         {"config",
+                          {{"limit", args.limit > 0 ? Json(args.limit) : Json(nullptr)},
+                           {"seed", args.seed ? Json(*args.seed) : Json(nullptr)},
+                           {"batch_size", args.batch > 0 ? Json(args.batch) : Json("default")},
+                           {"prefix_sharing", !args.no_prefix_sharing},
+                           {"num_fewshot", 0}}}};
+    std::printf("%s\n", output.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
   }
 }
 
@@ -92,31 +131,48 @@ void run(const EvalArgs& args) {
 void register_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "eval", "Measure a model: test cross-entropy (nats per token) and perplexity on a corpus");
+      "eval",
+      "Measure a model: test cross-entropy and perplexity on a corpus, or zero-shot accuracy "
+      "with lm-evaluation-harness 0.4 semantics");
   cmd->add_option("--model", args->model, "HF directory, llama2.c .bin, or bundled model name")
       ->required();
-  cmd->add_option("--task", args->tasks, "comma-separated corpora: " + data::corpus_names_help())
+  cmd->add_option("--task", args->tasks,
+                  "comma-separated tasks. Corpora: " + data::corpus_names_help() +
+                      ". Zero-shot: " + data::choice_task_names_help())
       ->required()
       ->delimiter(',');
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer file (default: found beside the model)");
   cmd->add_option("--mode", args->mode,
-                  "windows: the text cut into windows (default for WikiText-2 and text:PATH); "
-                  "documents: each document alone with BOS (default for TinyStories, Alpaca)")
+                  "corpora: windows (the text cut into windows; default for WikiText-2 and "
+                  "text:PATH) or documents (each document alone with BOS; default for "
+                  "TinyStories, Alpaca)")
       ->check(CLI::IsMember({"windows", "documents"}));
   cmd->add_option("--ctx", args->ctx,
-                  "window length, or where documents are truncated (default: min(2048, model "
-                  "context) for windows, the model context for documents)")
+                  "corpora: window length, or where documents are truncated (default: min(2048, "
+                  "model context) for windows, the model context for documents)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--stride", args->stride,
-                  "overlapping windows that start every S tokens and score only new tokens "
-                  "(default: non-overlapping)")
+                  "corpora: overlapping windows that start every S tokens and score only new "
+                  "tokens (default: non-overlapping)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--limit-tokens", args->limit_tokens,
-                  "use only the first N tokens of the corpus (default: all)")
+                  "corpora: use only the first N tokens (default: all)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "sequences per forward pass (default 1)")
+  cmd->add_option("--limit", args->limit,
+                  "zero-shot: evaluate N items, the first N unless --seed is given (default: all)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", args->seed, "zero-shot: with --limit, a seeded sample of N items");
+  cmd->add_option("--batch", args->batch,
+                  "sequences per forward pass for corpora (default 1); questions per forward "
+                  "pass for zero-shot tasks (default 8)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-prefix-sharing", args->no_prefix_sharing,
+                "zero-shot: run every choice as a sequence of its own, as the harness does, "
+                "instead of running a question's shared prompt once");
+  cmd->add_option("--log-samples", args->log_samples,
+                  "zero-shot: write one JSON line per item (requests, log-likelihoods, token "
+                  "counts, prediction, gold) to FILE");
   cmd->add_flag("--json", args->json, "print the results as JSON on stdout");
   args->runtime.add_to(*cmd);
   cmd->callback([args] { run(*args); });

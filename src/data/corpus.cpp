@@ -1,12 +1,11 @@
 #include "data/corpus.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/text_file.h"
 #include "data/alpaca.h"
 
 namespace claw::data {
@@ -14,23 +13,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kEndOfText = "<|endoftext|>";
-constexpr std::string_view kWhitespace = " \t\n\r\f\v";
-
-std::string_view strip(std::string_view text) {
-  const std::size_t begin = text.find_first_not_of(kWhitespace);
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(kWhitespace) + 1 - begin);
-}
-
-std::string read_text(const fs::path& path) {
-  CLAW_CHECK(fs::is_regular_file(path), path.string(), ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  CLAW_CHECK(in.good() || in.eof(), path.string(), ": cannot be read");
-  return text.str();
-}
-
 void add_document(std::vector<std::string>& documents, std::string_view text) {
   const std::string_view stripped = strip(text);
   if (!stripped.empty()) documents.emplace_back(stripped);
@@ -103,7 +85,7 @@ Corpus load_corpus(const std::string& name) {
   if (dataset == "text") {
     CLAW_CHECK(!variant.empty(), "text:PATH needs a path, e.g. text:notes.txt");
     corpus.source = variant;
-    corpus.text = read_text(variant);
+    corpus.text = read_text_file(variant);
     corpus.documents = split_at_end_of_text(corpus.text);
   } else if (dataset == "wikitext2") {
     CLAW_CHECK(variant.empty() || variant == "test" || variant == "valid", name,
@@ -111,12 +93,12 @@ Corpus load_corpus(const std::string& name) {
     corpus.source = data_file(variant == "valid" ? "wikitext-2-raw/wiki.valid.raw"
                                                  : "wikitext-2-raw/wiki.test.raw")
                         .string();
-    corpus.text = read_text(corpus.source);
+    corpus.text = read_text_file(corpus.source);
     corpus.documents = wikitext_articles(corpus.text);
   } else if (dataset == "tinystories") {
     corpus.layout = TextLayout::kDocuments;
     corpus.source = data_file("tinystories/tinystories_valid_first1000.txt").string();
-    corpus.documents = split_at_end_of_text(read_text(corpus.source));
+    corpus.documents = split_at_end_of_text(read_text_file(corpus.source));
     corpus.text = join(corpus.documents);
     keep_split(corpus, variant, 800, 200);
   } else if (dataset == "alpaca") {

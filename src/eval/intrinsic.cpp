@@ -9,31 +9,14 @@
 #include "core/error.h"
 #include "core/format.h"
 #include "core/progress.h"
+#include "eval/token_scores.h"
 #include "model/decoder.h"
 
 namespace claw::eval {
 namespace {
 
-// The LM head is applied to at most this many bytes of float32 logits at once.
-constexpr std::int64_t kLogitBudgetBytes = std::int64_t{128} << 20;
 // Windows never exceed this by default, as SliceGPT evaluates.
 constexpr std::int64_t kDefaultWindow = 2048;
-
-// Σ -log softmax(head(hidden))[target] over the rows of hidden [N, D].
-double head_nll(const model::Model& model, const torch::Tensor& hidden,
-                const torch::Tensor& targets) {
-  const std::int64_t vocab = model.head().size(0);
-  const std::int64_t chunk = std::max<std::int64_t>(1, kLogitBudgetBytes / (vocab * 4));
-  double sum = 0;
-  for (std::int64_t begin = 0; begin < hidden.size(0); begin += chunk) {
-    const std::int64_t rows = std::min(chunk, hidden.size(0) - begin);
-    const torch::Tensor logits =
-        model::project(hidden.narrow(0, begin, rows), model.head()).to(torch::kFloat32);
-    const torch::Tensor picked = logits.gather(1, targets.narrow(0, begin, rows).unsqueeze(1));
-    sum += (at::logsumexp(logits, 1) - picked.squeeze(1)).to(torch::kFloat64).sum().item<double>();
-  }
-  return sum;
-}
 
 }  // namespace
 
@@ -91,7 +74,9 @@ LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& s
     };
     const torch::Tensor selected =
         hidden.reshape({-1, hidden.size(-1)}).index_select(0, as_tensor(rows));
-    total.nll += head_nll(model, selected, as_tensor(targets));
+    total.nll -= score_tokens(model, selected, as_tensor(targets), /*want_greedy=*/false)
+                     .log_probs.sum()
+                     .item<double>();
     total.targets += static_cast<std::int64_t>(targets.size());
     if (options.on_progress) options.on_progress(total.targets);
   }

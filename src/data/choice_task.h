@@ -1,0 +1,55 @@
+// Zero-shot evaluation sets posed as lm-evaluation-harness 0.4 poses them (DESIGN.md,
+// "Protocols"): each item becomes log-likelihood requests whose strings are exactly the
+// harness's, so the scorer never needs to know which task it serves.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace claw::data {
+
+// The log-likelihood of `continuation` following `context`.
+struct LoglikelihoodRequest {
+  std::string context, continuation;
+};
+
+enum class ChoiceScoring {
+  kMultipleChoice,  // the prediction is the choice with the highest log-likelihood
+  kLastWord,        // LAMBADA: one request; correct when greedy decoding produces it
+};
+
+struct ChoiceItem {
+  std::int64_t line = 0;  // 1-based line where the item starts in its file
+  // One per choice (in choice order), or the single request of a kLastWord item.
+  std::vector<LoglikelihoodRequest> requests;
+  // The harness's doc_to_choice strings: acc_norm divides by their length in characters.
+  std::vector<std::string> choices;
+  std::int64_t gold = 0;
+};
+
+struct ChoiceTask {
+  std::string name;    // as the user gave it, e.g. "piqa" or "mc:mmlu.jsonl"
+  std::string source;  // the file the items were read from
+  ChoiceScoring scoring = ChoiceScoring::kMultipleChoice;
+  bool reports_acc_norm = false;
+  std::string prompt;  // how items became requests, for the protocol line
+  std::vector<ChoiceItem> items;
+  std::vector<std::string> skipped;  // "FILE:LINE: why" for every item that could not be used
+};
+
+// Whether `name` names a zero-shot task (rather than a text corpus).
+bool is_choice_task(std::string_view name);
+
+// The task called `name`: piqa, hellaswag, winogrande, arc_easy, arc_challenge, boolq, lambada,
+// openbookqa, copa with the files of the data directory; TASK:PATH for a file in TASK's format;
+// mc:PATH for any {"query", "choices", "gold"} JSONL file, the query used as the context as it
+// is. A malformed item is left out and listed in `skipped`, never dropped silently; a missing
+// or empty file, or one without a usable item, is an error.
+ChoiceTask load_choice_task(const std::string& name);
+
+// The names load_choice_task knows, for help texts.
+std::string choice_task_names_help();
+
+}  // namespace claw::data
