@@ -9,7 +9,6 @@
 #include "core/error.h"
 #include "eval/token_scores.h"
 #include "model/decoder.h"
-#include "model/kv_cache.h"
 
 namespace claw::eval {
 namespace {
@@ -23,12 +22,11 @@ struct Sequence {
   std::int64_t input_length() const { return static_cast<std::int64_t>(tokens.size()) - 1; }
 };
 
-// Sequences whose first `prefix` input tokens are the same: the prefix runs once, and each
-// sequence's remaining input runs after it on a copy of its KV cache.
+// Sequences whose first `prefix` input tokens are the same: the prefix runs once, followed by
+// each sequence's remaining input.
 struct Group {
   std::vector<std::size_t> members;  // into the sequences
   std::int64_t prefix = 0;
-  std::int64_t longest_input = 0;
 };
 
 Sequence make_sequence(const TokenRequest& request, std::int64_t context, std::size_t group,
@@ -46,9 +44,15 @@ Sequence make_sequence(const TokenRequest& request, std::int64_t context, std::s
   return sequence;
 }
 
+// The tokens of a group's row: its prefix once, then every member's remaining input.
+std::int64_t packed_length(const std::vector<Sequence>& sequences, const Group& group) {
+  std::int64_t length = group.prefix;
+  for (const std::size_t m : group.members) length += sequences[m].input_length() - group.prefix;
+  return length;
+}
+
 Group single(const std::vector<Sequence>& sequences, std::size_t member) {
-  const std::int64_t length = sequences[member].input_length();
-  return {{member}, length, length};
+  return {{member}, sequences[member].input_length()};
 }
 
 // The groups to run: with sharing, each request group's common input prefix (when it has one);
@@ -59,17 +63,16 @@ std::vector<Group> plan_groups(const std::vector<Sequence>& sequences,
   std::vector<Group> groups;
   for (const std::vector<std::size_t>& members : by_request_group) {
     if (members.empty()) continue;
-    std::int64_t prefix = sequences[members.front()].input_length(), longest = 0;
+    std::int64_t prefix = sequences[members.front()].input_length();
     for (const std::size_t m : members) {
       const Sequence& s = sequences[m];
       const auto& first = sequences[members.front()].tokens;
       prefix = std::min(prefix, s.input_length());
       prefix = std::mismatch(first.begin(), first.begin() + prefix, s.tokens.begin()).first -
                first.begin();
-      longest = std::max(longest, s.input_length());
     }
     if (share_prefix && (members.size() == 1 || prefix > 0)) {
-      groups.push_back({members, prefix, longest});
+      groups.push_back({members, prefix});
     } else {
       for (const std::size_t m : members) groups.push_back(single(sequences, m));
     }
@@ -81,6 +84,9 @@ torch::Tensor int64_tensor(const std::vector<std::int64_t>& values, torch::Devic
   return torch::tensor(values, torch::kInt64).to(device);
 }
 
+// Scores a batch of groups in one forward pass. Each group is one row: its prefix, then every
+// member's remaining input, each in a segment of its own that sees the prefix and itself only
+// (model::packed_attention), so no member waits for, pads to, or copies the cache of another.
 class BatchScorer {
  public:
   BatchScorer(const model::Model& model, const std::vector<Sequence>& sequences,
@@ -88,102 +94,69 @@ class BatchScorer {
       : model_(model), sequences_(sequences), scores_(scores), work_(work) {}
 
   void run(const std::vector<const Group*>& batch) {
-    const auto groups = static_cast<std::int64_t>(batch.size());
-    std::int64_t prefix_width = 0;
-    for (const Group* g : batch) prefix_width = std::max(prefix_width, g->prefix);
-    const torch::Device device = model_.embed.device();
+    const auto rows = static_cast<std::int64_t>(batch.size());
+    // Where each member's remaining input starts in its row.
+    std::vector<std::int64_t> rest_start(sequences_.size(), 0);
+    std::int64_t width = 0;
+    for (const Group* g : batch) {
+      std::int64_t start = g->prefix;
+      for (const std::size_t m : g->members) {
+        rest_start[m] = start;
+        start += sequences_[m].input_length() - g->prefix;
+      }
+      width = std::max(width, packed_length(sequences_, *g));
+    }
 
-    // Phase 1: the prefixes, left-padded so that every one ends in the last column.
-    torch::Tensor tokens = torch::zeros({groups, prefix_width}, torch::kInt64);
-    torch::Tensor valid = torch::zeros({groups, prefix_width}, torch::kBool);
+    torch::Tensor tokens = torch::zeros({rows, width}, torch::kInt64);
+    torch::Tensor valid = torch::zeros({rows, width}, torch::kBool);
+    torch::Tensor segments = torch::zeros({rows, width}, torch::kInt64);
     auto token_data = tokens.accessor<std::int64_t, 2>();
     auto valid_data = valid.accessor<bool, 2>();
-    bool padded = false, continues = false;
-    for (std::int64_t b = 0; b < groups; ++b) {
+    auto segment_data = segments.accessor<std::int64_t, 2>();
+    for (std::int64_t b = 0; b < rows; ++b) {
       const Group& g = *batch[b];
       const std::vector<std::int32_t>& first = sequences_[g.members.front()].tokens;
-      const std::int64_t offset = prefix_width - g.prefix;
       for (std::int64_t t = 0; t < g.prefix; ++t) {
-        token_data[b][offset + t] = first[t];
-        valid_data[b][offset + t] = true;
+        token_data[b][t] = first[t];
+        valid_data[b][t] = true;
       }
-      padded |= offset > 0;
-      continues |= g.longest_input > g.prefix;
-      work_.tokens_processed += g.prefix;
-    }
-    std::optional<model::KvCache> cache;
-    if (continues) {
-      cache.emplace(model_.config, groups, prefix_width, device, model_.dtype());
-    }
-    const torch::Tensor prefix_hidden = model::final_hidden_states(
-        model_, tokens.to(device), padded ? valid.to(device) : torch::Tensor(),
-        cache ? &*cache : nullptr);
-    ++work_.forward_passes;
-
-    // Phase 2: every sequence's remaining input after its group's prefix, right-padded.
-    std::vector<std::int64_t> row_of(sequences_.size(), -1), source_group;
-    std::int64_t rest_width = 0;
-    for (std::int64_t b = 0; b < groups; ++b) {
-      for (const std::size_t m : batch[b]->members) {
-        const std::int64_t rest = sequences_[m].input_length() - batch[b]->prefix;
-        if (rest == 0) continue;
-        row_of[m] = static_cast<std::int64_t>(source_group.size());
-        source_group.push_back(b);
-        rest_width = std::max(rest_width, rest);
-      }
-    }
-    torch::Tensor rest_hidden;
-    if (!source_group.empty()) {
-      const auto rows = static_cast<std::int64_t>(source_group.size());
-      torch::Tensor rest_tokens = torch::zeros({rows, rest_width}, torch::kInt64);
-      torch::Tensor rest_valid = torch::zeros({rows, rest_width}, torch::kBool);
-      auto rest_token_data = rest_tokens.accessor<std::int64_t, 2>();
-      auto rest_valid_data = rest_valid.accessor<bool, 2>();
-      bool rest_padded = false;
-      for (std::int64_t b = 0; b < groups; ++b) {
-        for (const std::size_t m : batch[b]->members) {
-          if (row_of[m] < 0) continue;
-          const Sequence& s = sequences_[m];
-          const std::int64_t rest = s.input_length() - batch[b]->prefix;
-          for (std::int64_t t = 0; t < rest; ++t) {
-            rest_token_data[row_of[m]][t] = s.tokens[batch[b]->prefix + t];
-            rest_valid_data[row_of[m]][t] = true;
-          }
-          rest_padded |= rest < rest_width;
-          work_.tokens_processed += rest;
+      for (std::size_t k = 0; k < g.members.size(); ++k) {
+        const Sequence& s = sequences_[g.members[k]];
+        for (std::int64_t t = g.prefix; t < s.input_length(); ++t) {
+          const std::int64_t slot = rest_start[g.members[k]] + t - g.prefix;
+          token_data[b][slot] = s.tokens[t];
+          valid_data[b][slot] = true;
+          segment_data[b][slot] = static_cast<std::int64_t>(k) + 1;
         }
       }
-      model::KvCache rest_cache =
-          cache->select_rows(int64_tensor(source_group, device), prefix_width + rest_width);
-      rest_hidden = model::final_hidden_states(
-          model_, rest_tokens.to(device), rest_padded ? rest_valid.to(device) : torch::Tensor(),
-          &rest_cache);
-      ++work_.forward_passes;
+      work_.tokens_processed += packed_length(sequences_, g);
     }
+    const torch::Device device = model_.embed.device();
+    model::ForwardOptions options;
+    options.segments = segments.to(device);
+    const torch::Tensor hidden =
+        model::final_hidden_states(model_, tokens.to(device), valid.to(device), nullptr, options);
+    ++work_.forward_passes;
 
-    // Each scored position's hidden state, from whichever phase computed it.
+    // Each scored position's hidden state: in the prefix, or in the member's own segment.
     std::vector<std::int64_t> positions, targets;
     std::vector<std::size_t> owner;
-    const std::int64_t rest_base = groups * prefix_width;
-    for (std::int64_t b = 0; b < groups; ++b) {
+    for (std::int64_t b = 0; b < rows; ++b) {
       const Group& g = *batch[b];
       for (const std::size_t m : g.members) {
         const Sequence& s = sequences_[m];
-        const std::int64_t length = static_cast<std::int64_t>(s.tokens.size());
+        const auto length = static_cast<std::int64_t>(s.tokens.size());
         for (std::int64_t q = length - 1 - s.scored; q < length - 1; ++q) {
-          positions.push_back(q < g.prefix ? b * prefix_width + (prefix_width - g.prefix) + q
-                                           : rest_base + row_of[m] * rest_width + (q - g.prefix));
+          positions.push_back(b * width + (q < g.prefix ? q : rest_start[m] + q - g.prefix));
           targets.push_back(s.tokens[q + 1]);
           owner.push_back(m);
         }
       }
     }
-    const std::int64_t width = prefix_hidden.size(-1);
-    torch::Tensor hidden = prefix_hidden.reshape({-1, width});
-    if (rest_hidden.defined()) hidden = torch::cat({hidden, rest_hidden.reshape({-1, width})});
-    const TokenScores token_scores =
-        score_tokens(model_, hidden.index_select(0, int64_tensor(positions, device)),
-                     int64_tensor(targets, device), /*want_greedy=*/true);
+    const TokenScores token_scores = score_tokens(
+        model_,
+        hidden.reshape({-1, hidden.size(-1)}).index_select(0, int64_tensor(positions, device)),
+        int64_tensor(targets, device), /*want_greedy=*/true);
     const torch::Tensor log_probs = token_scores.log_probs.cpu();
     const torch::Tensor greedy = token_scores.greedy.cpu();
     const double* lp = log_probs.data_ptr<double>();
@@ -253,9 +226,9 @@ std::vector<std::vector<ContinuationScore>> score_requests(
     }
   }
   std::vector<Group> plan = plan_groups(sequences, members, options.share_prefix);
-  // Longest first, so each batch pads its prefixes and remainders as little as possible.
-  std::stable_sort(plan.begin(), plan.end(), [](const Group& a, const Group& b) {
-    return std::make_pair(a.prefix, a.longest_input) > std::make_pair(b.prefix, b.longest_input);
+  // Longest packed row first, so each batch pads as little as possible.
+  std::stable_sort(plan.begin(), plan.end(), [&](const Group& a, const Group& b) {
+    return packed_length(sequences, a) > packed_length(sequences, b);
   });
 
   const torch::NoGradGuard no_grad;

@@ -34,8 +34,8 @@ TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
 
 struct LoglikelihoodOptions {
   std::int64_t batch = 8;  // groups per forward pass
-  // Run each group's longest common token prefix once and reuse its KV cache for every
-  // request's remainder; off, each request is a sequence of its own (the harness's way).
+  // Run each group's longest common token prefix once, with every request's remainder packed
+  // after it in the same row; off, each request is a sequence of its own (the harness's way).
   bool share_prefix = true;
   std::function<void(std::int64_t)> on_progress;  // requests scored so far
 };
@@ -46,10 +46,11 @@ struct LoglikelihoodWork {
 };
 
 // Scores `groups` of requests (typically one question's choices), returning the scores group
-// by group in request order. A sequence longer than the model's context keeps its last
-// context + 1 tokens, as the harness truncates; a continuation longer than the context is an
-// error. Groups are batched longest first; padding, batch size and prefix sharing change
-// nothing but float rounding.
+// by group in request order; with share_prefix, a group's requests attend to their common
+// prefix and to themselves only (model::packed_attention), as if each ran alone. A sequence longer
+// than the model's context keeps its last context + 1 tokens, as the harness truncates; a
+// continuation longer than the context is an error. Groups are batched longest first; padding,
+// batch size and prefix sharing change nothing but float rounding.
 std::vector<std::vector<ContinuationScore>> score_requests(
     const model::Model& model, const std::vector<std::vector<TokenRequest>>& groups,
     const LoglikelihoodOptions& options = {}, LoglikelihoodWork* work = nullptr);

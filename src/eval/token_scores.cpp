@@ -22,12 +22,16 @@ TokenScores score_tokens(const model::Model& model, const torch::Tensor& hidden,
   std::vector<torch::Tensor> log_probs, greedy;
   for (std::int64_t begin = 0; begin < hidden.size(0); begin += chunk) {
     const std::int64_t rows = std::min(chunk, hidden.size(0) - begin);
-    const torch::Tensor logits =
+    torch::Tensor logits =
         model::project(hidden.narrow(0, begin, rows), model.head()).to(torch::kFloat32);
     const torch::Tensor target = targets.narrow(0, begin, rows);
     const torch::Tensor picked = logits.gather(1, target.unsqueeze(1)).squeeze(1);
-    log_probs.push_back((picked - at::logsumexp(logits, 1)).to(torch::kFloat64));
-    if (want_greedy) greedy.push_back(logits.argmax(1) == target);
+    // One pass finds both the maximum and its index; the shifted exponentials then overwrite
+    // the logits, which are not needed again.
+    const auto [max, argmax] = at::max(logits, 1);
+    const torch::Tensor log_sum_exp = max + logits.sub_(max.unsqueeze(1)).exp_().sum(1).log_();
+    log_probs.push_back((picked - log_sum_exp).to(torch::kFloat64));
+    if (want_greedy) greedy.push_back(argmax == target);
   }
   const auto options = hidden.options();
   TokenScores scores;

@@ -19,6 +19,24 @@ constexpr std::int64_t kMinQueryBlock = 16;
 
 }  // namespace
 
+namespace {
+
+// [B, T, S] bool `allowed` (plus each query's own slot) as the additive float32 mask.
+torch::Tensor additive_mask(torch::Tensor allowed) {
+  const std::int64_t queries = allowed.size(1), keys = allowed.size(2);
+  const auto options = torch::TensorOptions().device(allowed.device());
+  const torch::Tensor self = torch::arange(keys - queries, keys, options.dtype(torch::kInt64))
+                                 .unsqueeze(1)
+                                 .eq(torch::arange(0, keys, options.dtype(torch::kInt64)));
+  allowed = allowed | self.unsqueeze(0);
+  return torch::zeros(allowed.sizes(), options.dtype(torch::kFloat32))
+      .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity())
+      .unsqueeze(1)
+      .unsqueeze(1);
+}
+
+}  // namespace
+
 torch::Tensor attention_bias(const torch::Tensor& key_valid, std::int64_t past,
                              std::int64_t steps) {
   const auto options = torch::TensorOptions().dtype(torch::kInt64).device(key_valid.device());
@@ -26,12 +44,21 @@ torch::Tensor attention_bias(const torch::Tensor& key_valid, std::int64_t past,
   const torch::Tensor query_slot = torch::arange(past, keys, options).unsqueeze(1);  // [T, 1]
   const torch::Tensor key_slot = torch::arange(0, keys, options).unsqueeze(0);       // [1, S]
   const torch::Tensor causal = key_slot <= query_slot;
-  const torch::Tensor self = key_slot == query_slot;
-  const torch::Tensor allowed = (causal.unsqueeze(0) & key_valid.unsqueeze(1)) | self.unsqueeze(0);
-  return torch::zeros(allowed.sizes(), options.dtype(torch::kFloat32))
-      .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity())
-      .unsqueeze(1)
-      .unsqueeze(1);
+  return additive_mask(causal.unsqueeze(0) & key_valid.unsqueeze(1));
+}
+
+PackedAttention packed_attention(const torch::Tensor& valid, const torch::Tensor& segments) {
+  const std::int64_t steps = valid.size(1);
+  const auto options = torch::TensorOptions().dtype(torch::kInt64).device(valid.device());
+  const torch::Tensor slot = torch::arange(0, steps, options);
+  const torch::Tensor causal = slot.unsqueeze(0) <= slot.unsqueeze(1);  // [T query, S key]
+  const torch::Tensor key_segment = segments.unsqueeze(1), query_segment = segments.unsqueeze(2);
+  const torch::Tensor allowed = causal.unsqueeze(0) & valid.unsqueeze(1) &
+                                (key_segment.eq(0) | key_segment.eq(query_segment));
+  // A real token's position is the number of real tokens it sees before itself.
+  const torch::Tensor positions =
+      (allowed.sum(2) - 1).clamp_min(0).masked_fill(valid.logical_not(), 0);
+  return {additive_mask(allowed), positions};
 }
 
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

@@ -13,6 +13,17 @@ namespace claw::model {
 // score (its output is never used) instead of a row of -inf that would make NaNs.
 torch::Tensor attention_bias(const torch::Tensor& key_valid, std::int64_t past, std::int64_t steps);
 
+// Several continuations of one prompt packed into one row: segment 0 is a prefix every later
+// token of the row may see, and a token of segment k > 0 sees the prefix and the earlier tokens
+// of segment k only, so each continuation is computed as if it followed the prompt alone.
+struct PackedAttention {
+  torch::Tensor bias;       // [B, 1, 1, T, T] as attention_bias() makes
+  torch::Tensor positions;  // [B, T] int64: the RoPE position of each token in its own sequence
+};
+
+// `valid` [B, T] bool marks real tokens (padding is seen by nobody); `segments` [B, T] int64.
+PackedAttention packed_attention(const torch::Tensor& valid, const torch::Tensor& segments);
+
 // softmax(q kᵀ / √d + bias) v with HF's precisions: scores in the model dtype, the masked
 // softmax in float32. q [B, H, T, d]; k, v [B, KV, past + T, d] with KV dividing H; bias from
 // attention_bias(). Returns [B, T, H, d].

@@ -27,16 +27,24 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
       valid.defined() ? valid.to(torch::kBool)
                       : torch::ones({batch, steps}, tokens.options().dtype(torch::kBool));
 
-  // RoPE positions count real tokens only; padding gets position 0 (its output is unused).
-  torch::Tensor positions = real.to(torch::kInt64).cumsum(1) - 1;
-  if (cache) positions = positions + cache->next_position().unsqueeze(1);
-  positions = positions.masked_fill(real.logical_not(), 0);
+  // RoPE positions count the real tokens a token sees, so padding anywhere leaves each
+  // sequence the positions it would have alone; padding gets position 0 (its output is unused).
+  torch::Tensor positions, bias;
+  if (options.segments.defined()) {
+    CLAW_CHECK(!cache, "packed segments cannot extend a KV cache");
+    PackedAttention packed = packed_attention(real, options.segments);
+    positions = std::move(packed.positions);
+    bias = std::move(packed.bias);
+  } else {
+    positions = real.to(torch::kInt64).cumsum(1) - 1;
+    if (cache) positions = positions + cache->next_position().unsqueeze(1);
+    positions = positions.masked_fill(real.logical_not(), 0);
+    bias = attention_bias(cache ? torch::cat({cache->valid(), real}, 1) : real, past, steps);
+  }
   const std::int64_t max_position = positions.max().item<std::int64_t>();
   CLAW_CHECK(max_position < c.max_position_embeddings, "position ", max_position,
              " is past the model's context of ", c.max_position_embeddings, " tokens");
 
-  const torch::Tensor key_valid = cache ? torch::cat({cache->valid(), real}, 1) : real;
-  const torch::Tensor bias = attention_bias(key_valid, past, steps);
   const RopeAngles angles = rope_angles(rope_inverse_frequencies(c), positions, model.dtype());
 
   torch::Tensor h = at::embedding(model.embed, tokens);

@@ -12,6 +12,9 @@ namespace claw::model {
 struct ForwardOptions {
   // Compute logits for the last column only (what generation needs), not for every position.
   bool last_position_only = false;
+  // [B, T] int64: pack several continuations of one prompt into each row (packed_attention() in
+  // model/attention.h). Not with a KV cache.
+  torch::Tensor segments;
 };
 
 // tokens [B, T] int64. `valid` [B, T] bool marks real tokens (undefined: all real); padding may

@@ -29,11 +29,6 @@ class KvCache {
   std::pair<torch::Tensor, torch::Tensor> append(std::int64_t layer, const torch::Tensor& keys,
                                                  const torch::Tensor& values);
 
-  // A cache for rows.size(0) sequences whose row i continues this cache's row rows[i] (int64,
-  // on the cache's device), with room for `capacity` positions in all: how several
-  // continuations reuse the keys and values of a prompt they share.
-  KvCache select_rows(const torch::Tensor& rows, std::int64_t capacity) const;
-
   // Records that the T positions just appended to every layer are done; `valid` [B, T].
   void commit(const torch::Tensor& valid);
 

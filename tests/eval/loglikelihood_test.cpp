@@ -71,6 +71,13 @@ std::vector<std::vector<TokenRequest>> request_groups() {
   return groups;
 }
 
+LoglikelihoodOptions batched(std::int64_t batch, bool share_prefix) {
+  LoglikelihoodOptions options;
+  options.batch = batch;
+  options.share_prefix = share_prefix;
+  return options;
+}
+
 struct Plain {
   double loglikelihood = 0;
   bool greedy = true;
@@ -96,7 +103,7 @@ Plain plain_score(const TokenRequest& request) {
 
 TEST(Loglikelihood, EqualsAPlainForwardOfEachConcatenatedSequence) {
   const auto groups = request_groups();
-  const auto scores = score_requests(fixture().model, groups, {/*batch=*/16, /*share=*/true});
+  const auto scores = score_requests(fixture().model, groups, batched(16, true));
   int greedy = 0;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     ASSERT_EQ(scores[g].size(), groups[g].size());
@@ -113,13 +120,12 @@ TEST(Loglikelihood, EqualsAPlainForwardOfEachConcatenatedSequence) {
 
 TEST(Loglikelihood, BatchSizeAndPrefixSharingChangeNothing) {
   const auto groups = request_groups();
-  const auto reference = score_requests(fixture().model, groups, {/*batch=*/1, /*share=*/true});
+  const auto reference = score_requests(fixture().model, groups, batched(1, true));
   // Batch size and sharing change only padding, matmul shapes and how float32 sums are split
   // between passes: differences of a few 1e-7 relative on sums over up to 40 tokens, checked
   // to 1e-5 relative (absolute below 1).
   for (const LoglikelihoodOptions& options :
-       {LoglikelihoodOptions{16, true}, LoglikelihoodOptions{3, true},
-        LoglikelihoodOptions{1, false}, LoglikelihoodOptions{16, false}}) {
+       {batched(16, true), batched(3, true), batched(1, false), batched(16, false)}) {
     LoglikelihoodWork work;
     const auto scores = score_requests(fixture().model, groups, options, &work);
     EXPECT_GT(work.tokens_processed, 0);
@@ -138,8 +144,8 @@ TEST(Loglikelihood, BatchSizeAndPrefixSharingChangeNothing) {
 TEST(Loglikelihood, SharingFeedsFewerTokens) {
   const auto groups = request_groups();
   LoglikelihoodWork shared, alone;
-  score_requests(fixture().model, groups, {8, true}, &shared);
-  score_requests(fixture().model, groups, {8, false}, &alone);
+  score_requests(fixture().model, groups, batched(8, true), &shared);
+  score_requests(fixture().model, groups, batched(8, false), &alone);
   // LAMBADA's single requests and the long story share nothing; the choices do.
   EXPECT_LT(shared.tokens_processed * 4, alone.tokens_processed * 3);
 }

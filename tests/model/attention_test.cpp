@@ -1,5 +1,6 @@
 // Blocked causal attention against a direct double-precision evaluation of
-// softmax(q kᵀ / √d + mask) v, with a cached past, left padding and grouped query heads.
+// softmax(q kᵀ / √d + mask) v, with a cached past, left padding and grouped query heads; and
+// the mask and positions of packed continuations.
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
@@ -85,6 +86,27 @@ TEST(Attention, BlockedBfloat16IsAsAccurateAsOneBlock) {
     EXPECT_LT((out.to(torch::kFloat32) - exact).abs().max().item<float>(), 3.0f / 64)
         << "query block " << block;
   }
+}
+
+// A prompt of two tokens, continuations of two and one, and a padding slot: each continuation
+// sees the prompt and itself and takes the positions it would have alone; no one sees the
+// padding (whose own output is never used).
+TEST(Attention, PackedSegmentsSeeThePrefixAndThemselves) {
+  const torch::Tensor valid = torch::tensor({1, 1, 1, 1, 1, 0}).to(torch::kBool).unsqueeze(0);
+  const torch::Tensor segments = torch::tensor({0, 0, 1, 1, 2, 0}).to(torch::kInt64).unsqueeze(0);
+  const PackedAttention packed = packed_attention(valid, segments);
+  EXPECT_TRUE(
+      packed.positions.equal(torch::tensor({0, 1, 2, 3, 2, 0}).to(torch::kInt64).unsqueeze(0)));
+  const torch::Tensor seen = packed.bias[0][0][0].isfinite().to(torch::kInt64);
+  const torch::Tensor expected = torch::tensor({1, 0, 0, 0, 0, 0,  //
+                                                1, 1, 0, 0, 0, 0,  //
+                                                1, 1, 1, 0, 0, 0,  //
+                                                1, 1, 1, 1, 0, 0,  //
+                                                1, 1, 0, 0, 1, 0,  //
+                                                1, 1, 0, 0, 0, 1})
+                                     .to(torch::kInt64)
+                                     .view({6, 6});
+  EXPECT_TRUE(seen.equal(expected)) << seen;
 }
 
 }  // namespace
