@@ -99,7 +99,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
   result.items_available = static_cast<std::int64_t>(task.items.size());
   result.skipped = task.skipped;
 
-  // Tokenize; an item whose requests cannot be posed is left out with its reason.
+  // Tokenize; an item this model cannot score is left out with its reason.
   std::vector<const data::ChoiceItem*> items;
   std::vector<std::vector<TokenRequest>> groups;
   for (const std::size_t index : choose_items(task.items.size(), options)) {
@@ -108,6 +108,10 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
       std::vector<TokenRequest> requests;
       for (const data::LoglikelihoodRequest& r : item.requests) {
         requests.push_back(tokenize_request(tokenizer, r));
+        const auto tokens = static_cast<std::int64_t>(requests.back().continuation.size());
+        CLAW_CHECK(tokens <= model.config.max_position_embeddings, "a continuation of ", tokens,
+                   " tokens does not fit in the model's context of ",
+                   model.config.max_position_embeddings);
       }
       groups.push_back(std::move(requests));
       items.push_back(&item);
