@@ -2,7 +2,26 @@
 
 #include <algorithm>
 
+#include "core/log.h"
+#include "model/runtime.h"
+
 namespace claw::bench {
+
+void RunFlags::add_to(CLI::App& app) {
+  app.add_option("--reps", reps, "timed repetitions after one warm-up")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--threads", threads, "CPU threads (0: every core)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_flag("--json", json, "print the results as JSON instead of the table");
+  app.add_flag("-q,--quiet", quiet, "hide progress messages");
+}
+
+void RunFlags::apply() const {
+  log::set_level(quiet ? log::Level::kQuiet : log::Level::kInfo);
+  model::set_threads(threads);
+}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <torch/types.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -17,6 +18,18 @@ namespace claw::bench {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start);
+
+// --reps, --threads, --json and -q, which every benchmark takes.
+struct RunFlags {
+  int reps;
+  int threads = 0;
+  bool json = false;
+  bool quiet = false;
+
+  void add_to(CLI::App& app);
+  // Sets the log level and the thread count.
+  void apply() const;
+};
 
 struct Spread {
   double median, min, max;

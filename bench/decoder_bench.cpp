@@ -88,10 +88,8 @@ struct Options {
   std::int64_t seq = 512;
   std::int64_t prompt = 32;
   std::int64_t decode_steps = 64;
-  int reps = 5;
-  int threads = 0;
+  claw::bench::RunFlags run{5};
   std::uint64_t seed = 0;
-  bool json = false;
 };
 
 Json bench_dtype(const Options& o, torch::ScalarType dtype) {
@@ -109,13 +107,13 @@ Json bench_dtype(const Options& o, torch::ScalarType dtype) {
   at::Generator generator = at::detail::createCPUGenerator(o.seed);
   const auto token_options = torch::TensorOptions().dtype(torch::kInt64);
 
-  claw::log::info(name, ": prefill of ", o.batch, " x ", o.seq, " tokens, ", o.reps, " reps");
+  claw::log::info(name, ": prefill of ", o.batch, " x ", o.seq, " tokens, ", o.run.reps, " reps");
   const std::int64_t matmul_rows = 2048, intermediate = config.intermediate_sizes.front();
   Ceiling matmul(matmul_probe(matmul_rows, config.hidden_size, intermediate, dtype));
   const torch::Tensor tokens =
       at::randint(config.vocab_size, {o.batch, o.seq}, generator, token_options);
   const double prefill_tokens = static_cast<double>(o.batch * o.seq);
-  const Spread prefill = spread(repeat(o.reps, matmul, [&] {
+  const Spread prefill = spread(repeat(o.run.reps, matmul, [&] {
     const auto start = Clock::now();
     m::forward(model, tokens);
     return prefill_tokens / seconds_since(start);
@@ -124,13 +122,13 @@ Json bench_dtype(const Options& o, torch::ScalarType dtype) {
   const Spread prefill_gflops = prefill.scaled(flops_per_token / 1e9);
 
   claw::log::info(name, ": decode of ", o.decode_steps, " tokens after a ", o.prompt,
-                  "-token prompt, ", o.reps, " reps");
+                  "-token prompt, ", o.run.reps, " reps");
   Ceiling read(read_probe());
   const torch::Tensor prompt =
       at::randint(config.vocab_size, {1, o.prompt}, generator, token_options);
   m::ForwardOptions last_only;
   last_only.last_position_only = true;
-  const Spread decode = spread(repeat(o.reps, read, [&] {
+  const Spread decode = spread(repeat(o.run.reps, read, [&] {
     m::KvCache cache(config, 1, o.prompt + o.decode_steps, model.device(), dtype);
     torch::Tensor logits = m::forward(model, prompt, {}, &cache, last_only);
     const auto start = Clock::now();
@@ -208,7 +206,6 @@ int main(int argc, char** argv) {
   claw::keep_freed_memory();
   CLI::App app{"claw_decoder_bench: decoder prefill and decode speed against measured ceilings"};
   Options o;
-  bool quiet = false;
   app.add_option("--preset", o.preset, "model shape (random weights)")->capture_default_str();
   app.add_option("--dtype", o.dtypes, "dtypes to measure, comma-separated: f32, bf16, f16")
       ->delimiter(',')
@@ -225,41 +222,33 @@ int main(int argc, char** argv) {
   app.add_option("--decode-steps", o.decode_steps, "timed single-token decode steps")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--reps", o.reps, "timed repetitions after one warm-up")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads (0: every core)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
   app.add_option("--seed", o.seed, "seed of the weights and tokens")->capture_default_str();
-  app.add_flag("--json", o.json, "print one JSON line with every result instead of the table");
-  app.add_flag("-q,--quiet", quiet, "hide progress messages");
+  o.run.add_to(app);
   CLI11_PARSE(app, argc, argv);
-  claw::log::set_level(quiet ? claw::log::Level::kQuiet : claw::log::Level::kInfo);
 
   try {
     std::vector<torch::ScalarType> dtypes;
     for (const std::string& d : o.dtypes) dtypes.push_back(claw::model::parse_dtype(d));
-    claw::model::set_threads(o.threads);
+    o.run.apply();
     const int threads = at::get_num_threads();
-    if (!o.json) {
+    if (!o.run.json) {
       std::printf(
           "claw_decoder_bench %s: %s, %d threads, %d reps after 1 warm-up; median [min, max]\n",
-          CLAW_VERSION, o.preset.c_str(), threads, o.reps);
+          CLAW_VERSION, o.preset.c_str(), threads, o.run.reps);
     }
     Json results = Json::array();
     for (const torch::ScalarType dtype : dtypes) {
       // Progress goes to stderr meanwhile; each table appears as soon as its dtype is done.
       std::fflush(stdout);
       results.push_back(bench_dtype(o, dtype));
-      if (!o.json) print_human(results.back());
+      if (!o.run.json) print_human(results.back());
     }
-    if (o.json) {
+    if (o.run.json) {
       const Json record = {{"bench", "claw_decoder_bench"},
                            {"claw_version", CLAW_VERSION},
                            {"preset", o.preset},
                            {"threads", threads},
-                           {"reps", o.reps},
+                           {"reps", o.run.reps},
                            {"results", results}};
       std::printf("%s\n", record.dump().c_str());
     }

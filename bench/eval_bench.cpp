@@ -39,9 +39,7 @@ struct Options {
   std::string preset = "qwen2.5-0.5b";
   std::vector<std::string> dtypes = {"f32", "bf16"};
   std::vector<std::int64_t> contexts = {512, 2048};
-  int reps = 2;
-  int threads = 0;
-  bool json = false;
+  claw::bench::RunFlags run{2};
 };
 
 // Tokens of the WikiText-2 test file under the Qwen tokenizer, or 0 when either is missing.
@@ -75,8 +73,8 @@ Json measure(const Options& o, const claw::model::Model& model, std::int64_t ctx
   bench::Ceiling matmul(bench::matmul_probe(2048, config.hidden_size,
                                             config.intermediate_sizes.front(), model.dtype()));
   claw::log::info(claw::model::dtype_flag_name(model.dtype()), " ctx ", ctx, ": ", windows,
-                  " windows, ", o.reps, " reps");
-  const bench::Spread tokens_per_s = bench::spread(bench::repeat(o.reps, matmul, [&] {
+                  " windows, ", o.run.reps, " reps");
+  const bench::Spread tokens_per_s = bench::spread(bench::repeat(o.run.reps, matmul, [&] {
     const auto start = bench::Clock::now();
     claw::eval::score_spans(model, spans);
     return targets / bench::seconds_since(start);
@@ -119,7 +117,6 @@ int main(int argc, char** argv) {
   claw::keep_freed_memory();
   CLI::App app{"claw_eval_bench: intrinsic-evaluation speed against the matmul ceiling"};
   Options o;
-  bool quiet = false;
   app.add_option("--preset", o.preset, "model shape (random weights)")->capture_default_str();
   app.add_option("--dtype", o.dtypes, "dtypes, comma-separated")
       ->delimiter(',')
@@ -127,17 +124,11 @@ int main(int argc, char** argv) {
   app.add_option("--ctx", o.contexts, "window lengths, comma-separated")
       ->delimiter(',')
       ->capture_default_str();
-  app.add_option("--reps", o.reps, "timed repetitions after one warm-up")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads (0: every core)")->capture_default_str();
-  app.add_flag("--json", o.json, "print the results as JSON");
-  app.add_flag("-q,--quiet", quiet, "hide progress messages");
+  o.run.add_to(app);
   CLI11_PARSE(app, argc, argv);
-  claw::log::set_level(quiet ? claw::log::Level::kQuiet : claw::log::Level::kInfo);
 
   try {
-    claw::model::set_threads(o.threads);
+    o.run.apply();
     const std::int64_t wiki_tokens = wikitext_tokens();
     Json results = Json::array();
     for (const std::string& dtype_name : o.dtypes) {
@@ -146,10 +137,10 @@ int main(int argc, char** argv) {
           claw::model::random_model(claw::model::preset_config(o.preset), 0, dtype);
       for (std::int64_t ctx : o.contexts) {
         results.push_back(measure(o, model, ctx, wiki_tokens));
-        if (!o.json) print_human(results.back());
+        if (!o.run.json) print_human(results.back());
       }
     }
-    if (o.json) std::printf("%s\n", results.dump(2).c_str());
+    if (o.run.json) std::printf("%s\n", results.dump(2).c_str());
   } catch (const claw::Error& e) {
     std::fprintf(stderr, "claw_eval_bench: %s\n", e.what());
     return 1;

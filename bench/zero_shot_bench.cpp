@@ -47,9 +47,7 @@ struct Options {
   std::string preset = "qwen2.5-0.5b";
   std::string dtype = "bf16";
   std::int64_t items = 200, batch = 8;
-  int reps = 1;
-  int threads = 0;
-  bool json = false;
+  claw::bench::RunFlags run{1};
 };
 
 using Groups = std::vector<std::vector<claw::eval::TokenRequest>>;
@@ -107,7 +105,7 @@ bench::Spread items_per_second(const Options& o, std::size_t items,
                                const std::function<void()>& score) {
   score();
   std::vector<double> rates;
-  for (int r = 0; r < o.reps; ++r) {
+  for (int r = 0; r < o.run.reps; ++r) {
     const auto start = bench::Clock::now();
     score();
     rates.push_back(static_cast<double>(items) / bench::seconds_since(start));
@@ -137,7 +135,6 @@ int main(int argc, char** argv) {
   claw::keep_freed_memory();
   CLI::App app{"claw_zero_shot_bench: zero-shot scoring speed with and without prefix sharing"};
   Options o;
-  bool quiet = false;
   app.add_option("--preset", o.preset, "model shape (random weights)")->capture_default_str();
   app.add_option("--dtype", o.dtype, "f32, bf16 or f16")->capture_default_str();
   app.add_option("--items", o.items, "HellaSwag items, from the first")
@@ -146,17 +143,11 @@ int main(int argc, char** argv) {
   app.add_option("--batch", o.batch, "questions per forward pass")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--reps", o.reps, "timed repetitions after one warm-up")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads (0: every core)")->capture_default_str();
-  app.add_flag("--json", o.json, "print the results as JSON");
-  app.add_flag("-q,--quiet", quiet, "hide progress messages");
+  o.run.add_to(app);
   CLI11_PARSE(app, argc, argv);
-  claw::log::set_level(quiet ? claw::log::Level::kQuiet : claw::log::Level::kInfo);
 
   try {
-    claw::model::set_threads(o.threads);
+    o.run.apply();
     const auto tokenizer =
         claw::text::load_tokenizer(claw::data_file("tokenizers/qwen/tokenizer.json"));
     const claw::data::ChoiceTask task = claw::data::load_choice_task("hellaswag");
@@ -174,7 +165,7 @@ int main(int argc, char** argv) {
                 groups.size(), static_cast<long long>(o.batch));
     Json results = Json::array();
     const auto report = [&](Json r) {
-      if (!o.json) print_human(r);
+      if (!o.run.json) print_human(r);
       results.push_back(std::move(r));
     };
     std::int64_t harness_tokens = 0;
@@ -209,7 +200,7 @@ int main(int argc, char** argv) {
     const Json summary = {{"speedup_over_harness_way", median(2) / median(0)},
                           {"speedup_from_sharing_alone", median(2) / median(1)},
                           {"largest_loglikelihood_difference", largest_difference}};
-    if (o.json) {
+    if (o.run.json) {
       std::printf("%s\n", Json({{"runs", results}, {"summary", summary}}).dump(2).c_str());
     } else {
       std::printf(
