@@ -36,7 +36,7 @@ Json zero_shot_entry(const eval::ZeroShotResult& r) {
     entry[m.name + "_stderr,none"] = number_or_null(m.standard_error);
   }
   entry["items"] = r.items_scored;
-  entry["items_skipped"] = r.items_skipped;
+  entry["items_skipped"] = r.skipped.size();
   entry["protocol"] = r.protocol;
   entry["tokens_processed"] = r.work.tokens_processed;
   entry["seconds"] = r.seconds;

@@ -1,5 +1,6 @@
 #include "core/text_file.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -16,11 +17,18 @@ std::string read_text_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+namespace {
+constexpr std::string_view kWhitespace = " \t\n\r\f\v";
+}  // namespace
+
+std::string_view rstrip(std::string_view text) {
+  const std::size_t last = text.find_last_not_of(kWhitespace);
+  return last == std::string_view::npos ? std::string_view() : text.substr(0, last + 1);
+}
+
 std::string_view strip(std::string_view text) {
-  constexpr std::string_view kWhitespace = " \t\n\r\f\v";
-  const std::size_t begin = text.find_first_not_of(kWhitespace);
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(kWhitespace) + 1 - begin);
+  const std::string_view trimmed = rstrip(text);
+  return trimmed.substr(std::min(trimmed.size(), trimmed.find_first_not_of(kWhitespace)));
 }
 
 }  // namespace claw

@@ -4,7 +4,6 @@
 #include <array>
 #include <filesystem>
 #include <functional>
-#include <optional>
 
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -131,26 +130,38 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
+struct NumberedLine {
+  std::int64_t number;  // 1-based
+  std::string_view text;
+};
+
+// The lines that hold something besides whitespace, with their line numbers.
+std::vector<NumberedLine> nonblank_lines(std::string_view text) {
+  std::vector<NumberedLine> numbered;
+  const std::vector<std::string_view> lines = split_lines(text);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (!strip(lines[i]).empty()) numbered.push_back({static_cast<std::int64_t>(i + 1), lines[i]});
+  }
+  return numbered;
+}
+
 class TaskReader {
  public:
   TaskReader(const TaskDefinition& definition, ChoiceTask& task)
       : definition_(definition), task_(task) {}
 
   void read(const std::string& text) {
-    const std::vector<std::string_view> lines = split_lines(text);
     if (definition_.format == Format::kHellaswag) {
-      read_hellaswag(lines);
+      read_hellaswag(split_lines(text));
       return;
     }
+    const std::vector<NumberedLine> records = nonblank_lines(text);
     std::vector<std::int64_t> labels;
-    if (definition_.format == Format::kPiqa) labels = piqa_labels(lines);
-    std::size_t index = 0;
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      if (strip(lines[i]).empty()) continue;
-      const std::int64_t gold = labels.empty() ? -1 : labels[index];
-      ++index;
-      attempt(static_cast<std::int64_t>(i + 1),
-              [&] { return from_json(parse_json(lines[i], "the line"), gold); });
+    if (definition_.format == Format::kPiqa) labels = piqa_labels(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const std::int64_t gold = labels.empty() ? -1 : labels[i];
+      attempt(records[i].number,
+              [&] { return from_json(parse_json(records[i].text, "the line"), gold); });
     }
   }
 
@@ -224,22 +235,17 @@ class TaskReader {
   }
 
   // PIQA keeps its answers in "<stem>-labels.lst" beside "<stem>.jsonl", one 0/1 per item.
-  std::vector<std::int64_t> piqa_labels(const std::vector<std::string_view>& item_lines) const {
+  std::vector<std::int64_t> piqa_labels(std::size_t items) const {
     const fs::path source = task_.source;
     const fs::path labels_path = source.parent_path() / (source.stem().string() + "-labels.lst");
+    const std::string text = read_text_file(labels_path);  // the lines below point into it
     std::vector<std::int64_t> labels;
-    const std::string text = read_text_file(labels_path);
-    const std::vector<std::string_view> lines = split_lines(text);
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      const std::string_view label = strip(lines[i]);
-      if (label.empty()) continue;
-      CLAW_CHECK(label == "0" || label == "1", labels_path.string(), ":", i + 1,
+    for (const NumberedLine& line : nonblank_lines(text)) {
+      const std::string_view label = strip(line.text);
+      CLAW_CHECK(label == "0" || label == "1", labels_path.string(), ":", line.number,
                  ": expected a label 0 or 1, got '", label, "'");
       labels.push_back(label == "1");
     }
-    const auto items = static_cast<std::size_t>(
-        std::count_if(item_lines.begin(), item_lines.end(),
-                      [](std::string_view l) { return !strip(l).empty(); }));
     CLAW_CHECK(labels.size() == items, labels_path.string(), " has ", labels.size(),
                " labels for the ", items, " items of ", source.string());
     return labels;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/text_file.h"
 #include "eval/token_scores.h"
 #include "model/decoder.h"
 
@@ -34,8 +35,7 @@ Sequence make_sequence(const TokenRequest& request, std::int64_t context, std::s
   const auto scored = static_cast<std::int64_t>(request.continuation.size());
   CLAW_CHECK(!request.context.empty() && scored > 0,
              "a request needs context and continuation tokens");
-  CLAW_CHECK(scored <= context, "a continuation of ", scored,
-             " tokens does not fit in the model's context of ", context);
+  check_fits(request, context);
   Sequence sequence{request.context, scored, group, index};
   sequence.tokens.insert(sequence.tokens.end(), request.continuation.begin(),
                          request.continuation.end());
@@ -63,10 +63,10 @@ std::vector<Group> plan_groups(const std::vector<Sequence>& sequences,
   std::vector<Group> groups;
   for (const std::vector<std::size_t>& members : by_request_group) {
     if (members.empty()) continue;
+    const std::vector<std::int32_t>& first = sequences[members.front()].tokens;
     std::int64_t prefix = sequences[members.front()].input_length();
     for (const std::size_t m : members) {
       const Sequence& s = sequences[m];
-      const auto& first = sequences[members.front()].tokens;
       prefix = std::min(prefix, s.input_length());
       prefix = std::mismatch(first.begin(), first.begin() + prefix, s.tokens.begin()).first -
                first.begin();
@@ -178,14 +178,17 @@ class BatchScorer {
 
 }  // namespace
 
+void check_fits(const TokenRequest& request, std::int64_t context) {
+  const auto tokens = static_cast<std::int64_t>(request.continuation.size());
+  CLAW_CHECK(tokens <= context, "a continuation of ", tokens,
+             " tokens does not fit in the model's context of ", context);
+}
+
 TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
                               const data::LoglikelihoodRequest& request) {
   const text::EncodeOptions options{/*add_bos=*/false, /*parse_special=*/true};
-  std::string context = request.context, continuation = request.continuation;
-  const std::size_t kept = context.find_last_not_of(" \t\n\r\f\v");
-  const std::size_t cut = kept == std::string::npos ? 0 : kept + 1;
-  continuation.insert(0, context, cut);
-  context.resize(cut);
+  const std::string context(rstrip(request.context));
+  const std::string continuation = request.context.substr(context.size()) + request.continuation;
 
   TokenRequest tokens;
   if (context.empty()) {
@@ -219,10 +222,7 @@ std::vector<std::vector<ContinuationScore>> score_requests(
     for (std::size_t i = 0; i < groups[g].size(); ++i) {
       members[g].push_back(sequences.size());
       sequences.push_back(make_sequence(groups[g][i], context, g, i));
-    }
-    scores[g].assign(groups[g].size(), ContinuationScore{0, true, 0});
-    for (std::size_t i = 0; i < groups[g].size(); ++i) {
-      scores[g][i].tokens = static_cast<std::int64_t>(groups[g][i].continuation.size());
+      scores[g].push_back({0, true, sequences.back().scored});
     }
   }
   std::vector<Group> plan = plan_groups(sequences, members, options.share_prefix);

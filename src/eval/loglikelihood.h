@@ -32,6 +32,9 @@ struct ContinuationScore {
 TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
                               const data::LoglikelihoodRequest& request);
 
+// An error unless the continuation fits in a model context of `context` tokens.
+void check_fits(const TokenRequest& request, std::int64_t context);
+
 struct LoglikelihoodOptions {
   std::int64_t batch = 8;  // groups per forward pass
   // Run each group's longest common token prefix once, with every request's remainder packed

@@ -73,8 +73,8 @@ std::string describe_protocol(const data::ChoiceTask& task, const ZeroShotResult
                                                  "characters"
                                                : ""),
       "; ", selection,
-      result.items_skipped > 0 ? concat(", ", result.items_skipped, " left out (see warnings)")
-                               : "");
+      !result.skipped.empty() ? concat(", ", result.skipped.size(), " left out (see warnings)")
+                              : "");
 }
 
 }  // namespace
@@ -108,10 +108,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
       std::vector<TokenRequest> requests;
       for (const data::LoglikelihoodRequest& r : item.requests) {
         requests.push_back(tokenize_request(tokenizer, r));
-        const auto tokens = static_cast<std::int64_t>(requests.back().continuation.size());
-        CLAW_CHECK(tokens <= model.config.max_position_embeddings, "a continuation of ", tokens,
-                   " tokens does not fit in the model's context of ",
-                   model.config.max_position_embeddings);
+        check_fits(requests.back(), model.config.max_position_embeddings);
       }
       groups.push_back(std::move(requests));
       items.push_back(&item);
@@ -122,7 +119,6 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
   }
   CLAW_CHECK(!items.empty(), task.name, ": no item could be tokenized");
   result.items_scored = static_cast<std::int64_t>(items.size());
-  result.items_skipped = static_cast<std::int64_t>(result.skipped.size());
 
   std::int64_t requests = 0;
   for (const auto& group : groups) requests += static_cast<std::int64_t>(group.size());

@@ -42,7 +42,7 @@ struct ZeroShotResult {
   std::string task;
   std::vector<Metric> metrics;
   std::string average_metric;  // the metric the cross-task average uses
-  std::int64_t items_available = 0, items_scored = 0, items_skipped = 0;
+  std::int64_t items_available = 0, items_scored = 0;
   std::vector<std::string> skipped;  // why each left-out item was left out
   std::string protocol;
   double seconds = 0;
