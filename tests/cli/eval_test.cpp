@@ -83,6 +83,12 @@ TEST(EvalCommand, ZeroShotResultsLookLikeTheHarnesss) {
                             ? 0
                             : 1;
   EXPECT_EQ(first["prediction"], predicted);
+  // acc_norm divides by the choice's characters (ASCII here), without the delimiter.
+  const auto per_character = [&](int c) {
+    return first["requests"][c]["loglikelihood"].get<double>() /
+           static_cast<double>(first["choices"][c].get<std::string>().size());
+  };
+  EXPECT_EQ(first["prediction_norm"], per_character(0) >= per_character(1) ? 0 : 1);
 }
 
 TEST(EvalCommand, BadRequestsAreOneClearError) {
