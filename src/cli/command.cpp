@@ -2,9 +2,19 @@
 
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "text/load_tokenizer.h"
 
 namespace claw::cli {
+namespace fs = std::filesystem;
+namespace {
+
+// Files beside a HF model that describe its tokenizer and generation defaults.
+constexpr const char* kCompanionFiles[] = {"tokenizer.json", "tokenizer_config.json",
+                                           "special_tokens_map.json", "generation_config.json",
+                                           "tokenizer.bin"};
+
+}  // namespace
 
 std::filesystem::path resolve_model_argument(const std::string& argument) {
   const std::optional<std::filesystem::path> path = resolve_model_name(argument);
@@ -22,6 +32,22 @@ std::filesystem::path model_tokenizer_path(const std::filesystem::path& model_pa
   CLAW_CHECK(found.has_value(), model_path.string(),
              ": no tokenizer found beside the model; pass --tokenizer");
   return *found;
+}
+
+std::vector<std::pair<fs::path, std::string>> companion_files(
+    const fs::path& input, std::int64_t vocab_size, const std::string& explicit_tokenizer) {
+  std::vector<std::pair<fs::path, std::string>> files;
+  if (!explicit_tokenizer.empty()) {
+    files = text::tokenizer_files(explicit_tokenizer);
+  } else if (fs::is_directory(input)) {
+    for (const char* name : kCompanionFiles) {
+      if (fs::exists(input / name)) files.emplace_back(input / name, name);
+    }
+  } else if (const auto found = text::find_tokenizer_beside(input, vocab_size)) {
+    files.emplace_back(*found, "tokenizer.bin");
+  }
+  if (files.empty()) log::warn("no tokenizer found for ", input.string(), "; pass --tokenizer");
+  return files;
 }
 
 }  // namespace claw::cli

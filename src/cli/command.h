@@ -6,10 +6,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace claw::cli {
 
 // Each command file adds its subcommand, flags and action to the root app.
+void register_compress(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_generate(CLI::App& app);
@@ -25,5 +28,12 @@ std::filesystem::path resolve_model_argument(const std::string& argument);
 std::filesystem::path model_tokenizer_path(const std::filesystem::path& model_path,
                                            std::int64_t vocab_size,
                                            const std::string& explicit_path);
+
+// The files a model derived from `input` should carry (source path, name in the new directory):
+// the tokenizer `explicit_tokenizer` when given, else the tokenizer and generation files beside
+// the input. Warns when there are none.
+std::vector<std::pair<std::filesystem::path, std::string>> companion_files(
+    const std::filesystem::path& input, std::int64_t vocab_size,
+    const std::string& explicit_tokenizer);
 
 }  // namespace claw::cli

@@ -9,38 +9,15 @@
 #include "model/load.h"
 #include "model/runtime.h"
 #include "model/save.h"
-#include "text/load_tokenizer.h"
 
 namespace claw::cli {
 namespace fs = std::filesystem;
 namespace {
 
-// Files beside a HF model that describe its tokenizer and generation defaults.
-constexpr const char* kCompanionFiles[] = {"tokenizer.json", "tokenizer_config.json",
-                                           "special_tokens_map.json", "generation_config.json",
-                                           "tokenizer.bin"};
-
 struct ConvertArgs {
   std::string input, output, dtype, tokenizer;
   bool force = false;
 };
-
-std::vector<std::pair<fs::path, std::string>> files_to_carry(const fs::path& input,
-                                                             const ConvertArgs& args,
-                                                             std::int64_t vocab_size) {
-  std::vector<std::pair<fs::path, std::string>> files;
-  if (!args.tokenizer.empty()) {
-    files = text::tokenizer_files(args.tokenizer);
-  } else if (fs::is_directory(input)) {
-    for (const char* name : kCompanionFiles) {
-      if (fs::exists(input / name)) files.emplace_back(input / name, name);
-    }
-  } else if (const auto found = text::find_tokenizer_beside(input, vocab_size)) {
-    files.emplace_back(*found, "tokenizer.bin");
-  }
-  if (files.empty()) log::warn("no tokenizer found for ", input.string(), "; pass --tokenizer");
-  return files;
-}
 
 void run(const ConvertArgs& args) {
   const fs::path input = resolve_model_argument(args.input);
@@ -51,7 +28,7 @@ void run(const ConvertArgs& args) {
   model::SaveOptions options;
   if (!args.dtype.empty()) options.dtype = model::parse_dtype(args.dtype);
   options.replace = args.force;
-  options.extra_files = files_to_carry(input, args, model.config.vocab_size);
+  options.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
   model::save_model(model, output, options);
   log::info("wrote ", output.string(), " (", model::architecture_name(model.config.architecture),
             ", ", model::dtype_flag_name(options.dtype.value_or(model.dtype())), ")");

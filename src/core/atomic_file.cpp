@@ -120,4 +120,13 @@ void AtomicDirectory::commit() {
   if (had_previous) fs::remove_all(previous, ec);
 }
 
+void check_directory_writable(const fs::path& path, bool replace) {
+  const AtomicDirectory probe(path, replace);
+}
+
+void check_file_writable(const fs::path& path) {
+  CLAW_CHECK(!fs::is_directory(path), path.string(), ": is a directory; expected a file name");
+  const AtomicFileWriter probe(path);
+}
+
 }  // namespace claw

@@ -54,4 +54,9 @@ class AtomicDirectory {
   bool committed_ = false;
 };
 
+// Fail now, before long work, where writing `path` later would fail: an existing directory
+// without `replace`, or a place where nothing can be created. Leaves nothing behind.
+void check_directory_writable(const std::filesystem::path& path, bool replace);
+void check_file_writable(const std::filesystem::path& path);
+
 }  // namespace claw

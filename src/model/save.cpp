@@ -34,6 +34,9 @@ void write_model_dir(const ModelConfig& config, torch::ScalarType dtype,
     // The output is the user's to modify, even when the source was read-only.
     fs::permissions(copy, fs::perms::owner_write, fs::perm_options::add, ec);
   }
+  for (const auto& [name, contents] : options.generated_files) {
+    write_file_atomic(dir.staging() / name, contents);
+  }
   dir.commit();
 }
 

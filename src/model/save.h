@@ -20,6 +20,8 @@ struct SaveOptions {
   bool replace = false;
   // Files copied into the directory under the given names (tokenizers and their configs).
   std::vector<std::pair<std::filesystem::path, std::string>> extra_files;
+  // Files written into the directory: name and contents (compression.json, ...).
+  std::vector<std::pair<std::string, std::string>> generated_files;
   std::size_t max_shard_bytes = io::kDefaultMaxShardBytes;
 };
 

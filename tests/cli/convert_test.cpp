@@ -10,12 +10,6 @@ namespace {
 using claw::testing::run_claw;
 using claw::testing::ScratchDir;
 
-Json info(const std::string& model) {
-  const auto result = run_claw("info --json " + model);
-  EXPECT_EQ(result.exit_code, 0) << result.err;
-  return Json::parse(result.out);
-}
-
 TEST(Convert, Bf16ToF32AndBackIsExact) {
   const ScratchDir scratch;
   const std::string bf16 = (scratch / "bf16").string(), f32 = (scratch / "f32").string(),
@@ -23,7 +17,8 @@ TEST(Convert, Bf16ToF32AndBackIsExact) {
   ASSERT_EQ(run_claw("-q init --preset tiny-qwen2 --seed 3 " + bf16).exit_code, 0);
   ASSERT_EQ(run_claw("-q convert " + bf16 + " " + f32 + " --dtype f32").exit_code, 0);
   ASSERT_EQ(run_claw("-q convert " + f32 + " " + again + " --dtype bf16").exit_code, 0);
-  const Json original = info(bf16), widened = info(f32), narrowed = info(again);
+  const Json original = testing::model_info(bf16), widened = testing::model_info(f32),
+             narrowed = testing::model_info(again);
   EXPECT_EQ(widened["dtype"], "f32");
   EXPECT_NE(widened["content_hash"], original["content_hash"]);
   EXPECT_EQ(narrowed["content_hash"], original["content_hash"]);
@@ -64,7 +59,8 @@ TEST(Convert, NeverOverwritesWithoutForceAndNeverItsInput) {
   EXPECT_EQ(onto_parent.exit_code, 1);
   EXPECT_NE(onto_parent.err.find("would overwrite the input"), std::string::npos)
       << onto_parent.err;
-  EXPECT_EQ(info(model)["parameters"]["total"], info(nested)["parameters"]["total"]);
+  EXPECT_EQ(testing::model_info(model)["parameters"]["total"],
+            testing::model_info(nested)["parameters"]["total"]);
 }
 
 }  // namespace

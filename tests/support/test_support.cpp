@@ -1,5 +1,7 @@
 #include "support/test_support.h"
 
+#include <gtest/gtest.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +50,12 @@ std::string read_bytes(const fs::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+Json model_info(const std::string& model) {
+  const CommandResult result = run_claw("info --json " + model);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return result.exit_code == 0 ? Json::parse(result.out) : Json();
 }
 
 CommandResult run_claw(const std::string& args, const std::string& input) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/json.h"
 #include "text/tokenizer.h"
 
 namespace claw::testing {
@@ -33,6 +34,9 @@ struct CommandResult {
 
 // Runs `claw ARGS` through the shell (arguments are not quoted for you) with `input` on stdin.
 CommandResult run_claw(const std::string& args, const std::string& input = "");
+
+// `claw info --json MODEL`, with a test failure when it does not succeed.
+Json model_info(const std::string& model);
 
 // The tokenizer at `relative` in the data directory, loaded once per test executable (a
 // tokenizer.json takes a fraction of a second to load).
