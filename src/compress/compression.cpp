@@ -1,0 +1,75 @@
+#include "compress/compression.h"
+
+#include <cmath>
+
+#include "compress/magnitude_channels.h"
+#include "compress/random_channels.h"
+#include "core/error.h"
+#include "core/stopwatch.h"
+#include "model/layout.h"
+
+namespace claw::compress {
+namespace {
+
+Json parameter_counts(const model::ModelConfig& config) {
+  const model::ParameterCounts n = model::count_parameters(config);
+  return {{"total", n.total()}, {"without_embeddings", n.without_embeddings()}};
+}
+
+Json removed_fractions(const Json& before, const Json& after) {
+  Json fractions;
+  for (const char* key : {"total", "without_embeddings"}) {
+    const double b = before[key].get<double>(), a = after[key].get<double>();
+    fractions[key] = b > 0 ? (b - a) / b : 0.0;
+  }
+  return fractions;
+}
+
+}  // namespace
+
+const std::vector<std::string>& method_names() {
+  static const std::vector<std::string> names = {"random", "magnitude", "prunenet"};
+  return names;
+}
+
+std::unique_ptr<CompressionMethod> make_method(const std::string& name,
+                                               const MethodOptions& options) {
+  if (name == "random") return std::make_unique<RandomChannels>(options.seed);
+  if (name == "magnitude") return std::make_unique<MagnitudeChannels>();
+  if (name == "prunenet") {
+    PruneNetOptions prunenet = options.prunenet;
+    prunenet.seed = options.seed;
+    return std::make_unique<PruneNet>(prunenet);
+  }
+  std::string known;
+  for (const std::string& n : method_names()) known += (known.empty() ? "" : ", ") + n;
+  CLAW_FAIL("unknown compression method '", name, "'; known methods: ", known);
+}
+
+void check_ratio(double ratio) {
+  CLAW_CHECK(std::isfinite(ratio) && ratio >= 0 && ratio < 1, "--ratio ", ratio,
+             " is outside [0, 1): it is the fraction of the method's dimension removed");
+}
+
+Json compress_model(model::Model& model, CompressionMethod& method, double ratio) {
+  check_ratio(ratio);
+  const model::ModelConfig before = model.config;
+  const Stopwatch time;
+  Json details = method.compress(model, ratio);
+  const double seconds = time.seconds();
+  const Json params_before = parameter_counts(before),
+             params_after = parameter_counts(model.config);
+  return {{"method", method.name()},
+          {"settings", method.settings()},
+          {"ratio", ratio},
+          {"intermediate_sizes",
+           {{"before", before.intermediate_sizes}, {"after", model.config.intermediate_sizes}}},
+          {"parameters",
+           {{"before", params_before},
+            {"after", params_after},
+            {"fraction_removed", removed_fractions(params_before, params_after)}}},
+          {"seconds", seconds},
+          {"details", std::move(details)}};
+}
+
+}  // namespace claw::compress

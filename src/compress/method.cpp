@@ -1,0 +1,57 @@
+#include "compress/method.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace claw::compress {
+
+std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t layer) {
+  // The tolerance keeps a product that is whole in decimal whole after binary rounding:
+  // (1 − 0.9)·10 is 0.99999999999999978, where the user asked for one channel.
+  const auto keep =
+      static_cast<std::int64_t>(std::floor((1.0 - ratio) * static_cast<double>(width) + 1e-9));
+  CLAW_CHECK(
+      keep >= 1, "ratio ", ratio, " leaves no FFN channel of the ", width, " in layer ", layer,
+      "; the largest usable ratio keeps one channel: ", 1.0 - 1.0 / static_cast<double>(width));
+  return keep;
+}
+
+void keep_mlp_channels(model::Model& model, std::int64_t layer, const torch::Tensor& kept) {
+  model::DecoderLayer& l = model.layers.at(static_cast<std::size_t>(layer));
+  const torch::Tensor index = kept.to(model.device(), torch::kLong);
+  const std::int64_t width = l.gate.weight.size(0);
+  CLAW_CHECK(index.dim() == 1 && index.numel() >= 1, "layer ", layer,
+             ": a channel selection must be a non-empty list");
+  CLAW_CHECK(index.min().item<std::int64_t>() >= 0 && index.max().item<std::int64_t>() < width &&
+                 (index.numel() == 1 || (index.diff() > 0).all().item<bool>()),
+             "layer ", layer, ": a channel selection must be increasing indices below ", width);
+  // Contiguous copies: the pruned model owns compact tensors rather than views of the old ones.
+  for (model::Linear* in : {&l.gate, &l.up}) {
+    in->weight = in->weight.index_select(0, index).contiguous();
+    if (in->bias.defined()) in->bias = in->bias.index_select(0, index).contiguous();
+  }
+  l.down.weight = l.down.weight.index_select(1, index).contiguous();
+  model.config.intermediate_sizes.at(static_cast<std::size_t>(layer)) = index.numel();
+}
+
+Json ChannelPruning::compress(model::Model& model, double ratio) {
+  std::vector<std::int64_t> keep;
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    keep.push_back(kept_channel_count(model.config.intermediate_sizes[l], ratio,
+                                      static_cast<std::int64_t>(l)));
+  }
+  Json details = Json::object();
+  const std::vector<torch::Tensor> kept = select(model, keep, details);
+  CLAW_CHECK(kept.size() == model.layers.size(), name(), " selected channels for ", kept.size(),
+             " of ", model.layers.size(), " layers");
+  torch::NoGradGuard no_grad;
+  for (std::size_t l = 0; l < kept.size(); ++l) {
+    CLAW_CHECK(kept[l].numel() == keep[l], name(), " kept ", kept[l].numel(), " channels in layer ",
+               l, " instead of ", keep[l]);
+    keep_mlp_channels(model, static_cast<std::int64_t>(l), kept[l]);
+  }
+  return details;
+}
+
+}  // namespace claw::compress

@@ -1,0 +1,51 @@
+// The interface every compression method implements, and the structured-pruning family that
+// removes FFN intermediate channels (random, magnitude, PruneNet).
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "model/model.h"
+
+namespace claw::compress {
+
+class CompressionMethod {
+ public:
+  virtual ~CompressionMethod() = default;
+  virtual std::string name() const = 0;
+  // The settings that determine the result, recorded in compression.json.
+  virtual Json settings() const = 0;
+  // Compresses `model` in place at `ratio`, the method's native ratio (checked by the caller to
+  // lie in [0, 1)). Returns what the method measured on the way (rewards, timings) for
+  // compression.json.
+  virtual Json compress(model::Model& model, double ratio) = 0;
+};
+
+// The number of channels kept of `width` at `ratio`: floor((1 − r)·width) as the user means it
+// in decimal (the reference code's int((1 − r) * d_ff) keeps none of 10 at r = 0.9). An error
+// when nothing would be kept.
+std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t layer);
+
+// Keeps channels `kept` (sorted int64 indices) of one layer's FFN: rows of gate and up (and their
+// biases), columns of down, so the layer computes exactly what the full layer computes with the
+// other channels' activations forced to zero. Updates the config's width for that layer.
+void keep_mlp_channels(model::Model& model, std::int64_t layer, const torch::Tensor& kept);
+
+// Methods that choose, per layer, which FFN channels to keep, the same number in every layer.
+class ChannelPruning : public CompressionMethod {
+ public:
+  Json compress(model::Model& model, double ratio) final;
+
+ protected:
+  // The sorted int64 indices of the channels to keep in each layer; `keep[l]` of them for layer
+  // l. May add what it measured to `details`.
+  virtual std::vector<torch::Tensor> select(const model::Model& model,
+                                            const std::vector<std::int64_t>& keep,
+                                            Json& details) = 0;
+};
+
+}  // namespace claw::compress

@@ -1,0 +1,97 @@
+// claw compress through the command line: the outputs load with the widths the ratio implies,
+// carry a standard config, the tokenizer and compression.json, and bad requests are refused.
+#include <gtest/gtest.h>
+
+#include "core/json.h"
+#include "support/test_support.h"
+
+namespace claw {
+namespace {
+
+using claw::testing::run_claw;
+using claw::testing::ScratchDir;
+
+TEST(Compress, WritesAStandardConfigTheTokenizerAndTheRecord) {
+  const ScratchDir scratch;
+  const std::string out = (scratch / "pruned").string();
+  const auto result = run_claw(
+      "-q compress --model stories260K --method prunenet --ratio 0.5 "
+      "--episodes 3 --out " +
+      out + " --policy-out " + (scratch / "policy.safetensors").string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const Json config = read_json_file(scratch / "pruned" / "config.json");
+  EXPECT_EQ(config["intermediate_size"], 86);  // floor(0.5 · 172)
+  EXPECT_FALSE(config.contains("claw")) << "a uniformly pruned model needs no claw extension";
+  EXPECT_EQ(testing::read_bytes(scratch / "pruned" / "tokenizer.bin"),
+            testing::read_bytes(testing::data_path("models/stories260K/tok512.bin")));
+
+  const Json record = read_json_file(scratch / "pruned" / "compression.json");
+  const Json original = testing::model_info("stories260K"), pruned = testing::model_info(out);
+  EXPECT_EQ(record["method"], "prunenet");
+  EXPECT_EQ(record["ratio"], 0.5);
+  EXPECT_EQ(record["settings"]["seed"], 0);
+  EXPECT_EQ(record["settings"]["episodes"], 3);
+  EXPECT_EQ(record["source"]["content_hash"], original["content_hash"]);
+  EXPECT_EQ(record["parameters"]["before"]["total"], original["parameters"]["total"]);
+  EXPECT_EQ(record["parameters"]["after"]["total"], pruned["parameters"]["total"]);
+  EXPECT_EQ(record["parameters"]["after"]["without_embeddings"],
+            pruned["parameters"]["without_embeddings"]);
+  // Each of 5 layers loses 86 channels of gate, up and down (64 wide each).
+  const auto removed = 5 * 86 * 3 * 64;
+  EXPECT_EQ(record["parameters"]["before"]["total"].get<int>() -
+                record["parameters"]["after"]["total"].get<int>(),
+            removed);
+  EXPECT_NEAR(record["parameters"]["fraction_removed"]["total"].get<double>(),
+              removed / original["parameters"]["total"].get<double>(), 1e-12);
+  EXPECT_EQ(record["details"]["reward_curve"].size(), 3u);
+  EXPECT_TRUE(record["details"]["timings"].contains("training_s"));
+
+  // The saved policy compresses the same model at another ratio without training.
+  const auto reused = run_claw(
+      "-q compress --model stories260K --method prunenet --ratio 0.7 "
+      "--out " +
+      (scratch / "reused").string() + " --policy-in " + (scratch / "policy.safetensors").string());
+  ASSERT_EQ(reused.exit_code, 0) << reused.err;
+  const Json reused_record = read_json_file(scratch / "reused" / "compression.json");
+  EXPECT_FALSE(reused_record["details"].contains("reward_curve"));
+  EXPECT_EQ(testing::model_info((scratch / "reused").string())["intermediate_sizes"][0],
+            51);  // floor(0.3 · 172)
+}
+
+void expect_refused(const std::string& args, const std::string& message) {
+  const auto result = run_claw("compress " + args);
+  EXPECT_NE(result.exit_code, 0) << args;
+  EXPECT_NE(result.err.find(message), std::string::npos) << args << "\n" << result.err;
+}
+
+TEST(Compress, RefusesBadRequestsClearly) {
+  const ScratchDir scratch;
+  const std::string model = "--model stories260K ", out = " --out " + (scratch / "o").string();
+  expect_refused(model + "--method random --ratio 1" + out, "outside [0, 1)");
+  expect_refused(model + "--method random --ratio -0.1" + out, "outside [0, 1)");
+  expect_refused(model + "--method random --ratio 0.999" + out, "leaves no FFN channel");
+  expect_refused(model + "--method wanda --ratio 0.5" + out, "unknown compression method 'wanda'");
+  expect_refused(model + "--method random --ratio 0.5 --out /proc/claw-out", "cannot create");
+  expect_refused(model + "--method random --ratio 0.5 --policy-out p" + out,
+                 "belong to --method prunenet");
+
+  ASSERT_EQ(run_claw("-q compress " + model + "--method random --ratio 0.5" + out).exit_code, 0);
+  expect_refused(model + "--method random --ratio 0.5" + out, "already exists");
+  EXPECT_EQ(
+      run_claw("-q compress " + model + "--method magnitude --ratio 0.5 --force" + out).exit_code,
+      0);
+
+  // A policy trained for stories260K's 172 × 64 FFN does not fit tiny-qwen2's.
+  const std::string policy = (scratch / "policy.safetensors").string();
+  ASSERT_EQ(run_claw("-q compress " + model + "--method prunenet --ratio 0.5 --episodes 1 --out " +
+                     (scratch / "p").string() + " --policy-out " + policy)
+                .exit_code,
+            0);
+  ASSERT_EQ(run_claw("-q init --preset tiny-qwen2 " + (scratch / "q").string()).exit_code, 0);
+  expect_refused("--model " + (scratch / "q").string() + " --method prunenet --ratio 0.5 --out " +
+                     (scratch / "q-out").string() + " --policy-in " + policy,
+                 "the policy scores FFN matrices of 172 channels");
+}
+
+}  // namespace
+}  // namespace claw
