@@ -1,6 +1,6 @@
 #include "compress/spectral_reward.h"
 
-#include <ATen/ops/linalg_svdvals.h>
+#include <ATen/ops/linalg_eigvalsh.h>
 
 #include "compress/ks_statistic.h"
 
@@ -8,8 +8,12 @@ namespace claw::compress {
 
 std::vector<double> singular_values(const torch::Tensor& matrix) {
   torch::NoGradGuard no_grad;
+  const torch::Tensor m = matrix.detach().to(torch::kDouble);
+  // The Gram matrix of the shorter side: min(rows, cols)² entries whose eigenvalues are the
+  // squared singular values. Rounding can leave a zero eigenvalue slightly negative.
+  const torch::Tensor gram = m.size(0) < m.size(1) ? m.mm(m.t()) : m.t().mm(m);
   const torch::Tensor values =
-      at::linalg_svdvals(matrix.detach().to(torch::kFloat)).to(torch::kDouble).cpu().contiguous();
+      at::linalg_eigvalsh(gram).clamp_min(0).sqrt().flip(0).cpu().contiguous();
   return {values.data_ptr<double>(), values.data_ptr<double>() + values.numel()};
 }
 

@@ -3,15 +3,50 @@
 #include <gtest/gtest.h>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/ops/linalg_svdvals.h>
 
 #include "compress/compression.h"
+#include "compress/ks_statistic.h"
 #include "compress/prunenet_policy.h"
+#include "compress/spectral_reward.h"
 #include "core/error.h"
 #include "model/presets.h"
 #include "support/test_support.h"
 
 namespace claw::compress {
 namespace {
+
+TEST(SpectralReward, SingularValuesMatchAnSvd) {
+  at::Generator generator = at::detail::createCPUGenerator(2);
+  const torch::Tensor tall = at::normal(0, 1, {40, 12}, generator, torch::kDouble);
+  // Rank 3: its nine zero singular values must come out as (near) zero, not NaN.
+  const torch::Tensor low_rank = at::normal(0, 1, {12, 3}, generator, torch::kDouble)
+                                     .mm(at::normal(0, 1, {3, 20}, generator, torch::kDouble));
+  for (const torch::Tensor& m : {tall, tall.t(), low_rank}) {
+    const torch::Tensor expected = at::linalg_svdvals(m);
+    const std::vector<double> actual = singular_values(m.to(torch::kFloat));
+    ASSERT_EQ(static_cast<std::int64_t>(actual.size()), expected.numel());
+    const double largest = expected[0].item<double>();
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+      // The input was rounded to float32; allow for that, relative to the largest value.
+      EXPECT_NEAR(actual[i], expected[static_cast<std::int64_t>(i)].item<double>(), 1e-5 * largest)
+          << i;
+    }
+  }
+}
+
+TEST(SpectralReward, IsTheReciprocalOfTheKsStatistic) {
+  at::Generator generator = at::detail::createCPUGenerator(5);
+  const torch::Tensor ffn1 = at::normal(0, 1, {16, 6}, generator, torch::kFloat);
+  const std::vector<double> spectrum = singular_values(ffn1);
+  // Keeping every row keeps the spectrum: the capped perfect reward.
+  EXPECT_EQ(spectral_reward(spectrum, ffn1, at::arange(16, torch::kLong)), kPerfectSpectrumReward);
+  // Keeping 3 rows leaves 3 singular values, each no larger than its original counterpart.
+  const torch::Tensor kept = torch::tensor({1, 4, 9}, torch::kLong);
+  const double ks = ks_statistic(spectrum, singular_values(ffn1.index_select(0, kept)));
+  EXPECT_GT(ks, 0);
+  EXPECT_DOUBLE_EQ(spectral_reward(spectrum, ffn1, kept), 1 / ks);
+}
 
 TEST(PruneNetPolicy, ScoresAsTheReferenceNetworkDoes) {
   const PruneNetPolicy policy(16, 24, 3);
