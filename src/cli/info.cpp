@@ -26,6 +26,7 @@ Json describe(const model::Model& m, const std::string& path) {
           {"layers", c.num_layers},
           {"hidden_size", c.hidden_size},
           {"intermediate_sizes", c.intermediate_sizes},
+          {"residual_widths", c.slicing ? Json(c.slicing->widths) : Json(nullptr)},
           {"heads", c.num_heads},
           {"kv_heads", c.num_kv_heads},
           {"head_dim", c.head_dim},
@@ -43,6 +44,7 @@ Json describe(const model::Model& m, const std::string& path) {
             {"mlp", n.mlp},
             {"norms", n.norm},
             {"head", n.head},
+            {"shortcuts", n.shortcut},
             {"total", n.total()},
             {"without_embeddings", n.without_embeddings()}}}};
 }
@@ -56,6 +58,9 @@ void print_human(const Json& d) {
   std::printf("hidden         %lld\n", d["hidden_size"].get<long long>());
   std::printf("mlp width      %s\n", uniform ? std::to_string(widths.front()).c_str()
                                              : d["intermediate_sizes"].dump().c_str());
+  if (!d["residual_widths"].is_null()) {
+    std::printf("sliced widths  %s\n", d["residual_widths"].dump().c_str());
+  }
   std::printf("heads          %lld (kv %lld, head_dim %lld)\n", d["heads"].get<long long>(),
               d["kv_heads"].get<long long>(), d["head_dim"].get<long long>());
   std::printf("vocab          %lld\n", d["vocab_size"].get<long long>());
@@ -68,7 +73,7 @@ void print_human(const Json& d) {
   const Json& p = d["parameters"];
   const double total = p["total"].get<double>();
   std::printf("parameters\n");
-  for (const char* group : {"embedding", "attention", "mlp", "norms", "head"}) {
+  for (const char* group : {"embedding", "attention", "mlp", "norms", "head", "shortcuts"}) {
     const auto count = p[group].get<std::int64_t>();
     std::printf("  %-12s %15s  %5.1f%%\n", group, with_commas(count).c_str(),
                 100.0 * count / total);

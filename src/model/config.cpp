@@ -131,6 +131,15 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
                               intermediate);
   if (const auto claw = json.find("claw"); claw != json.end()) {
     CLAW_CHECK(claw->is_object(), source, ": 'claw' must be an object");
+    if (const auto widths = claw->find("residual_widths"); widths != claw->end()) {
+      CLAW_CHECK(widths->is_array() && widths->size() == 2 * c.intermediate_sizes.size() + 1,
+                 source, ": claw.residual_widths must list 2 * num_hidden_layers + 1 widths");
+      c.slicing.emplace();
+      for (const Json& width : *widths) {
+        CLAW_CHECK(width.is_number_integer(), source, ": claw.residual_widths must hold integers");
+        c.slicing->widths.push_back(width.get<std::int64_t>());
+      }
+    }
     if (const auto widths = claw->find("intermediate_sizes"); widths != claw->end()) {
       CLAW_CHECK(widths->is_array() && widths->size() == c.intermediate_sizes.size(), source,
                  ": claw.intermediate_sizes must list one width per layer (", c.num_layers, ")");
@@ -169,6 +178,7 @@ Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
   json["intermediate_size"] =
       *std::max_element(c.intermediate_sizes.begin(), c.intermediate_sizes.end());
   if (!c.uniform_mlp()) json["claw"]["intermediate_sizes"] = c.intermediate_sizes;
+  if (c.slicing) json["claw"]["residual_widths"] = c.slicing->widths;
   if (c.rope_scaling) {
     json["rope_scaling"] = {
         {"rope_type", "llama3"},
@@ -227,6 +237,16 @@ void validate_config(const ModelConfig& c, const std::string& source) {
   }
   CLAW_CHECK(c.rms_norm_eps > 0 && c.rope_theta > 0, source,
              ": rms_norm_eps and rope_theta must be positive");
+  if (c.slicing) {
+    CLAW_CHECK(static_cast<std::int64_t>(c.slicing->widths.size()) == 2 * c.num_layers + 1, source,
+               ": a sliced model needs 2 * layers + 1 residual widths");
+    for (std::int64_t width : c.slicing->widths) {
+      CLAW_CHECK(width > 0 && width <= c.hidden_size, source, ": residual width ", width,
+                 " is outside 1..hidden_size (", c.hidden_size, ")");
+    }
+    CLAW_CHECK(!c.tie_word_embeddings, source,
+               ": a sliced model has its own head (tie_word_embeddings must be false)");
+  }
 }
 
 }  // namespace claw::model

@@ -24,6 +24,15 @@ struct RopeScaling {
   std::int64_t original_max_position_embeddings = 8192;
 };
 
+// SliceGPT's sliced residual stream (docs/formats.md). The stream's width changes along the
+// model, each block adds a shortcut matrix that maps its input into its output's basis, and the
+// norms still divide Σx² by the original hidden_size.
+struct ResidualSlicing {
+  // 2·layers + 1 widths: the embedding's, then after each layer's attention block and after
+  // its MLP block. The last is the width the final norm and the head see.
+  std::vector<std::int64_t> widths;
+};
+
 struct ModelConfig {
   Architecture architecture = Architecture::kLlama;
   std::int64_t vocab_size = 0;
@@ -44,11 +53,16 @@ struct ModelConfig {
   bool mlp_bias = false;
   std::optional<std::int64_t> bos_token_id;
   std::vector<std::int64_t> eos_token_ids;
+  std::optional<ResidualSlicing> slicing;
   // Keys of the source config.json that claw does not interpret, kept so a converted model
   // still carries them (transformers_version, initializer_range, ...).
   Json passthrough = Json::object();
 
   bool uniform_mlp() const;
+  // The residual stream's width at point `i` of ResidualSlicing::widths (hidden_size unsliced).
+  std::int64_t residual_width(std::int64_t i) const {
+    return slicing ? slicing->widths.at(static_cast<std::size_t>(i)) : hidden_size;
+  }
   std::int64_t q_dim() const { return num_heads * head_dim; }
   std::int64_t kv_dim() const { return num_kv_heads * head_dim; }
 };

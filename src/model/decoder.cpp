@@ -8,15 +8,28 @@
 
 namespace claw::model {
 
-torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps,
+                       std::int64_t width) {
   const torch::Tensor x32 = x.to(torch::kFloat32);
-  const torch::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  const torch::Tensor squares = x32.pow(2);
+  const torch::Tensor mean_square = width == 0 || width == x.size(-1)
+                                        ? squares.mean(-1, /*keepdim=*/true)
+                                        : squares.sum(-1, /*keepdim=*/true) / double(width);
+  const torch::Tensor normed = x32 * at::rsqrt(mean_square + eps);
   return weight * normed.to(x.scalar_type());
 }
 
-torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& tokens,
-                                  const torch::Tensor& valid, KvCache* cache,
-                                  const ForwardOptions& options) {
+namespace {
+
+torch::Tensor layer_norm(const Model& model, const torch::Tensor& h, const torch::Tensor& weight) {
+  return rms_norm(h, weight, model.config.rms_norm_eps, model.config.hidden_size);
+}
+
+}  // namespace
+
+SequenceContext sequence_context(const Model& model, const torch::Tensor& tokens,
+                                 const torch::Tensor& valid, KvCache* cache,
+                                 const ForwardOptions& options) {
   const ModelConfig& c = model.config;
   CLAW_CHECK(tokens.dim() == 2, "forward expects tokens of shape [batch, steps]");
   const std::int64_t batch = tokens.size(0), steps = tokens.size(1);
@@ -45,27 +58,49 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
   CLAW_CHECK(max_position < c.max_position_embeddings, "position ", max_position,
              " is past the model's context of ", c.max_position_embeddings, " tokens");
 
-  const RopeAngles angles = rope_angles(rope_inverse_frequencies(c), positions, model.dtype());
+  return {rope_angles(rope_inverse_frequencies(c), positions, model.dtype()), std::move(bias),
+          std::move(real)};
+}
 
+torch::Tensor attention_block(const Model& model, std::size_t layer_index, const torch::Tensor& h,
+                              const SequenceContext& context, KvCache* cache) {
+  const ModelConfig& c = model.config;
+  const DecoderLayer& layer = model.layers[layer_index];
+  const std::int64_t batch = h.size(0), steps = h.size(1);
+  const torch::Tensor x = layer_norm(model, h, layer.attn_norm);
+  auto split_heads = [&](const torch::Tensor& t, std::int64_t heads) {
+    return t.view({batch, steps, heads, c.head_dim}).transpose(1, 2);
+  };
+  const torch::Tensor q = apply_rope(split_heads(layer.q(x), c.num_heads), context.angles);
+  torch::Tensor k = apply_rope(split_heads(layer.k(x), c.num_kv_heads), context.angles);
+  torch::Tensor v = split_heads(layer.v(x), c.num_kv_heads);
+  if (cache) std::tie(k, v) = cache->append(static_cast<std::int64_t>(layer_index), k, v);
+  return layer.o(attention(q, k, v, context.bias).view({batch, steps, c.q_dim()}));
+}
+
+torch::Tensor mlp_block(const Model& model, std::size_t layer_index, const torch::Tensor& h) {
+  const DecoderLayer& layer = model.layers[layer_index];
+  const torch::Tensor y = layer_norm(model, h, layer.mlp_norm);
+  return layer.down(at::silu(layer.gate(y)) * layer.up(y));
+}
+
+torch::Tensor shortcut(const torch::Tensor& h, const torch::Tensor& map) {
+  return map.defined() ? project(h, map) : h;
+}
+
+torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& tokens,
+                                  const torch::Tensor& valid, KvCache* cache,
+                                  const ForwardOptions& options) {
+  const SequenceContext context = sequence_context(model, tokens, valid, cache, options);
   torch::Tensor h = at::embedding(model.embed, tokens);
   for (std::size_t i = 0; i < model.layers.size(); ++i) {
     const DecoderLayer& layer = model.layers[i];
-    const torch::Tensor x = rms_norm(h, layer.attn_norm, c.rms_norm_eps);
-    auto split_heads = [&](const torch::Tensor& t, std::int64_t heads) {
-      return t.view({batch, steps, heads, c.head_dim}).transpose(1, 2);
-    };
-    const torch::Tensor q = apply_rope(split_heads(layer.q(x), c.num_heads), angles);
-    torch::Tensor k = apply_rope(split_heads(layer.k(x), c.num_kv_heads), angles);
-    torch::Tensor v = split_heads(layer.v(x), c.num_kv_heads);
-    if (cache) std::tie(k, v) = cache->append(static_cast<std::int64_t>(i), k, v);
-    const torch::Tensor attended = attention(q, k, v, bias).view({batch, steps, c.q_dim()});
-    h = h + layer.o(attended);
-    const torch::Tensor y = rms_norm(h, layer.mlp_norm, c.rms_norm_eps);
-    h = h + layer.down(at::silu(layer.gate(y)) * layer.up(y));
+    h = shortcut(h, layer.attn_shortcut) + attention_block(model, i, h, context, cache);
+    h = shortcut(h, layer.mlp_shortcut) + mlp_block(model, i, h);
   }
-  if (cache) cache->commit(real);
-  if (options.last_position_only) h = h.narrow(1, steps - 1, 1);
-  return rms_norm(h, model.final_norm, c.rms_norm_eps);
+  if (cache) cache->commit(context.real);
+  if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
+  return layer_norm(model, h, model.final_norm);
 }
 
 torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const torch::Tensor& valid,

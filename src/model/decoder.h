@@ -6,6 +6,7 @@
 
 #include "model/kv_cache.h"
 #include "model/model.h"
+#include "model/rope.h"
 
 namespace claw::model {
 
@@ -33,7 +34,28 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
                                   const torch::Tensor& valid = {}, KvCache* cache = nullptr,
                                   const ForwardOptions& options = {});
 
-// HF's RMSNorm: normalise in float32, scale by `weight` in the input dtype.
-torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+// HF's RMSNorm: normalise in float32, scale by `weight` in the input dtype. `width` is what
+// Σx² is divided by (0: the size of x's last dimension); a sliced residual stream is still
+// normalised over the model's original width.
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps,
+                       std::int64_t width = 0);
+
+// The pieces of forward(), for code that runs a model block by block (SliceGPT's calibration):
+// h → shortcut(h, attn_shortcut) + attention_block(h) → shortcut(·, mlp_shortcut) + mlp_block(·).
+struct SequenceContext {
+  RopeAngles angles;
+  torch::Tensor bias;  // the attention bias (model/attention.h)
+  torch::Tensor real;  // [B, T] bool: the real tokens
+};
+SequenceContext sequence_context(const Model& model, const torch::Tensor& tokens,
+                                 const torch::Tensor& valid = {}, KvCache* cache = nullptr,
+                                 const ForwardOptions& options = {});
+// A layer's attention block without its residual: o(attention(norm(h))).
+torch::Tensor attention_block(const Model& model, std::size_t layer, const torch::Tensor& h,
+                              const SequenceContext& context, KvCache* cache = nullptr);
+// A layer's MLP block without its residual: down(silu(gate(norm(h))) · up(norm(h))).
+torch::Tensor mlp_block(const Model& model, std::size_t layer, const torch::Tensor& h);
+// The residual path through a shortcut map [out, in]; `h` itself when the map is undefined.
+torch::Tensor shortcut(const torch::Tensor& h, const torch::Tensor& map);
 
 }  // namespace claw::model

@@ -16,6 +16,8 @@ const char* param_group_name(ParamGroup group) {
       return "norms";
     case ParamGroup::kHead:
       return "head";
+    case ParamGroup::kShortcut:
+      return "shortcuts";
   }
   return "?";
 }
@@ -27,30 +29,43 @@ std::int64_t TensorSpec::numel() const {
 std::vector<TensorSpec> tensor_layout(const ModelConfig& c) {
   using G = ParamGroup;
   using R = TensorRole;
-  const std::int64_t d = c.hidden_size;
   std::vector<TensorSpec> specs;
-  specs.push_back({"model.embed_tokens.weight", {c.vocab_size, d}, G::kEmbedding, R::kEmbed, -1});
+  specs.push_back({"model.embed_tokens.weight",
+                   {c.vocab_size, c.residual_width(0)},
+                   G::kEmbedding,
+                   R::kEmbed,
+                   -1});
   for (std::int64_t i = 0; i < c.num_layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     const std::int64_t ff = c.intermediate_sizes[static_cast<std::size_t>(i)];
+    // The stream's width entering the layer, after its attention block, and after its MLP.
+    const std::int64_t in = c.residual_width(2 * i), mid = c.residual_width(2 * i + 1),
+                       out = c.residual_width(2 * i + 2);
     auto linear = [&](const std::string& name, R weight_role, R bias_role, std::int64_t out,
                       std::int64_t in, bool bias, G group) {
       specs.push_back({p + name + ".weight", {out, in}, group, weight_role, i});
       if (bias) specs.push_back({p + name + ".bias", {out}, group, bias_role, i});
     };
-    specs.push_back({p + "input_layernorm.weight", {d}, G::kNorm, R::kAttnNorm, i});
-    linear("self_attn.q_proj", R::kQWeight, R::kQBias, c.q_dim(), d, c.qkv_bias, G::kAttention);
-    linear("self_attn.k_proj", R::kKWeight, R::kKBias, c.kv_dim(), d, c.qkv_bias, G::kAttention);
-    linear("self_attn.v_proj", R::kVWeight, R::kVBias, c.kv_dim(), d, c.qkv_bias, G::kAttention);
-    linear("self_attn.o_proj", R::kOWeight, R::kOBias, d, c.q_dim(), c.o_bias, G::kAttention);
-    specs.push_back({p + "post_attention_layernorm.weight", {d}, G::kNorm, R::kMlpNorm, i});
-    linear("mlp.gate_proj", R::kGateWeight, R::kGateBias, ff, d, c.mlp_bias, G::kMlp);
-    linear("mlp.up_proj", R::kUpWeight, R::kUpBias, ff, d, c.mlp_bias, G::kMlp);
-    linear("mlp.down_proj", R::kDownWeight, R::kDownBias, d, ff, c.mlp_bias, G::kMlp);
+    specs.push_back({p + "input_layernorm.weight", {in}, G::kNorm, R::kAttnNorm, i});
+    linear("self_attn.q_proj", R::kQWeight, R::kQBias, c.q_dim(), in, c.qkv_bias, G::kAttention);
+    linear("self_attn.k_proj", R::kKWeight, R::kKBias, c.kv_dim(), in, c.qkv_bias, G::kAttention);
+    linear("self_attn.v_proj", R::kVWeight, R::kVBias, c.kv_dim(), in, c.qkv_bias, G::kAttention);
+    linear("self_attn.o_proj", R::kOWeight, R::kOBias, mid, c.q_dim(), c.o_bias, G::kAttention);
+    if (c.slicing) {
+      specs.push_back({p + "attn_shortcut.weight", {mid, in}, G::kShortcut, R::kAttnShortcut, i});
+    }
+    specs.push_back({p + "post_attention_layernorm.weight", {mid}, G::kNorm, R::kMlpNorm, i});
+    linear("mlp.gate_proj", R::kGateWeight, R::kGateBias, ff, mid, c.mlp_bias, G::kMlp);
+    linear("mlp.up_proj", R::kUpWeight, R::kUpBias, ff, mid, c.mlp_bias, G::kMlp);
+    linear("mlp.down_proj", R::kDownWeight, R::kDownBias, out, ff, c.mlp_bias, G::kMlp);
+    if (c.slicing) {
+      specs.push_back({p + "mlp_shortcut.weight", {out, mid}, G::kShortcut, R::kMlpShortcut, i});
+    }
   }
-  specs.push_back({"model.norm.weight", {d}, G::kNorm, R::kFinalNorm, -1});
+  const std::int64_t last = c.residual_width(2 * c.num_layers);
+  specs.push_back({"model.norm.weight", {last}, G::kNorm, R::kFinalNorm, -1});
   if (!c.tie_word_embeddings) {
-    specs.push_back({"lm_head.weight", {c.vocab_size, d}, G::kHead, R::kLmHead, -1});
+    specs.push_back({"lm_head.weight", {c.vocab_size, last}, G::kHead, R::kLmHead, -1});
   }
   return specs;
 }
@@ -73,6 +88,9 @@ ParameterCounts count_parameters(const ModelConfig& config) {
         break;
       case ParamGroup::kHead:
         counts.head += spec.numel();
+        break;
+      case ParamGroup::kShortcut:
+        counts.shortcut += spec.numel();
         break;
     }
   }

@@ -11,7 +11,7 @@
 
 namespace claw::model {
 
-enum class ParamGroup { kEmbedding, kAttention, kMlp, kNorm, kHead };
+enum class ParamGroup { kEmbedding, kAttention, kMlp, kNorm, kHead, kShortcut };
 const char* param_group_name(ParamGroup group);
 
 enum class TensorRole {
@@ -34,6 +34,8 @@ enum class TensorRole {
   kUpBias,
   kDownWeight,
   kDownBias,
+  kAttnShortcut,
+  kMlpShortcut,
 };
 
 struct TensorSpec {
@@ -53,10 +55,11 @@ struct ParameterCounts {
   std::int64_t attention = 0;
   std::int64_t mlp = 0;
   std::int64_t norm = 0;
-  std::int64_t head = 0;  // zero when tied to the embedding
-  std::int64_t total() const { return embedding + attention + mlp + norm + head; }
+  std::int64_t head = 0;      // zero when tied to the embedding
+  std::int64_t shortcut = 0;  // SliceGPT's shortcut matrices
+  std::int64_t total() const { return embedding + attention + mlp + norm + head + shortcut; }
   // Everything but the token embedding and an untied head: the part compression acts on.
-  std::int64_t without_embeddings() const { return attention + mlp + norm; }
+  std::int64_t without_embeddings() const { return attention + mlp + norm + shortcut; }
 };
 
 ParameterCounts count_parameters(const ModelConfig& config);

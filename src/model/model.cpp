@@ -79,6 +79,10 @@ torch::Tensor& tensor_slot(Model& model, const TensorSpec& spec) {
       return layer.down.weight;
     case R::kDownBias:
       return layer.down.bias;
+    case R::kAttnShortcut:
+      return layer.attn_shortcut;
+    case R::kMlpShortcut:
+      return layer.mlp_shortcut;
     default:
       break;
   }

@@ -26,6 +26,9 @@ struct DecoderLayer {
   Linear q, k, v, o;
   torch::Tensor mlp_norm;
   Linear gate, up, down;
+  // SliceGPT's maps of each block's input into its output's basis, [out, in]; undefined in
+  // an unsliced model, where the residual passes unchanged.
+  torch::Tensor attn_shortcut, mlp_shortcut;
 };
 
 struct Model {
