@@ -11,9 +11,11 @@
 #include "core/format.h"
 #include "core/log.h"
 #include "core/stopwatch.h"
+#include "data/calibration.h"
 #include "model/load.h"
 #include "model/runtime.h"
 #include "model/save.h"
+#include "text/load_tokenizer.h"
 
 namespace claw::cli {
 namespace fs = std::filesystem;
@@ -23,9 +25,46 @@ struct CompressArgs {
   std::string model, method, output, dtype, tokenizer;
   double ratio = -1;
   compress::MethodOptions options;
+  // SliceGPT's calibration: a corpus name, and how many sequences of how many tokens.
+  std::string calibration, orientation = "pca";
+  std::int64_t calibration_samples = 128;
+  std::int64_t calibration_length = 0;  // 0: 2048, or the model's context if shorter
   RuntimeFlags runtime;
   bool force = false;
 };
+
+// SliceGPT's calibration sequences from --calib, tokenized with the model's tokenizer. Plain
+// "wikitext2" means its train split, as in SliceGPT.
+void prepare_calibration(CompressArgs& args, const fs::path& input,
+                         const model::ModelConfig& config) {
+  CLAW_CHECK(!args.calibration.empty(), "--method slicegpt needs --calib (",
+             data::corpus_names_help(), ")");
+  const std::string name = args.calibration == "wikitext2" ? "wikitext2:train" : args.calibration;
+  data::CalibrationRequest request;
+  request.samples = args.calibration_samples;
+  request.length = args.calibration_length > 0
+                       ? args.calibration_length
+                       : std::min<std::int64_t>(2048, config.max_position_embeddings);
+  CLAW_CHECK(request.length <= config.max_position_embeddings, "--calib-len ", request.length,
+             " is longer than the model's context of ", config.max_position_embeddings, " tokens");
+  request.seed = args.options.seed;
+  const data::Corpus corpus = data::load_corpus(name);
+  const auto tokenizer =
+      text::load_tokenizer(model_tokenizer_path(input, config.vocab_size, args.tokenizer));
+  const Stopwatch time;
+  compress::SliceGptOptions& slicegpt = args.options.slicegpt;
+  slicegpt.calibration = data::sample_calibration(
+      data::calibration_rows(corpus),
+      [&](const std::string& text) { return tokenizer->encode(text, {/*add_bos=*/true}); }, request,
+      corpus.source);
+  slicegpt.calibration_source = name;
+  CLAW_CHECK(args.orientation == "pca" || args.orientation == "random",
+             "--final-orientation must be pca or random, not '", args.orientation, "'");
+  slicegpt.orientation = args.orientation == "pca" ? compress::FinalOrientation::kPca
+                                                   : compress::FinalOrientation::kRandom;
+  log::info("calibration: ", request.samples, " sequences of ", request.length, " tokens from ",
+            name, " (", time.seconds(), " s)");
+}
 
 // "stories260K-prunenet-r0.5" beside the current directory when --out is not given.
 fs::path default_output(const fs::path& input, const CompressArgs& args) {
@@ -55,10 +94,9 @@ void report(const Json& record, const fs::path& output) {
             "% without embeddings)");
 }
 
-void run(const CompressArgs& args) {
+void run(CompressArgs& args) {
   compress::check_ratio(args.ratio);
-  const std::unique_ptr<compress::CompressionMethod> method =
-      compress::make_method(args.method, args.options);
+  compress::check_method_name(args.method);
   const fs::path input = resolve_model_argument(args.model);
   const fs::path output = args.output.empty() ? default_output(input, args) : fs::path(args.output);
   check_outputs(args, input, output);
@@ -67,6 +105,9 @@ void run(const CompressArgs& args) {
   model::Model model = model::load_model(input, args.runtime.apply_placement());
   const double load_seconds = load_time.seconds();
   const std::string source_hash = model::content_hash(model);
+  if (args.method == "slicegpt") prepare_calibration(args, input, model.config);
+  const std::unique_ptr<compress::CompressionMethod> method =
+      compress::make_method(args.method, args.options);
   log::info("loaded ", input.string(), " in ", load_seconds, " s; compressing with ",
             method->name(), " at r = ", args.ratio);
 
@@ -95,14 +136,14 @@ void register_compress(CLI::App& app) {
   for (const std::string& name : compress::method_names()) {
     methods += (methods.empty() ? "" : ", ") + name;
   }
-  CLI::App* cmd = app.add_subcommand(
-      "compress", "Prune a model's FFN channels at ratio r and write it as a HF directory");
+  CLI::App* cmd =
+      app.add_subcommand("compress", "Compress a model at ratio r and write it as a HF directory");
   cmd->add_option("--model", args->model, "HF directory, llama2.c checkpoint or model name")
       ->required();
   cmd->add_option("--method", args->method, "one of: " + methods)->required();
   cmd->add_option("--ratio", args->ratio,
-                  "fraction in [0, 1) of each layer's FFN channels removed; keeps "
-                  "floor((1 - r) * intermediate_size)")
+                  "fraction in [0, 1) removed: of each layer's FFN channels (random, "
+                  "magnitude, prunenet) or of the hidden dimension (slicegpt)")
       ->required();
   cmd->add_option("--seed", args->options.seed, "random seed")->capture_default_str();
   cmd->add_option("--out", args->output,
@@ -120,11 +161,28 @@ void register_compress(CLI::App& app) {
                   "prunenet: reuse this trained policy instead of training one");
   cmd->add_option("--policy-out", prunenet.policy_out,
                   "prunenet: save the policy, for any model of the same shapes and any ratio");
+  cmd->add_option("--calib", args->calibration,
+                  "slicegpt: calibration text (" + data::corpus_names_help() + ")");
+  cmd->add_option("--calib-samples", args->calibration_samples, "slicegpt: calibration sequences")
+      ->capture_default_str();
+  cmd->add_option("--calib-len", args->calibration_length,
+                  "slicegpt: tokens per calibration sequence (default: 2048, or the context)");
+  cmd->add_option("--calib-batch", args->options.slicegpt.batch,
+                  "slicegpt: calibration sequences per forward pass")
+      ->capture_default_str();
+  cmd->add_option("--round", args->options.slicegpt.round,
+                  "slicegpt: round the kept hidden width down to a multiple of this")
+      ->capture_default_str();
+  cmd->add_option("--final-orientation", args->orientation,
+                  "slicegpt: pca, or random (a random rotation within the kept directions)")
+      ->capture_default_str();
   args->runtime.add_placement_to(*cmd);
   cmd->callback([args] {
     CLAW_CHECK(args->method == "prunenet" || (args->options.prunenet.policy_in.empty() &&
                                               args->options.prunenet.policy_out.empty()),
                "--policy-in and --policy-out belong to --method prunenet");
+    CLAW_CHECK(args->method == "slicegpt" || args->calibration.empty(),
+               "--calib belongs to --method slicegpt; ", args->method, " needs no data");
     run(*args);
   });
 }

@@ -1,5 +1,6 @@
 #include "compress/compression.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "compress/magnitude_channels.h"
@@ -28,12 +29,21 @@ Json removed_fractions(const Json& before, const Json& after) {
 }  // namespace
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names = {"random", "magnitude", "prunenet"};
+  static const std::vector<std::string> names = {"random", "magnitude", "prunenet", "slicegpt"};
   return names;
+}
+
+void check_method_name(const std::string& name) {
+  const std::vector<std::string>& names = method_names();
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  CLAW_FAIL("unknown compression method '", name, "'; known methods: ", known);
 }
 
 std::unique_ptr<CompressionMethod> make_method(const std::string& name,
                                                const MethodOptions& options) {
+  check_method_name(name);
   if (name == "random") return std::make_unique<RandomChannels>(options.seed);
   if (name == "magnitude") return std::make_unique<MagnitudeChannels>();
   if (name == "prunenet") {
@@ -41,9 +51,9 @@ std::unique_ptr<CompressionMethod> make_method(const std::string& name,
     prunenet.seed = options.seed;
     return std::make_unique<PruneNet>(prunenet);
   }
-  std::string known;
-  for (const std::string& n : method_names()) known += (known.empty() ? "" : ", ") + n;
-  CLAW_FAIL("unknown compression method '", name, "'; known methods: ", known);
+  SliceGptOptions slicegpt = options.slicegpt;
+  slicegpt.seed = options.seed;
+  return std::make_unique<SliceGpt>(std::move(slicegpt));
 }
 
 void check_ratio(double ratio) {

@@ -9,6 +9,7 @@
 
 #include "compress/method.h"
 #include "compress/prunenet.h"
+#include "compress/slicegpt.h"
 #include "core/json.h"
 
 namespace claw::compress {
@@ -16,10 +17,13 @@ namespace claw::compress {
 struct MethodOptions {
   std::uint64_t seed = 0;
   PruneNetOptions prunenet;  // its seed is taken from `seed`
+  SliceGptOptions slicegpt;  // likewise
 };
 
 // The methods make_method() knows, for help texts and errors.
 const std::vector<std::string>& method_names();
+// An error unless make_method() knows `name`.
+void check_method_name(const std::string& name);
 std::unique_ptr<CompressionMethod> make_method(const std::string& name,
                                                const MethodOptions& options);
 

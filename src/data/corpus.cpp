@@ -88,11 +88,11 @@ Corpus load_corpus(const std::string& name) {
     corpus.text = read_text_file(variant);
     corpus.documents = split_at_end_of_text(corpus.text);
   } else if (dataset == "wikitext2") {
-    CLAW_CHECK(variant.empty() || variant == "test" || variant == "valid", name,
-               ": unknown split '", variant, "' (expected test or valid)");
-    corpus.source = data_file(variant == "valid" ? "wikitext-2-raw/wiki.valid.raw"
-                                                 : "wikitext-2-raw/wiki.test.raw")
-                        .string();
+    CLAW_CHECK(variant.empty() || variant == "test" || variant == "valid" || variant == "train",
+               name, ": unknown split '", variant, "' (expected test, valid or train)");
+    corpus.source =
+        data_file(concat("wikitext-2-raw/wiki.", variant.empty() ? "test" : variant, ".raw"))
+            .string();
     corpus.text = read_text_file(corpus.source);
     corpus.documents = wikitext_articles(corpus.text);
   } else if (dataset == "tinystories") {
@@ -117,7 +117,8 @@ Corpus load_corpus(const std::string& name) {
 }
 
 std::string corpus_names_help() {
-  return "wikitext2, wikitext2:valid, tinystories, tinystories:train, tinystories:test, alpaca, "
+  return "wikitext2, wikitext2:valid, wikitext2:train, tinystories, tinystories:train, "
+         "tinystories:test, alpaca, "
          "alpaca:train, alpaca:test or text:PATH";
 }
 

@@ -20,7 +20,9 @@ struct Corpus {
 };
 
 // The corpus called `name`:
-//   wikitext2 | wikitext2:test | wikitext2:valid   WikiText-2 raw; documents are its articles
+//   wikitext2 | wikitext2:test | wikitext2:valid | wikitext2:train
+//        WikiText-2 raw; documents are its articles (the train split only where the data
+//        directory has wiki.train.raw)
 //   tinystories | tinystories:train | tinystories:test
 //        the 1,000-story TinyStories slice, stories separated by <|endoftext|>; train is the
 //        first 800 stories and test the last 200

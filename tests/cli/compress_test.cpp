@@ -58,6 +58,48 @@ TEST(Compress, WritesAStandardConfigTheTokenizerAndTheRecord) {
             51);  // floor(0.3 · 172)
 }
 
+TEST(Compress, SliceGptWithoutSlicingKeepsTheLossAndSlicingShrinksTheStream) {
+  const ScratchDir scratch;
+  const std::string rotated = (scratch / "rotated").string(),
+                    sliced = (scratch / "sliced").string();
+  const std::string calib = " --calib tinystories:train --calib-samples 16 --calib-len 128";
+  ASSERT_EQ(run_claw("-q compress --model stories260K --method slicegpt --ratio 0 --out " +
+                     rotated + calib)
+                .exit_code,
+            0);
+  const auto loss = [](const std::string& model) {
+    const auto result = run_claw("-q eval --json --model " + model +
+                                 " --task tinystories:test --limit-tokens 3000");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return Json::parse(result.out)["results"]["tinystories:test"]["loss,none"].get<double>();
+  };
+  EXPECT_NEAR(loss(rotated), loss("stories260K"), 1e-5);
+
+  const auto result =
+      run_claw("-q compress --model stories260K --method slicegpt --ratio 0.5 --out " + sliced +
+               calib + " --final-orientation random");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const Json info = testing::model_info(sliced);
+  EXPECT_EQ(info["residual_widths"][0], 32);
+  EXPECT_EQ(info["residual_widths"][10], 64);
+  const Json config = read_json_file(scratch / "sliced" / "config.json");
+  EXPECT_EQ(config["claw"]["residual_widths"].size(), 11u);
+  const Json record = read_json_file(scratch / "sliced" / "compression.json");
+  EXPECT_EQ(record["settings"]["calibration"], "tinystories:train");
+  EXPECT_EQ(record["settings"]["calibration_samples"], 16);
+  EXPECT_EQ(record["settings"]["final_orientation"], "random");
+  // The untied head and the shortcut matrices are counted.
+  EXPECT_EQ(record["parameters"]["after"]["total"], info["parameters"]["total"]);
+  EXPECT_GT(info["parameters"]["shortcuts"].get<int>(), 0);
+  EXPECT_GT(info["parameters"]["head"].get<int>(), 0);
+  EXPECT_GT(loss(sliced), loss("stories260K"));
+
+  const auto again =
+      run_claw("compress --model " + sliced + " --method slicegpt --ratio 0.5 --out " +
+               (scratch / "twice").string() + calib);
+  EXPECT_NE(again.err.find("already sliced"), std::string::npos) << again.err;
+}
+
 void expect_refused(const std::string& args, const std::string& message) {
   const auto result = run_claw("compress " + args);
   EXPECT_NE(result.exit_code, 0) << args;
@@ -74,6 +116,17 @@ TEST(Compress, RefusesBadRequestsClearly) {
   expect_refused(model + "--method random --ratio 0.5 --out /proc/claw-out", "cannot create");
   expect_refused(model + "--method random --ratio 0.5 --policy-out p" + out,
                  "belong to --method prunenet");
+  expect_refused(model + "--method random --ratio 0.5 --calib tinystories" + out,
+                 "belongs to --method slicegpt");
+  expect_refused(model + "--method slicegpt --ratio 0.5" + out, "needs --calib");
+  expect_refused(model + "--method slicegpt --ratio 0.5 --calib tinystories --calib-len 600" + out,
+                 "longer than the model's context of 512");
+  expect_refused(model + "--method slicegpt --ratio 0.9 --calib tinystories" + out,
+                 "keeps no dimension of 64");
+  testing::write_bytes(scratch / "short.txt", "Once upon a time.\nThe end.\n");
+  expect_refused(model + "--method slicegpt --ratio 0.5 --calib text:" +
+                     (scratch / "short.txt").string() + out,
+                 "the calibration text runs out after 0 of 128 sequences");
 
   ASSERT_EQ(run_claw("-q compress " + model + "--method random --ratio 0.5" + out).exit_code, 0);
   expect_refused(model + "--method random --ratio 0.5" + out, "already exists");
