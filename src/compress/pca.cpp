@@ -12,7 +12,21 @@ CovarianceAccumulator::CovarianceAccumulator(std::int64_t width, torch::Device d
 
 void CovarianceAccumulator::add(const torch::Tensor& x) {
   const torch::Tensor rows = x.detach().reshape({-1, x.size(-1)}).to(torch::kDouble);
-  sum_.addmm_(rows.t(), rows);
+  // xᵀx is symmetric: multiply only the blocks on and above the diagonal (10 of 16) and mirror
+  // them. float64 matrix products run at half the float32 rate, and on calibration data of
+  // 128 × 2048 tokens this product costs as much as the forward passes themselves.
+  constexpr std::int64_t kBlocks = 4;
+  const std::int64_t width = rows.size(1), step = (width + kBlocks - 1) / kBlocks;
+  for (std::int64_t i = 0; i < width; i += step) {
+    const std::int64_t rows_i = std::min(step, width - i);
+    const torch::Tensor left = rows.narrow(1, i, rows_i).t();
+    for (std::int64_t j = i; j < width; j += step) {
+      const std::int64_t cols_j = std::min(step, width - j);
+      const torch::Tensor block = left.mm(rows.narrow(1, j, cols_j));
+      sum_.narrow(0, i, rows_i).narrow(1, j, cols_j).add_(block);
+      if (j != i) sum_.narrow(0, j, cols_j).narrow(1, i, rows_i).add_(block.t());
+    }
+  }
 }
 
 torch::Tensor CovarianceAccumulator::principal_directions(const std::string& where) const {

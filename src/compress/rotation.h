@@ -15,11 +15,12 @@ namespace claw::compress {
 void fold_norms(model::Model& model);
 
 // A layer reading the stream in basis `basis` [D, d] (the first d principal directions):
-// W ← W·basis, so its input shrinks from D to d. Computed in float64.
+// W ← W·basis, so its input shrinks from D to d. Computed in float64 for float32 weights, in
+// float32 for half-precision ones.
 void rotate_inputs(model::Linear& layer, const torch::Tensor& basis);
-// A layer writing into the stream: W ← basisᵀ·W and b ← basisᵀ·b. Computed in float64.
+// A layer writing into the stream: W ← basisᵀ·W and b ← basisᵀ·b. Precision as above.
 void rotate_outputs(model::Linear& layer, const torch::Tensor& basis);
-// `m` [.., D] · basis, back in m's dtype.
+// Activations `m` [.., D] · basis, in m's dtype.
 torch::Tensor to_basis(const torch::Tensor& m, const torch::Tensor& basis);
 
 }  // namespace claw::compress
