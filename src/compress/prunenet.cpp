@@ -4,6 +4,7 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -162,10 +163,15 @@ Json PruneNet::settings() const {
 
 std::vector<torch::Tensor> PruneNet::select(const model::Model& model,
                                             const std::vector<std::int64_t>& keep, Json& details) {
-  CLAW_CHECK(model.config.uniform_mlp(),
-             "PruneNet shares one policy across layers, so every layer needs the same FFN width; "
-             "this model's widths differ");
-  const std::int64_t hidden = model.config.hidden_size;
+  // The FFN1 input width is the hidden size, or the sliced width after SliceGPT.
+  const std::int64_t hidden = model.layers.front().gate.weight.size(1);
+  const bool same_shapes =
+      std::all_of(model.layers.begin(), model.layers.end(), [&](const auto& l) {
+        return l.gate.weight.sizes() == model.layers.front().gate.weight.sizes();
+      });
+  CLAW_CHECK(same_shapes,
+             "PruneNet shares one policy across layers, so every layer's FFN needs the same shape; "
+             "this model's differ");
   const std::int64_t width = model.config.intermediate_sizes.front();
   std::optional<PruneNetPolicy> policy;
   if (!options_.policy_in.empty()) {

@@ -4,6 +4,7 @@
 #include <ATen/ops/linalg_qr.h>
 
 #include <cmath>
+#include <functional>
 
 #include "compress/pca.h"
 #include "compress/rotation.h"
@@ -86,6 +87,101 @@ Json SliceGpt::settings() const {
           {"seed", options_.seed}};
 }
 
+namespace {
+
+// The state of one slicing pass: the model being rewritten, the calibration batches and the
+// stream's activations at the current point, in its current basis.
+class Slicer {
+ public:
+  Slicer(model::Model& model, const SliceGptOptions& options)
+      : model_(model),
+        options_(options),
+        batches_(token_batches(options, model.device())),
+        generator_(at::detail::createCPUGenerator(options.seed)) {}
+
+  // Rotates the embedding into the first `width` principal directions of its output.
+  void embedding(std::int64_t width) {
+    const Stopwatch time;
+    for (const torch::Tensor& tokens : batches_) {
+      stream_.push_back(at::embedding(model_.embed, tokens));
+    }
+    timings_.forward += time.seconds();
+    basis_ = principal(width, "the embeddings");
+    model::Linear rows{model_.embed, {}};  // the embedding's rows are vectors of the stream
+    rotate_inputs(rows, basis_);
+    model_.embed = rows.weight;
+  }
+
+  // One block of a layer (attention or MLP) whose input is the stream in the current basis:
+  // its readers move into that basis; its output, computed first in the original basis with
+  // the shortcut carrying the input back there, gives the next basis, into which its writer
+  // turns and the shortcut then maps.
+  void block(torch::Tensor& norm, std::initializer_list<model::Linear*> readers,
+             model::Linear& writer, torch::Tensor& shortcut, std::int64_t out_width,
+             const std::string& where,
+             const std::function<torch::Tensor(const torch::Tensor&, std::size_t)>& run) {
+    norm = norm.narrow(0, 0, basis_.size(1)).contiguous();
+    for (model::Linear* reader : readers) rotate_inputs(*reader, basis_);
+    shortcut = basis_.to(model_.dtype());
+    const Stopwatch time;
+    for (std::size_t b = 0; b < stream_.size(); ++b) {
+      stream_[b] = model::shortcut(stream_[b], shortcut) + run(stream_[b], b);
+    }
+    timings_.forward += time.seconds();
+    const torch::Tensor input_basis = basis_;
+    basis_ = principal(out_width, where);
+    rotate_outputs(writer, basis_);
+    shortcut = basis_.t().mm(input_basis).to(model_.dtype());
+  }
+
+  void layer(std::size_t i, std::int64_t mid, std::int64_t out) {
+    model::DecoderLayer& l = model_.layers[i];
+    const std::string where = concat("layer ", i);
+    block(l.attn_norm, {&l.q, &l.k, &l.v}, l.o, l.attn_shortcut, mid, where,
+          [&](const torch::Tensor& h, std::size_t b) {
+            return model::attention_block(model_, i, h,
+                                          model::sequence_context(model_, batches_[b]));
+          });
+    block(l.mlp_norm, {&l.gate, &l.up}, l.down, l.mlp_shortcut, out, where,
+          [&](const torch::Tensor& h, std::size_t) { return model::mlp_block(model_, i, h); });
+  }
+
+  // The head reads the last basis; the final norm keeps its width.
+  void head() {
+    model::Linear head{model_.lm_head, {}};
+    rotate_inputs(head, basis_);
+    model_.lm_head = head.weight;
+    model_.final_norm = model_.final_norm.narrow(0, 0, basis_.size(1)).contiguous();
+  }
+
+  Json timings() const {
+    return {{"calibration_forward_s", timings_.forward}, {"pca_s", timings_.pca}};
+  }
+
+ private:
+  // The first `width` principal directions of the stream, which then moves into them.
+  torch::Tensor principal(std::int64_t width, const std::string& where) {
+    const Stopwatch time;
+    CovarianceAccumulator covariance(model_.config.hidden_size, model_.device());
+    for (const torch::Tensor& x : stream_) covariance.add(x);
+    const torch::Tensor basis =
+        kept_basis(covariance.principal_directions(where), width, options_.orientation, generator_);
+    timings_.pca += time.seconds();
+    for (torch::Tensor& x : stream_) x = to_basis(x, basis);
+    return basis;
+  }
+
+  model::Model& model_;
+  const SliceGptOptions& options_;
+  std::vector<torch::Tensor> batches_;  // calibration tokens [B, L]
+  at::Generator generator_;
+  Activations stream_;   // per batch, [B, L, width of the current basis]
+  torch::Tensor basis_;  // [hidden, width]: the stream's current basis in the original one
+  Timings timings_;
+};
+
+}  // namespace
+
 Json SliceGpt::compress(model::Model& model, double ratio) {
   model::ModelConfig& c = model.config;
   CLAW_CHECK(!c.slicing, "the model is already sliced; SliceGPT starts from an unsliced model");
@@ -95,8 +191,6 @@ Json SliceGpt::compress(model::Model& model, double ratio) {
   const std::int64_t hidden = c.hidden_size;
   const std::int64_t width = sliced_width(hidden, ratio, options_.round);
   torch::NoGradGuard no_grad;
-  at::Generator generator = at::detail::createCPUGenerator(options_.seed);
-  Timings timings;
 
   fold_norms(model);
   // Every point of the stream keeps `width` dimensions except the last: the head is rotated,
@@ -104,82 +198,17 @@ Json SliceGpt::compress(model::Model& model, double ratio) {
   std::vector<std::int64_t> widths(static_cast<std::size_t>(2 * c.num_layers + 1), width);
   widths.back() = hidden;
 
-  const std::vector<torch::Tensor> batches = token_batches(options_, model.device());
-  const auto context = [&](const torch::Tensor& tokens) {
-    return model::sequence_context(model, tokens);
-  };
-  const auto principal = [&](const Activations& signal, const std::string& where) {
-    const Stopwatch time;
-    CovarianceAccumulator covariance(hidden, model.device());
-    for (const torch::Tensor& x : signal) covariance.add(x);
-    torch::Tensor directions = covariance.principal_directions(where);
-    timings.pca += time.seconds();
-    return directions;
-  };
-
-  Stopwatch time;
-  Activations stream;  // the residual stream entering the current layer, in its sliced basis
-  for (const torch::Tensor& tokens : batches) stream.push_back(at::embedding(model.embed, tokens));
-  timings.forward += time.seconds();
-  torch::Tensor basis =
-      kept_basis(principal(stream, "the embeddings"), widths[0], options_.orientation, generator);
-  model::Linear embedding{model.embed, {}};  // its rows are vectors of the stream
-  rotate_inputs(embedding, basis);
-  model.embed = embedding.weight;
-  for (torch::Tensor& x : stream) x = to_basis(x, basis);
-
+  Slicer slicer(model, options_);
+  slicer.embedding(widths[0]);
   Progress progress("slicegpt", c.num_layers, "layers");
   for (std::size_t i = 0; i < model.layers.size(); ++i) {
-    model::DecoderLayer& layer = model.layers[i];
-    const std::int64_t in = widths[2 * i], mid = widths[2 * i + 1], out = widths[2 * i + 2];
-    const std::string where = concat("layer ", i);
-    // Attention: reads the stream in `basis`, writes the original basis until its own
-    // principal directions are known; the shortcut carries the input back to that basis.
-    layer.attn_norm = layer.attn_norm.narrow(0, 0, in).contiguous();
-    for (model::Linear* reader : {&layer.q, &layer.k, &layer.v}) rotate_inputs(*reader, basis);
-    layer.attn_shortcut = basis.to(model.dtype());
-    time = Stopwatch();
-    Activations after_attention;
-    for (std::size_t b = 0; b < batches.size(); ++b) {
-      after_attention.push_back(model::shortcut(stream[b], layer.attn_shortcut) +
-                                model::attention_block(model, i, stream[b], context(batches[b])));
-    }
-    timings.forward += time.seconds();
-    const torch::Tensor mid_basis =
-        kept_basis(principal(after_attention, where), mid, options_.orientation, generator);
-    rotate_outputs(layer.o, mid_basis);
-    layer.attn_shortcut = mid_basis.t().mm(basis).to(model.dtype());
-    for (torch::Tensor& x : after_attention) x = to_basis(x, mid_basis);
-
-    // The MLP, likewise.
-    layer.mlp_norm = layer.mlp_norm.narrow(0, 0, mid).contiguous();
-    for (model::Linear* reader : {&layer.gate, &layer.up}) rotate_inputs(*reader, mid_basis);
-    layer.mlp_shortcut = mid_basis.to(model.dtype());
-    time = Stopwatch();
-    Activations after_mlp;
-    for (std::size_t b = 0; b < batches.size(); ++b) {
-      after_mlp.push_back(model::shortcut(after_attention[b], layer.mlp_shortcut) +
-                          model::mlp_block(model, i, after_attention[b]));
-    }
-    timings.forward += time.seconds();
-    after_attention.clear();
-    const torch::Tensor out_basis =
-        kept_basis(principal(after_mlp, where), out, options_.orientation, generator);
-    rotate_outputs(layer.down, out_basis);
-    layer.mlp_shortcut = out_basis.t().mm(mid_basis).to(model.dtype());
-    for (torch::Tensor& x : after_mlp) x = to_basis(x, out_basis);
-    stream = std::move(after_mlp);
-    basis = out_basis;
+    slicer.layer(i, widths[2 * i + 1], widths[2 * i + 2]);
     progress.advance(1);
   }
   progress.finish();
-  model::Linear head{model.lm_head, {}};
-  rotate_inputs(head, basis);
-  model.lm_head = head.weight;
-  model.final_norm = model.final_norm.narrow(0, 0, widths.back()).contiguous();
+  slicer.head();
   c.slicing = model::ResidualSlicing{widths};
-  return {{"hidden_size", {{"before", hidden}, {"after", width}}},
-          {"timings", {{"calibration_forward_s", timings.forward}, {"pca_s", timings.pca}}}};
+  return {{"hidden_size", {{"before", hidden}, {"after", width}}}, {"timings", slicer.timings()}};
 }
 
 }  // namespace claw::compress

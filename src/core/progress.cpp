@@ -75,7 +75,14 @@ void Progress::draw(bool final) {
     line += concat(done_, " ", unit_);
   }
   char rate_text[64];
-  std::snprintf(rate_text, sizeof rate_text, ", %.1f %s/s", rate, unit_.c_str());
+  // Slow work (a layer of a large model) reads better as seconds per item.
+  if (rate > 0 && rate < 1) {
+    const bool plural = !unit_.empty() && unit_.back() == 's';
+    std::snprintf(rate_text, sizeof rate_text, ", %.1f s per %s", 1 / rate,
+                  unit_.substr(0, unit_.size() - (plural ? 1 : 0)).c_str());
+  } else {
+    std::snprintf(rate_text, sizeof rate_text, ", %.1f %s/s", rate, unit_.c_str());
+  }
   line += rate_text;
   if (final) {
     line += ", " + clock_text(elapsed);
