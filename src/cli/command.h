@@ -18,6 +18,7 @@ void register_eval(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_info(CLI::App& app);
 void register_init(CLI::App& app);
+void register_recover(CLI::App& app);
 void register_tokenize(CLI::App& app);
 
 // A model argument: a path, or the name of a model in the data directory (e.g. stories260K).

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   claw::cli::register_generate(app);
   claw::cli::register_info(app);
   claw::cli::register_init(app);
+  claw::cli::register_recover(app);
   claw::cli::register_tokenize(app);
   app.parse_complete_callback([&] {
     claw::log::set_level(quiet     ? claw::log::Level::kQuiet

@@ -84,6 +84,7 @@ void Progress::draw(bool final) {
     std::snprintf(rate_text, sizeof rate_text, ", %.1f %s/s", rate, unit_.c_str());
   }
   line += rate_text;
+  if (!detail_.empty()) line += ", " + detail_;
   if (final) {
     line += ", " + clock_text(elapsed);
   } else if (total_ > 0 && rate > 0) {

@@ -18,6 +18,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(std::int64_t amount) { update(done_ + amount); }
+  // Shown after the rate until replaced, e.g. "loss 3.42".
+  void set_detail(std::string detail) { detail_ = std::move(detail); }
   void update(std::int64_t done);
   // Draws the final state and ends the line (also done by the destructor).
   void finish();
@@ -25,7 +27,7 @@ class Progress {
  private:
   void draw(bool final);
 
-  std::string label_, unit_;
+  std::string label_, unit_, detail_;
   std::int64_t total_, done_ = 0;
   bool enabled_, terminal_, finished_ = false;
   int last_decile_ = 0;

@@ -10,7 +10,8 @@ namespace claw::model {
 
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps,
                        std::int64_t width) {
-  const torch::Tensor x32 = x.to(torch::kFloat32);
+  // float32 at least (HF's RMSNorm), float64 for float64 inputs (the gradient tests).
+  const torch::Tensor x32 = x.to(at::promote_types(x.scalar_type(), torch::kFloat32));
   const torch::Tensor squares = x32.pow(2);
   const torch::Tensor mean_square = width == 0 || width == x.size(-1)
                                         ? squares.mean(-1, /*keepdim=*/true)

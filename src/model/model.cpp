@@ -31,6 +31,14 @@ torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
   return at::linear(x, weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt);
 }
 
+torch::Tensor Linear::operator()(const torch::Tensor& x) const {
+  torch::Tensor y = project(x, weight, bias);
+  if (!lora) return y;
+  const torch::Tensor dropped =
+      lora->training && lora->dropout > 0 ? at::dropout(x, lora->dropout, /*train=*/true) : x;
+  return y + lora->scale * project(project(dropped, lora->a), lora->b);
+}
+
 torch::Tensor& tensor_slot(Model& model, const TensorSpec& spec) {
   using R = TensorRole;
   switch (spec.role) {

@@ -3,6 +3,7 @@
 
 #include <torch/types.h>
 
+#include <memory>
 #include <vector>
 
 #include "model/config.h"
@@ -14,11 +15,22 @@ namespace claw::model {
 torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
                       const torch::Tensor& bias = {});
 
-struct Linear {
-  torch::Tensor weight;  // [out, in]
-  torch::Tensor bias;    // [out], or undefined
+// A low-rank update trained beside a frozen weight (LoRA, as PEFT defines it):
+// y = x·Wᵀ + b + scale · dropout(x)·Aᵀ·Bᵀ.
+struct LowRankUpdate {
+  torch::Tensor a;  // [rank, in]
+  torch::Tensor b;  // [out, rank]
+  double scale = 1;
+  double dropout = 0;  // applied only while `training`
+  bool training = false;
+};
 
-  torch::Tensor operator()(const torch::Tensor& x) const { return project(x, weight, bias); }
+struct Linear {
+  torch::Tensor weight;                 // [out, in]
+  torch::Tensor bias;                   // [out], or undefined
+  std::shared_ptr<LowRankUpdate> lora;  // null unless adapters are attached (src/recover)
+
+  torch::Tensor operator()(const torch::Tensor& x) const;
 };
 
 struct DecoderLayer {

@@ -37,6 +37,7 @@ void write_model_dir(const ModelConfig& config, torch::ScalarType dtype,
   for (const auto& [name, contents] : options.generated_files) {
     write_file_atomic(dir.staging() / name, contents);
   }
+  if (options.write_more) options.write_more(dir.staging());
   dir.commit();
 }
 

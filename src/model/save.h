@@ -22,6 +22,8 @@ struct SaveOptions {
   std::vector<std::pair<std::filesystem::path, std::string>> extra_files;
   // Files written into the directory: name and contents (compression.json, ...).
   std::vector<std::pair<std::string, std::string>> generated_files;
+  // Writes anything else into the directory before it appears (a PEFT adapter folder).
+  std::function<void(const std::filesystem::path& staging)> write_more;
   std::size_t max_shard_bytes = io::kDefaultMaxShardBytes;
 };
 

@@ -1,0 +1,107 @@
+// claw recover through the command line: D = 0 copies the model, a short recovery writes the
+// merged model, the adapter in PEFT's layout and recovery.json, and bad requests are refused.
+#include <gtest/gtest.h>
+
+#include "core/json.h"
+#include "io/safetensors.h"
+#include "support/test_support.h"
+
+namespace claw {
+namespace {
+
+using claw::testing::run_claw;
+using claw::testing::ScratchDir;
+
+TEST(Recover, ZeroTokensCopiesTheModel) {
+  const ScratchDir scratch;
+  const std::string out = (scratch / "copy").string();
+  const auto result =
+      run_claw("-q recover --model stories260K --data tinystories:train --tokens 0 --out " + out);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(testing::model_info(out)["content_hash"],
+            testing::model_info("stories260K")["content_hash"]);
+  const Json record = read_json_file(scratch / "copy" / "recovery.json");
+  EXPECT_EQ(record["tokens_seen"], 0);
+  EXPECT_FALSE(std::filesystem::exists(scratch / "copy" / "adapter"));
+}
+
+TEST(Recover, WritesTheMergedModelThePeftAdapterAndTheRecord) {
+  const ScratchDir scratch;
+  const std::string out = (scratch / "recovered").string();
+  const auto result = run_claw(
+      "-q recover --model stories260K --data tinystories:train --tokens 3000 --seq-len 128 "
+      "--lora-rank 4 --targets q,v,down --eval-every 2 --eval-sequences 4 --out " +
+      out);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const Json record = read_json_file(scratch / "recovered" / "recovery.json");
+  EXPECT_EQ(record["tokens_seen"], 3000);
+  EXPECT_EQ(record["settings"]["lora"]["rank"], 4);
+  EXPECT_GE(record["held_out_loss"].size(), 3u);  // step 0, every 2 steps, the end
+  EXPECT_EQ(record["train_loss"].size(), record["steps"].get<std::size_t>());
+  EXPECT_NE(testing::model_info(out)["content_hash"],
+            testing::model_info("stories260K")["content_hash"]);
+
+  const Json adapter = read_json_file(scratch / "recovered" / "adapter" / "adapter_config.json");
+  EXPECT_EQ(adapter["peft_type"], "LORA");
+  EXPECT_EQ(adapter["r"], 4);
+  EXPECT_EQ(adapter["target_modules"], Json({"q_proj", "v_proj", "down_proj"}));
+  const io::SafetensorsFile weights(scratch / "recovered" / "adapter" /
+                                    "adapter_model.safetensors");
+  const auto& a =
+      weights.tensors().at("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight");
+  const auto& b =
+      weights.tensors().at("base_model.model.model.layers.4.mlp.down_proj.lora_B.weight");
+  EXPECT_EQ(a.shape, (std::vector<std::int64_t>{4, 64}));
+  EXPECT_EQ(b.shape, (std::vector<std::int64_t>{64, 4}));
+  EXPECT_EQ(weights.tensors().size(), 5u * 3 * 2);
+}
+
+// A sliced model trains through its shortcut matrices; with --full they are trained too.
+TEST(Recover, RecoversASlicedModel) {
+  const ScratchDir scratch;
+  const std::string sliced = (scratch / "sliced").string();
+  ASSERT_EQ(run_claw("-q compress --model stories260K --method slicegpt --ratio 0.5 --calib "
+                     "tinystories:train --calib-samples 8 --calib-len 128 --out " +
+                     sliced)
+                .exit_code,
+            0);
+  for (const std::string mode : {"", " --full"}) {
+    const std::string out = (scratch / ("recovered" + mode)).string();
+    const auto result = run_claw("-q recover --model " + sliced +
+                                 " --data tinystories:train --tokens 2000 --seq-len 128 --lr 1e-3"
+                                 " --eval-sequences 4 --out '" +
+                                 out + "'" + mode);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const Json record = read_json_file(std::filesystem::path(out) / "recovery.json");
+    const Json& held_out = record["held_out_loss"];
+    EXPECT_EQ(held_out.front()["step"], 0);
+    EXPECT_LT(held_out.back()["loss"].get<double>(), held_out.front()["loss"].get<double>() - 0.05)
+        << mode;
+    EXPECT_EQ(testing::model_info("'" + out + "'")["residual_widths"][0], 32);
+  }
+}
+
+void expect_refused(const std::string& args, const std::string& message) {
+  const auto result = run_claw("recover --model stories260K " + args);
+  EXPECT_NE(result.exit_code, 0) << args;
+  EXPECT_NE(result.err.find(message), std::string::npos) << args << "\n" << result.err;
+}
+
+TEST(Recover, RefusesBadRequestsClearly) {
+  const ScratchDir scratch;
+  const std::string out = " --out " + (scratch / "o").string();
+  expect_refused("--data tinystories:train --tokens 10000000" + out, "passes over it (--epochs)");
+  expect_refused("--data tinystories:train --tokens 100 --seq-len 1024" + out,
+                 "longer than the model's context of 512");
+  expect_refused("--data tinystories:train --tokens 100 --targets q,lm_head" + out,
+                 "unknown projection 'lm_head'");
+  testing::write_bytes(scratch / "bad.jsonl", "{\"text\": \"fine\"}\n{\"prompt\": 3}\n");
+  expect_refused("--data jsonl:" + (scratch / "bad.jsonl").string() + " --tokens 10" + out,
+                 "bad.jsonl:2: expected a string 'prompt'");
+  testing::write_bytes(scratch / "broken.jsonl", "{\"text\": \"fine\"}\n{not json\n");
+  expect_refused("--data jsonl:" + (scratch / "broken.jsonl").string() + " --tokens 10" + out,
+                 "broken.jsonl:2: not a JSON object");
+}
+
+}  // namespace
+}  // namespace claw
