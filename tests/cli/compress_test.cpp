@@ -100,36 +100,42 @@ TEST(Compress, SliceGptWithoutSlicingKeepsTheLossAndSlicingShrinksTheStream) {
   EXPECT_NE(again.err.find("already sliced"), std::string::npos) << again.err;
 }
 
-void expect_refused(const std::string& args, const std::string& message) {
-  const auto result = run_claw("compress " + args);
-  EXPECT_NE(result.exit_code, 0) << args;
-  EXPECT_NE(result.err.find(message), std::string::npos) << args << "\n" << result.err;
-}
-
 TEST(Compress, RefusesBadRequestsClearly) {
   const ScratchDir scratch;
   const std::string model = "--model stories260K ", out = " --out " + (scratch / "o").string();
-  expect_refused(model + "--method random --ratio 1" + out, "outside [0, 1)");
-  expect_refused(model + "--method random --ratio -0.1" + out, "outside [0, 1)");
-  expect_refused(model + "--method random --ratio 0.999" + out, "leaves no FFN channel");
-  expect_refused(model + "--method wanda --ratio 0.5" + out, "unknown compression method 'wanda'");
-  expect_refused(model + "--method random --ratio 0.5 --out /proc/claw-out", "cannot create");
-  expect_refused(model + "--method random --ratio 0.5 --policy-out p" + out,
-                 "belong to --method prunenet");
-  expect_refused(model + "--method random --ratio 0.5 --calib tinystories" + out,
-                 "belongs to --method slicegpt");
-  expect_refused(model + "--method slicegpt --ratio 0.5" + out, "needs --calib");
-  expect_refused(model + "--method slicegpt --ratio 0.5 --calib tinystories --calib-len 600" + out,
-                 "longer than the model's context of 512");
-  expect_refused(model + "--method slicegpt --ratio 0.9 --calib tinystories" + out,
-                 "keeps no dimension of 64");
+  testing::expect_claw_refuses("compress " + model + "--method random --ratio 1" + out,
+                               "outside [0, 1)");
+  testing::expect_claw_refuses("compress " + model + "--method random --ratio -0.1" + out,
+                               "outside [0, 1)");
+  testing::expect_claw_refuses("compress " + model + "--method random --ratio 0.999" + out,
+                               "leaves no FFN channel");
+  testing::expect_claw_refuses("compress " + model + "--method wanda --ratio 0.5" + out,
+                               "unknown compression method 'wanda'");
+  testing::expect_claw_refuses(
+      "compress " + model + "--method random --ratio 0.5 --out /proc/claw-out", "cannot create");
+  testing::expect_claw_refuses(
+      "compress " + model + "--method random --ratio 0.5 --policy-out p" + out,
+      "belong to --method prunenet");
+  testing::expect_claw_refuses(
+      "compress " + model + "--method random --ratio 0.5 --calib tinystories" + out,
+      "belongs to --method slicegpt");
+  testing::expect_claw_refuses("compress " + model + "--method slicegpt --ratio 0.5" + out,
+                               "needs --calib");
+  testing::expect_claw_refuses(
+      "compress " + model + "--method slicegpt --ratio 0.5 --calib tinystories --calib-len 600" +
+          out,
+      "longer than the model's context of 512");
+  testing::expect_claw_refuses(
+      "compress " + model + "--method slicegpt --ratio 0.9 --calib tinystories" + out,
+      "keeps no dimension of 64");
   testing::write_bytes(scratch / "short.txt", "Once upon a time.\nThe end.\n");
-  expect_refused(model + "--method slicegpt --ratio 0.5 --calib text:" +
-                     (scratch / "short.txt").string() + out,
-                 "the calibration text runs out after 0 of 128 sequences");
+  testing::expect_claw_refuses("compress " + model + "--method slicegpt --ratio 0.5 --calib text:" +
+                                   (scratch / "short.txt").string() + out,
+                               "the calibration text runs out after 0 of 128 sequences");
 
   ASSERT_EQ(run_claw("-q compress " + model + "--method random --ratio 0.5" + out).exit_code, 0);
-  expect_refused(model + "--method random --ratio 0.5" + out, "already exists");
+  testing::expect_claw_refuses("compress " + model + "--method random --ratio 0.5" + out,
+                               "already exists");
   EXPECT_EQ(
       run_claw("-q compress " + model + "--method magnitude --ratio 0.5 --force" + out).exit_code,
       0);
@@ -141,9 +147,10 @@ TEST(Compress, RefusesBadRequestsClearly) {
                 .exit_code,
             0);
   ASSERT_EQ(run_claw("-q init --preset tiny-qwen2 " + (scratch / "q").string()).exit_code, 0);
-  expect_refused("--model " + (scratch / "q").string() + " --method prunenet --ratio 0.5 --out " +
-                     (scratch / "q-out").string() + " --policy-in " + policy,
-                 "the policy scores FFN matrices of 172 channels");
+  testing::expect_claw_refuses("compress --model " + (scratch / "q").string() +
+                                   " --method prunenet --ratio 0.5 --out " +
+                                   (scratch / "q-out").string() + " --policy-in " + policy,
+                               "the policy scores FFN matrices of 172 channels");
 }
 
 }  // namespace

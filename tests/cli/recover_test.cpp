@@ -81,26 +81,26 @@ TEST(Recover, RecoversASlicedModel) {
   }
 }
 
-void expect_refused(const std::string& args, const std::string& message) {
-  const auto result = run_claw("recover --model stories260K " + args);
-  EXPECT_NE(result.exit_code, 0) << args;
-  EXPECT_NE(result.err.find(message), std::string::npos) << args << "\n" << result.err;
-}
-
 TEST(Recover, RefusesBadRequestsClearly) {
   const ScratchDir scratch;
+  const std::string recover = "recover --model stories260K ";
   const std::string out = " --out " + (scratch / "o").string();
-  expect_refused("--data tinystories:train --tokens 10000000" + out, "passes over it (--epochs)");
-  expect_refused("--data tinystories:train --tokens 100 --seq-len 1024" + out,
-                 "longer than the model's context of 512");
-  expect_refused("--data tinystories:train --tokens 100 --targets q,lm_head" + out,
-                 "unknown projection 'lm_head'");
+  testing::expect_claw_refuses(recover + "--data tinystories:train --tokens 10000000" + out,
+                               "passes over it (--epochs)");
+  testing::expect_claw_refuses(
+      recover + "--data tinystories:train --tokens 100 --seq-len 1024" + out,
+      "longer than the model's context of 512");
+  testing::expect_claw_refuses(
+      recover + "--data tinystories:train --tokens 100 --targets q,lm_head" + out,
+      "unknown projection 'lm_head'");
   testing::write_bytes(scratch / "bad.jsonl", "{\"text\": \"fine\"}\n{\"prompt\": 3}\n");
-  expect_refused("--data jsonl:" + (scratch / "bad.jsonl").string() + " --tokens 10" + out,
-                 "bad.jsonl:2: expected a string 'prompt'");
+  testing::expect_claw_refuses(
+      recover + "--data jsonl:" + (scratch / "bad.jsonl").string() + " --tokens 10" + out,
+      "bad.jsonl:2: expected a string 'prompt'");
   testing::write_bytes(scratch / "broken.jsonl", "{\"text\": \"fine\"}\n{not json\n");
-  expect_refused("--data jsonl:" + (scratch / "broken.jsonl").string() + " --tokens 10" + out,
-                 "broken.jsonl:2: not a JSON object");
+  testing::expect_claw_refuses(
+      recover + "--data jsonl:" + (scratch / "broken.jsonl").string() + " --tokens 10" + out,
+      "broken.jsonl:2: not a JSON object");
 }
 
 }  // namespace

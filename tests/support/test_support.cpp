@@ -52,6 +52,12 @@ std::string read_bytes(const fs::path& path) {
   return text.str();
 }
 
+void expect_claw_refuses(const std::string& args, const std::string& message) {
+  const CommandResult result = run_claw(args);
+  EXPECT_NE(result.exit_code, 0) << args;
+  EXPECT_NE(result.err.find(message), std::string::npos) << args << "\n" << result.err;
+}
+
 Json model_info(const std::string& model) {
   const CommandResult result = run_claw("info --json " + model);
   EXPECT_EQ(result.exit_code, 0) << result.err;

@@ -35,6 +35,9 @@ struct CommandResult {
 // Runs `claw ARGS` through the shell (arguments are not quoted for you) with `input` on stdin.
 CommandResult run_claw(const std::string& args, const std::string& input = "");
 
+// Runs `claw ARGS` and expects it to fail with `message` somewhere in its stderr.
+void expect_claw_refuses(const std::string& args, const std::string& message);
+
 // `claw info --json MODEL`, with a test failure when it does not succeed.
 Json model_info(const std::string& model);
 
