@@ -8,11 +8,14 @@
 #include <limits>
 
 #include "core/error.h"
+#include "data/alpaca.h"
+#include "data/corpus.h"
 #include "model/decoder.h"
 #include "model/presets.h"
 #include "recover/lora.h"
 #include "recover/trainer.h"
 #include "recover/training_data.h"
+#include "support/test_support.h"
 
 namespace claw::recover {
 namespace {
@@ -160,6 +163,24 @@ TEST(Trainer, StopsAtANonFiniteLossKeepingTheLastGoodParameters) {
   EXPECT_EQ(report.steps, 2);
   EXPECT_NE(report.stopped.find("non-finite at step 3"), std::string::npos) << report.stopped;
   for (const torch::Tensor& p : trainable) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}
+
+TEST(TrainingData, AlpacaCarriesLossOnTheResponseOnly) {
+  const text::Tokenizer& tokenizer = testing::shared_tokenizer("models/stories260K/tok512.bin");
+  const auto responses = training_sequences("alpaca", tokenizer, 4096, false);
+  const auto everything = training_sequences("alpaca", tokenizer, 4096, true);
+  ASSERT_EQ(responses.size(), 1800u);  // the train split
+  const TrainingSequence& first = responses.front();
+  EXPECT_EQ(everything.front().scored_count(), static_cast<std::int64_t>(first.tokens.size()) - 1);
+  // The scored targets are exactly the response's: a run of zeros over the prompt, then ones.
+  const auto first_scored = std::find(first.scored.begin(), first.scored.end(), 1);
+  EXPECT_TRUE(std::all_of(first_scored, first.scored.end(), [](auto f) { return f == 1; }));
+  const std::size_t prompt_tokens =
+      tokenizer
+          .encode(data::alpaca_prompt(data::read_alpaca(data::load_corpus("alpaca").source)[0]),
+                  {true})
+          .size();
+  EXPECT_EQ(static_cast<std::size_t>(first_scored - first.scored.begin()), prompt_tokens - 1);
 }
 
 TEST(TrainingData, TakesExactlyDTokens) {
