@@ -132,15 +132,11 @@ void run(CompressArgs& args) {
 
 void register_compress(CLI::App& app) {
   auto args = std::make_shared<CompressArgs>();
-  std::string methods;
-  for (const std::string& name : compress::method_names()) {
-    methods += (methods.empty() ? "" : ", ") + name;
-  }
   CLI::App* cmd =
       app.add_subcommand("compress", "Compress a model at ratio r and write it as a HF directory");
   cmd->add_option("--model", args->model, "HF directory, llama2.c checkpoint or model name")
       ->required();
-  cmd->add_option("--method", args->method, "one of: " + methods)->required();
+  cmd->add_option("--method", args->method, "one of: " + compress::method_names_help())->required();
   cmd->add_option("--ratio", args->ratio,
                   "fraction in [0, 1) removed: of each layer's FFN channels (random, "
                   "magnitude, prunenet) or of the hidden dimension (slicegpt)")

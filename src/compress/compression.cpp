@@ -28,17 +28,21 @@ Json removed_fractions(const Json& before, const Json& after) {
 
 }  // namespace
 
-const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names = {"random", "magnitude", "prunenet", "slicegpt"};
+namespace {
+
+const std::vector<std::string> kMethodNames = {"random", "magnitude", "prunenet", "slicegpt"};
+
+}  // namespace
+
+std::string method_names_help() {
+  std::string names;
+  for (const std::string& n : kMethodNames) names += (names.empty() ? "" : ", ") + n;
   return names;
 }
 
 void check_method_name(const std::string& name) {
-  const std::vector<std::string>& names = method_names();
-  if (std::find(names.begin(), names.end(), name) != names.end()) return;
-  std::string known;
-  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
-  CLAW_FAIL("unknown compression method '", name, "'; known methods: ", known);
+  CLAW_CHECK(std::find(kMethodNames.begin(), kMethodNames.end(), name) != kMethodNames.end(),
+             "unknown compression method '", name, "'; known methods: ", method_names_help());
 }
 
 std::unique_ptr<CompressionMethod> make_method(const std::string& name,

@@ -20,8 +20,8 @@ struct MethodOptions {
   SliceGptOptions slicegpt;  // likewise
 };
 
-// The methods make_method() knows, for help texts and errors.
-const std::vector<std::string>& method_names();
+// The methods make_method() knows, "random, magnitude, ...", for help texts.
+std::string method_names_help();
 // An error unless make_method() knows `name`.
 void check_method_name(const std::string& name);
 std::unique_ptr<CompressionMethod> make_method(const std::string& name,

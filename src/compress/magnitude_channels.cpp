@@ -17,11 +17,7 @@ std::vector<torch::Tensor> MagnitudeChannels::select(const model::Model& model,
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> kept;
   for (std::size_t l = 0; l < keep.size(); ++l) {
-    // A stable descending sort breaks ties towards the lower index, so the choice is the same on
-    // every machine.
-    const torch::Tensor order =
-        std::get<1>(channel_magnitudes(model.layers[l]).cpu().sort(/*stable=*/true, 0, true));
-    kept.push_back(std::get<0>(order.narrow(0, 0, keep[l]).sort()));
+    kept.push_back(highest_scoring(channel_magnitudes(model.layers[l]), keep[l]));
   }
   return kept;
 }

@@ -17,6 +17,12 @@ std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t l
   return keep;
 }
 
+torch::Tensor highest_scoring(const torch::Tensor& scores, std::int64_t keep) {
+  const torch::Tensor order =
+      std::get<1>(scores.detach().cpu().sort(/*stable=*/true, 0, /*descending=*/true));
+  return std::get<0>(order.narrow(0, 0, keep).sort());
+}
+
 void keep_mlp_channels(model::Model& model, std::int64_t layer, const torch::Tensor& kept) {
   model::DecoderLayer& l = model.layers.at(static_cast<std::size_t>(layer));
   const torch::Tensor index = kept.to(model.device(), torch::kLong);

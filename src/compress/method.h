@@ -30,6 +30,10 @@ class CompressionMethod {
 // when nothing would be kept.
 std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t layer);
 
+// The sorted indices of the `keep` highest `scores` [width]; ties keep the lower index, so the
+// choice is the same on every machine.
+torch::Tensor highest_scoring(const torch::Tensor& scores, std::int64_t keep);
+
 // Keeps channels `kept` (sorted int64 indices) of one layer's FFN: rows of gate and up (and their
 // biases), columns of down, so the layer computes exactly what the full layer computes with the
 // other channels' activations forced to zero. Updates the config's width for that layer.

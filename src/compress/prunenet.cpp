@@ -132,9 +132,7 @@ Training train(PruneNetPolicy& policy, const LayerStates& layers, std::int64_t k
 torch::Tensor greedy_selection(const PruneNetPolicy& policy, const torch::Tensor& ffn1,
                                std::int64_t keep) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor order =
-      std::get<1>(policy.importance_logits(ffn1).sort(/*stable=*/true, 0, /*descending=*/true));
-  return std::get<0>(order.narrow(0, 0, keep).sort());
+  return highest_scoring(policy.importance_logits(ffn1), keep);
 }
 
 }  // namespace

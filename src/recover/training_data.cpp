@@ -12,6 +12,20 @@
 namespace claw::recover {
 namespace {
 
+// `stream` cut into consecutive sequences of `seq_len` tokens (the last may be shorter, but
+// holds at least one target), every target scored.
+void append_packed(const std::vector<std::int32_t>& stream, std::int64_t seq_len,
+                   std::vector<TrainingSequence>& sequences) {
+  for (std::size_t i = 0; i + 1 < stream.size(); i += static_cast<std::size_t>(seq_len)) {
+    const std::size_t n = std::min(stream.size() - i, static_cast<std::size_t>(seq_len));
+    TrainingSequence s;
+    s.tokens.assign(stream.begin() + static_cast<std::ptrdiff_t>(i),
+                    stream.begin() + static_cast<std::ptrdiff_t>(i + n));
+    s.scored.assign(n - 1, 1);
+    sequences.push_back(std::move(s));
+  }
+}
+
 // A prompt and its completion as one sequence; the completion's targets carry the loss.
 TrainingSequence prompt_and_completion(const text::Tokenizer& tokenizer, const std::string& prompt,
                                        const std::string& completion, std::int64_t seq_len,
@@ -85,14 +99,7 @@ std::vector<TrainingSequence> jsonl_sequences(const std::string& path,
           prompt_and_completion(tokenizer, prompt, text_field("completion"), seq_len, prompt_loss));
     }
   }
-  for (std::size_t i = 0; i + 1 < packed.size(); i += static_cast<std::size_t>(seq_len)) {
-    TrainingSequence s;
-    const std::size_t n = std::min(packed.size() - i, static_cast<std::size_t>(seq_len));
-    s.tokens.assign(packed.begin() + static_cast<std::ptrdiff_t>(i),
-                    packed.begin() + static_cast<std::ptrdiff_t>(i + n));
-    s.scored.assign(n - 1, 1);
-    sequences.push_back(std::move(s));
-  }
+  append_packed(packed, seq_len, sequences);
   CLAW_CHECK(!sequences.empty(), path, ": holds no training records");
   return sequences;
 }
@@ -107,15 +114,7 @@ std::vector<TrainingSequence> packed_corpus(const std::string& name,
     stream.insert(stream.end(), ids.begin(), ids.end());
   }
   std::vector<TrainingSequence> sequences;
-  for (std::size_t i = 0; i + 1 < stream.size(); i += static_cast<std::size_t>(seq_len)) {
-    const std::size_t n = std::min(stream.size() - i, static_cast<std::size_t>(seq_len));
-    if (n < 2) break;
-    TrainingSequence s;
-    s.tokens.assign(stream.begin() + static_cast<std::ptrdiff_t>(i),
-                    stream.begin() + static_cast<std::ptrdiff_t>(i + n));
-    s.scored.assign(n - 1, 1);
-    sequences.push_back(std::move(s));
-  }
+  append_packed(stream, seq_len, sequences);
   return sequences;
 }
 
