@@ -27,13 +27,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-Spread spread(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  const double median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-  return {median, values.front(), values.back()};
-}
-
 void Ceiling::sample() {
   constexpr int kPerRound = 3;
   for (int i = 0; i < kPerRound; ++i) best_ = std::max(best_, probe_());
@@ -68,18 +61,6 @@ std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std:
     }
     return best;
   };
-}
-
-double prefill_flops_per_token(const model::ModelConfig& c, std::int64_t seq) {
-  double matmul_params = 0;
-  for (const std::int64_t intermediate : c.intermediate_sizes) {
-    matmul_params +=
-        static_cast<double>(c.hidden_size * (c.q_dim() + 2 * c.kv_dim()) +
-                            c.q_dim() * c.hidden_size + 3 * c.hidden_size * intermediate);
-  }
-  const double attention = 2.0 * static_cast<double>(c.num_layers * c.q_dim() * (seq + 1));
-  const double head = 2.0 * static_cast<double>(c.hidden_size * c.vocab_size);
-  return 2 * matmul_params + attention + head;
 }
 
 }  // namespace claw::bench

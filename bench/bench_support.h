@@ -1,5 +1,5 @@
-// What the benchmarks share: timing, median and spread, the measured ceilings their figures are
-// divided by (DESIGN.md, Conventions), and the FLOPs of a forward pass.
+// What the benchmarks share: timing, flags, and the measured ceilings their figures are divided by
+// (DESIGN.md, Conventions). Median and spread and the work of a forward pass come from src/bench.
 #pragma once
 
 #include <torch/types.h>
@@ -10,8 +10,8 @@
 #include <functional>
 #include <vector>
 
-#include "core/json.h"
-#include "model/config.h"
+#include "bench/statistics.h"
+#include "bench/work.h"
 
 namespace claw::bench {
 
@@ -30,14 +30,6 @@ struct RunFlags {
   // Sets the log level and the thread count.
   void apply() const;
 };
-
-struct Spread {
-  double median, min, max;
-  Json json() const { return {{"median", median}, {"min", min}, {"max", max}}; }
-  Spread scaled(double factor) const { return {median * factor, min * factor, max * factor}; }
-};
-
-Spread spread(std::vector<double> values);
 
 // The best rate a probe reaches over samples taken between the workload's repetitions. The
 // fastest sample is the one least disturbed by the rest of the machine, and spreading the
@@ -69,17 +61,5 @@ std::vector<double> repeat(int reps, Ceiling& ceiling, const std::function<doubl
 // LibTorch routes them to different kernels; the faster is what the machine can do.
 std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std::int64_t cols,
                                      torch::ScalarType dtype);
-
-// FLOPs per token of a prefill of `seq` tokens, counting multiply-adds as 2 FLOPs:
-//   2 * (matmul parameters of every layer: q, k, v, o, gate, up, down weights)
-// + 2 * 2 * num_layers * q_dim * (seq + 1) / 2
-//                                      (scores Q.K^T and the weighted sum P.V: each query head
-//                                       takes head_dim multiply-adds per visible key for each,
-//                                       and the t-th token sees t keys: (seq + 1) / 2 on
-//                                       average. The decoder skips the causal upper triangle
-//                                       block by block, so only visible keys are counted)
-// + 2 * hidden * vocab                 (the LM head, applied at every position)
-// Biases, norms, RoPE, softmax and the embedding lookup are elementwise and left out.
-double prefill_flops_per_token(const model::ModelConfig& c, std::int64_t seq);
 
 }  // namespace claw::bench

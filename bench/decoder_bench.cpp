@@ -43,6 +43,7 @@ namespace {
 using claw::Json;
 using claw::bench::Ceiling;
 using claw::bench::Clock;
+using claw::bench::LogitsAt;
 using claw::bench::matmul_probe;
 using claw::bench::prefill_flops_per_token;
 using claw::bench::repeat;
@@ -62,23 +63,6 @@ std::function<double()> read_probe() {
     buffer.sum();
     return static_cast<double>(kReadProbeBytes) / seconds_since(start) / 1e9;
   };
-}
-
-// Bytes of weights one decode step must read: every layer tensor, the final norm and the whole
-// LM head matrix (with tied embeddings that is the embedding, read in full as the head). The
-// embedding lookup reads one row and the KV cache a few hundred KiB; both are left out.
-double decode_bytes_per_token(const claw::model::Model& model) {
-  double bytes = static_cast<double>(model.final_norm.nbytes() + model.head().nbytes());
-  for (const claw::model::DecoderLayer& layer : model.layers) {
-    for (const torch::Tensor& t :
-         {layer.attn_norm, layer.q.weight, layer.q.bias, layer.k.weight, layer.k.bias,
-          layer.v.weight, layer.v.bias, layer.o.weight, layer.o.bias, layer.mlp_norm,
-          layer.gate.weight, layer.gate.bias, layer.up.weight, layer.up.bias, layer.down.weight,
-          layer.down.bias}) {
-      if (t.defined()) bytes += static_cast<double>(t.nbytes());
-    }
-  }
-  return bytes;
 }
 
 struct Options {
@@ -118,7 +102,7 @@ Json bench_dtype(const Options& o, torch::ScalarType dtype) {
     m::forward(model, tokens);
     return prefill_tokens / seconds_since(start);
   }));
-  const double flops_per_token = prefill_flops_per_token(config, o.seq);
+  const double flops_per_token = prefill_flops_per_token(model, o.seq, LogitsAt::kEveryPosition);
   const Spread prefill_gflops = prefill.scaled(flops_per_token / 1e9);
 
   claw::log::info(name, ": decode of ", o.decode_steps, " tokens after a ", o.prompt,
@@ -137,7 +121,7 @@ Json bench_dtype(const Options& o, torch::ScalarType dtype) {
     }
     return static_cast<double>(o.decode_steps) / seconds_since(start);
   }));
-  const double bytes_per_token = decode_bytes_per_token(model);
+  const double bytes_per_token = static_cast<double>(claw::bench::decode_bytes_per_token(model));
   const Spread decode_gbs = decode.scaled(bytes_per_token / 1e9);
 
   return {

@@ -79,7 +79,8 @@ Json measure(const Options& o, const claw::model::Model& model, std::int64_t ctx
     claw::eval::score_spans(model, spans);
     return targets / bench::seconds_since(start);
   }));
-  const double flops_per_token = bench::prefill_flops_per_token(config, ctx);
+  const double flops_per_token =
+      bench::prefill_flops_per_token(model, ctx, bench::LogitsAt::kEveryPosition);
   const bench::Spread gflops = tokens_per_s.scaled(flops_per_token / 1e9);
   Json result = {{"dtype", claw::model::dtype_flag_name(model.dtype())},
                  {"ctx", ctx},

@@ -12,6 +12,7 @@
 namespace claw::cli {
 
 // Each command file adds its subcommand, flags and action to the root app.
+void register_bench(CLI::App& app);
 void register_compress(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_eval(CLI::App& app);

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "show debugging detail");
   app.add_option("--data-dir", data_dir, "where datasets and bundled models are found");
   app.set_version_flag("--version", "claw " CLAW_VERSION);
+  claw::cli::register_bench(app);
   claw::cli::register_compress(app);
   claw::cli::register_convert(app);
   claw::cli::register_eval(app);

@@ -7,7 +7,8 @@ namespace claw::cli {
 
 void RuntimeFlags::add_to(CLI::App& command) {
   add_placement_to(command);
-  command.add_option("--dtype", dtype, "compute dtype: f32, bf16 or f16")->capture_default_str();
+  command.add_option("--dtype", dtype, "compute dtype: f32, bf16, f16, or stored (as saved)")
+      ->capture_default_str();
 }
 
 void RuntimeFlags::add_placement_to(CLI::App& command) {
@@ -23,6 +24,7 @@ model::LoadOptions RuntimeFlags::apply_placement() const {
 model::LoadOptions RuntimeFlags::apply() const {
   model::set_threads(threads);
   const torch::Device where = model::parse_device(device);
+  if (dtype == kStoredDtype) return model::LoadOptions{where, std::nullopt};
   const torch::ScalarType type = model::parse_dtype(dtype);
   // LibTorch has no CPU kernels for f16 matrix products; bf16 is the CPU's half precision.
   CLAW_CHECK(!(where.is_cpu() && type == torch::kFloat16),

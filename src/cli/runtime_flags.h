@@ -9,6 +9,9 @@
 
 namespace claw::cli {
 
+// The --dtype value that keeps each weight's stored dtype.
+inline constexpr const char* kStoredDtype = "stored";
+
 struct RuntimeFlags {
   std::string device = "cpu";
   std::string dtype = "f32";

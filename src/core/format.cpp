@@ -1,5 +1,8 @@
 #include "core/format.h"
 
+#include <cstdio>
+#include <iterator>
+
 namespace claw {
 
 std::string with_commas(std::int64_t n) {
@@ -9,6 +12,23 @@ std::string with_commas(std::int64_t n) {
     if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
     text += digits[i];
   }
+  return text;
+}
+
+std::string byte_size(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while ((value >= 1000 || value <= -1000) && unit + 1 < std::size(kUnits)) {
+    value /= 1000;
+    ++unit;
+  }
+  char text[32];
+  const char* format = unit == 0                     ? "%.0f %s"
+                       : value < 10 && value > -10   ? "%.2f %s"
+                       : value < 100 && value > -100 ? "%.1f %s"
+                                                     : "%.0f %s";
+  std::snprintf(text, sizeof text, format, value, kUnits[unit]);
   return text;
 }
 

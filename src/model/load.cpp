@@ -19,6 +19,9 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return text + "]";
 }
 
+// llama2.c checkpoints store float32.
+constexpr torch::ScalarType kLlama2cDtype = torch::kFloat32;
+
 bool is_float(io::DType dtype) {
   return dtype == io::DType::kF32 || dtype == io::DType::kF16 || dtype == io::DType::kBF16 ||
          dtype == io::DType::kF64;
@@ -31,15 +34,21 @@ bool is_ignorable(const std::string& name, const ModelConfig& config) {
   return rope_buffer || tied_head_copy;
 }
 
+// A HF checkpoint's dtype is that of its token embedding (the first tensor of the layout).
+torch::ScalarType stored_dtype(const io::HfCheckpoint& checkpoint, const ModelConfig& config) {
+  const std::string name = tensor_layout(config).front().name;
+  const auto embed = checkpoint.tensors().find(name);
+  CLAW_CHECK(embed != checkpoint.tensors().end(), checkpoint.config_source(),
+             ": the checkpoint it describes is missing tensor '", name, "'");
+  return to_scalar_type(embed->second.dtype);
+}
+
 Model load_hf(const fs::path& dir, const LoadOptions& options) {
   const io::HfCheckpoint checkpoint(dir);
   Model model = empty_model(config_from_hf(checkpoint.config(), checkpoint.config_source()));
   const std::vector<TensorSpec> layout = tensor_layout(model.config);
   const auto& stored = checkpoint.tensors();
-
-  const auto embed = stored.find(layout.front().name);
-  CLAW_CHECK(embed != stored.end(), dir.string(), ": missing tensor '", layout.front().name, "'");
-  const torch::ScalarType type = options.dtype.value_or(to_scalar_type(embed->second.dtype));
+  const torch::ScalarType type = options.dtype.value_or(stored_dtype(checkpoint, model.config));
 
   std::set<std::string> expected;
   for (const TensorSpec& spec : layout) {
@@ -70,7 +79,7 @@ Model load_llama2c(const fs::path& path, const LoadOptions& options) {
   Model model = empty_model(config_from_llama2c(checkpoint.header()));
   const ModelConfig& c = model.config;
   validate_config(c, path.string());
-  const torch::ScalarType type = options.dtype.value_or(torch::kFloat32);
+  const torch::ScalarType type = options.dtype.value_or(kLlama2cDtype);
   auto load = [&](const char* name) {
     return tensor_from_view(checkpoint.tensors().at(name), type, options.device);
   };
@@ -130,6 +139,13 @@ ModelConfig read_model_config(const fs::path& path) {
     return config_from_hf(checkpoint.config(), checkpoint.config_source());
   }
   return config_from_llama2c(io::Llama2cCheckpoint(path).header());
+}
+
+torch::ScalarType loaded_dtype(const fs::path& path, const LoadOptions& options) {
+  if (options.dtype) return *options.dtype;
+  if (!is_hf_model(path)) return kLlama2cDtype;
+  const io::HfCheckpoint checkpoint(path);
+  return stored_dtype(checkpoint, config_from_hf(checkpoint.config(), checkpoint.config_source()));
 }
 
 }  // namespace claw::model

@@ -24,6 +24,10 @@ Model load_model(const std::filesystem::path& path, const LoadOptions& options =
 // The config of the model at `path` (either kind), without reading its weights.
 ModelConfig read_model_config(const std::filesystem::path& path);
 
+// The dtype load_model() gives the model at `path`: the requested one, else the stored one.
+// Reads only headers.
+torch::ScalarType loaded_dtype(const std::filesystem::path& path, const LoadOptions& options);
+
 // llama2.c stores each head's q/k rows as interleaved (re, im) pairs; HF rotates halves.
 // Reorders the rows of a [heads*head_dim, in] projection from the first layout to the second.
 torch::Tensor interleaved_to_half_rotation(const torch::Tensor& weight, std::int64_t heads);

@@ -1,0 +1,151 @@
+#include "bench/speed_comparison.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+
+#include "bench/generation_timing.h"
+#include "bench/memory_meter.h"
+#include "bench/statistics.h"
+#include "bench/work.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "model/runtime.h"
+
+namespace claw::bench {
+namespace {
+
+// The repetitions of one model at one setting.
+struct Runs {
+  std::vector<double> prefill_tokens_per_s, first_token_ms, decode_tokens_per_s;
+  std::int64_t working_bytes = 0;
+};
+
+std::vector<double> ratios(const std::vector<double>& numerators,
+                           const std::vector<double>& denominators) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < numerators.size(); ++i)
+    out.push_back(numerators[i] / denominators[i]);
+  return out;
+}
+
+Json describe(const BenchedModel& m) {
+  const model::Model& model = *m.model;
+  return {{"path", m.path},
+          {"content_hash", model::content_hash(model)},
+          {"dtype", model::dtype_flag_name(model.dtype())},
+          {"weight_bytes", weight_bytes(model)},
+          {"decode_bytes_per_token", decode_bytes_per_token(model)},
+          {"layer_matmul_elements", layer_matmul_elements(model)}};
+}
+
+Json figures(const Runs& runs, const model::Model& model) {
+  return {{"prefill_tokens_per_s", spread(runs.prefill_tokens_per_s).json()},
+          {"first_token_ms", spread(runs.first_token_ms).json()},
+          {"decode_tokens_per_s", spread(runs.decode_tokens_per_s).json()},
+          {"working_bytes", runs.working_bytes},
+          {"peak_memory_bytes", weight_bytes(model) + runs.working_bytes}};
+}
+
+// The measured speedup against the ideal: their ratio, and the share of the ideal gain over 1×
+// that was realised (undefined when the shapes promise no gain).
+Json against_ideal(const Spread& measured, double ideal) {
+  Json j = {{"measured", measured.json()},
+            {"ideal", ideal},
+            {"ratio_to_ideal", measured.median / ideal},
+            {"share_of_ideal_gain", nullptr}};
+  if (ideal > 1 + 1e-9) j["share_of_ideal_gain"] = (measured.median - 1) / (ideal - 1);
+  return j;
+}
+
+Json compare(const Runs& base_runs, const Runs& model_runs, const model::Model& base,
+             const model::Model& model, std::int64_t prompt) {
+  const double prefill_ideal = prefill_flops_per_token(base, prompt, LogitsAt::kLastPosition) /
+                               prefill_flops_per_token(model, prompt, LogitsAt::kLastPosition);
+  const double decode_ideal = static_cast<double>(decode_bytes_per_token(base)) /
+                              static_cast<double>(decode_bytes_per_token(model));
+  return {
+      {"prefill", against_ideal(spread(ratios(model_runs.prefill_tokens_per_s,
+                                              base_runs.prefill_tokens_per_s)),
+                                prefill_ideal)},
+      {"decode",
+       against_ideal(spread(ratios(model_runs.decode_tokens_per_s, base_runs.decode_tokens_per_s)),
+                     decode_ideal)},
+  };
+}
+
+}  // namespace
+
+void check_speed_options(const SpeedOptions& o, const model::ModelConfig& config) {
+  CLAW_CHECK(o.reps > 0, "--reps must be positive, got ", o.reps);
+  CLAW_CHECK(o.warmup >= 0, "--warmup must be >= 0, got ", o.warmup);
+  CLAW_CHECK(o.decode > 0, "--decode must be positive, got ", o.decode);
+  CLAW_CHECK(!o.batches.empty() && !o.prompts.empty(), "--batch and --prefill need a value each");
+  for (const std::int64_t b : o.batches) CLAW_CHECK(b > 0, "--batch must be positive, got ", b);
+  for (const std::int64_t p : o.prompts) {
+    CLAW_CHECK(p > 0, "--prefill must be positive, got ", p);
+    CLAW_CHECK(p + o.decode <= config.max_position_embeddings, "--prefill ", p, " plus --decode ",
+               o.decode, " tokens exceed the model's context of ", config.max_position_embeddings);
+  }
+}
+
+Json compare_speed(const std::vector<BenchedModel>& models, const SpeedOptions& o) {
+  CLAW_CHECK(models.size() == 1 || models.size() == 2, "compare_speed takes one or two models");
+  const model::Model& first = *models.front().model;
+  check_speed_options(o, first.config);
+  TensorMemoryMeter memory(first.device());
+  const int rounds = o.warmup + o.reps;
+  Progress progress(
+      "bench",
+      static_cast<std::int64_t>(o.batches.size() * o.prompts.size() * models.size()) * rounds,
+      "runs");
+
+  Json record = {{"device", first.device().str()},
+                 {"threads", at::get_num_threads()},
+                 {"decode", o.decode},
+                 {"reps", o.reps},
+                 {"warmup", o.warmup},
+                 {"seed", o.seed},
+                 {"models", Json::object()},
+                 {"settings", Json::array()}};
+  for (const BenchedModel& m : models) record["models"][m.role] = describe(m);
+
+  at::Generator generator = at::detail::createCPUGenerator(o.seed);
+  for (const std::int64_t batch : o.batches) {
+    for (const std::int64_t prompt_length : o.prompts) {
+      const torch::Tensor prompt =
+          at::randint(first.config.vocab_size, {batch, prompt_length}, generator,
+                      torch::TensorOptions().dtype(torch::kInt64))
+              .to(first.device());
+      std::vector<Runs> runs(models.size());
+      for (int round = 0; round < rounds; ++round) {
+        for (std::size_t i = 0; i < models.size(); ++i) {
+          progress.set_detail(concat("batch ", batch, ", prefill ", prompt_length, ": ",
+                                     models[i].role, round < o.warmup ? " (warm-up)" : ""));
+          const GenerationTiming t = time_generation(*models[i].model, prompt, o.decode, memory);
+          progress.advance(1);
+          if (round < o.warmup) continue;
+          Runs& r = runs[i];
+          r.prefill_tokens_per_s.push_back(double(batch * prompt_length) / t.first_token_seconds);
+          r.first_token_ms.push_back(1e3 * t.first_token_seconds);
+          r.decode_tokens_per_s.push_back(double(batch * o.decode) / t.decode_seconds);
+          r.working_bytes = std::max(r.working_bytes, t.working_bytes);
+        }
+      }
+      Json setting = {{"batch", batch}, {"prefill", prompt_length}};
+      for (std::size_t i = 0; i < models.size(); ++i) {
+        setting[models[i].role] = figures(runs[i], *models[i].model);
+      }
+      if (models.size() == 2) {
+        setting["speedup"] =
+            compare(runs[0], runs[1], *models[0].model, *models[1].model, prompt_length);
+      }
+      record["settings"].push_back(std::move(setting));
+    }
+  }
+  progress.finish();
+  return record;
+}
+
+}  // namespace claw::bench

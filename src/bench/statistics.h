@@ -1,0 +1,19 @@
+// Median and range of repeated measurements: what every speed figure is reported as.
+#pragma once
+
+#include <vector>
+
+#include "core/json.h"
+
+namespace claw::bench {
+
+struct Spread {
+  double median, min, max;
+  Json json() const { return {{"median", median}, {"min", min}, {"max", max}}; }
+  Spread scaled(double factor) const { return {median * factor, min * factor, max * factor}; }
+};
+
+// `values` must not be empty.
+Spread spread(std::vector<double> values);
+
+}  // namespace claw::bench

@@ -1,0 +1,150 @@
+// claw bench --model M [--base B]: does compression make the model faster? Prefill and decode
+// speed, time to first token and memory of M, and of its base B in the same run.
+#include <c10/util/Exception.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "bench/speed_comparison.h"
+#include "bench/work.h"
+#include "cli/bench_report.h"
+#include "cli/command.h"
+#include "cli/runtime_flags.h"
+#include "core/error.h"
+#include "core/format.h"
+#include "core/log.h"
+#include "core/system_memory.h"
+#include "core/text_file.h"
+#include "model/layout.h"
+#include "model/load.h"
+#include "text/load_tokenizer.h"
+
+namespace claw::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct BenchArgs {
+  std::string model, base;
+  bench::SpeedOptions speed;
+  bool json = false;
+  RuntimeFlags runtime;
+};
+
+struct ModelToBench {
+  std::string role;
+  fs::path path;
+  model::ModelConfig config;
+};
+
+// A speedup means something only against the model that was compressed: the same architecture
+// and the same tokenizer, so that both read the same tokens.
+void check_comparable(const ModelToBench& base, const ModelToBench& model) {
+  const auto& b = base.config;
+  const auto& m = model.config;
+  CLAW_CHECK(b.architecture == m.architecture, "--base ", base.path.string(), " is a ",
+             model::architecture_name(b.architecture), " but --model ", model.path.string(),
+             " is a ", model::architecture_name(m.architecture),
+             "; compare a compressed model with the model it came from");
+  CLAW_CHECK(b.vocab_size == m.vocab_size, "--base ", base.path.string(), " has a vocabulary of ",
+             b.vocab_size, " tokens but --model ", model.path.string(), " one of ", m.vocab_size,
+             "; they do not share a tokenizer");
+  const auto base_tokenizer = text::find_tokenizer_beside(base.path, b.vocab_size);
+  const auto model_tokenizer = text::find_tokenizer_beside(model.path, m.vocab_size);
+  if (!base_tokenizer || !model_tokenizer) {
+    log::warn("cannot check that the models share a tokenizer: ",
+              (base_tokenizer ? model : base).path.string(), " has none beside it");
+    return;
+  }
+  CLAW_CHECK(read_text_file(*base_tokenizer) == read_text_file(*model_tokenizer), "--base ",
+             base.path.string(), " and --model ", model.path.string(),
+             " have different tokenizers (", base_tokenizer->string(), " and ",
+             model_tokenizer->string(),
+             "); compare a compressed model with the model it came from");
+}
+
+// Refuses, before loading anything, what would not fit in the machine's memory: both models'
+// weights and the largest request's working memory. LibTorch reports a GPU that is too small
+// by itself, as an error rather than a killed process.
+void check_fits_in_memory(const std::vector<ModelToBench>& models, const model::LoadOptions& load,
+                          const bench::SpeedOptions& speed) {
+  if (!load.device.is_cpu()) return;
+  const std::optional<std::int64_t> available = available_memory_bytes();
+  if (!available) return;
+  std::int64_t weights = 0, working = 0;
+  for (const ModelToBench& m : models) {
+    const std::int64_t element_size = c10::elementSize(model::loaded_dtype(m.path, load));
+    weights += model::count_parameters(m.config).total() * element_size;
+    for (const std::int64_t batch : speed.batches) {
+      for (const std::int64_t prompt : speed.prompts) {
+        working = std::max(working, bench::generation_working_bytes_estimate(
+                                        m.config, element_size, batch, prompt, speed.decode));
+      }
+    }
+  }
+  CLAW_CHECK(weights + working <= *available, "this needs about ", byte_size(weights + working),
+             " (weights ", byte_size(weights), ", the largest request ", byte_size(working),
+             ") but the machine has ", byte_size(*available),
+             " available; lower --batch or --prefill, or use a machine with more memory");
+}
+
+void run(const BenchArgs& args) {
+  const model::LoadOptions load = args.runtime.apply();
+  std::vector<ModelToBench> models;
+  if (!args.base.empty()) models.push_back({"base", resolve_model_argument(args.base), {}});
+  models.push_back({"model", resolve_model_argument(args.model), {}});
+  for (ModelToBench& m : models) m.config = model::read_model_config(m.path);
+  if (models.size() == 2) check_comparable(models[0], models[1]);
+  for (const ModelToBench& m : models) bench::check_speed_options(args.speed, m.config);
+  check_fits_in_memory(models, load, args.speed);
+
+  std::vector<model::Model> loaded;
+  loaded.reserve(models.size());
+  for (const ModelToBench& m : models) {
+    log::info("loading ", m.role, " ", m.path.string());
+    loaded.push_back(model::load_model(m.path, load));
+  }
+  std::vector<bench::BenchedModel> benched;
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    benched.push_back({models[i].role, models[i].path.string(), &loaded[i]});
+  }
+  Json record = bench::compare_speed(benched, args.speed);
+  record["claw_version"] = CLAW_VERSION;
+  if (const auto peak = peak_resident_bytes()) record["process_peak_resident_bytes"] = *peak;
+  if (args.json) {
+    std::printf("%s\n", record.dump(2).c_str());
+  } else {
+    print_speed_report(record);
+  }
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  args->runtime.dtype = kStoredDtype;
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Measure prefill and decode speed and memory, against the base model if given");
+  cmd->add_option("--model", args->model, "the model to measure (HF directory, llama2.c .bin)")
+      ->required();
+  cmd->add_option("--base", args->base,
+                  "the model it was compressed from, measured in the same run for speedups");
+  cmd->add_option("--batch", args->speed.batches, "sequences per request, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--prefill", args->speed.prompts, "prompt lengths in tokens, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--decode", args->speed.decode, "tokens decoded one by one after each prompt")
+      ->capture_default_str();
+  cmd->add_option("--reps", args->speed.reps, "timed repetitions per model and setting")
+      ->capture_default_str();
+  cmd->add_option("--warmup", args->speed.warmup, "untimed repetitions before them")
+      ->capture_default_str();
+  cmd->add_option("--seed", args->speed.seed, "seed of the random prompt tokens")
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json, "print the results as JSON instead of the table");
+  args->runtime.add_to(*cmd);
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace claw::cli
