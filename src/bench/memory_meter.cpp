@@ -5,8 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
-#include <mutex>
+#include <new>
 
 #include "core/error.h"
 
@@ -24,57 +25,55 @@ namespace {
 #define CLAW_ALLOCATE_QUALIFIER const
 #endif
 
-// Wraps LibTorch's default CPU allocator and keeps a running total and peak of the bytes it
-// has handed out. Each allocation carries its size to its deleter in a small context object.
+std::atomic<std::int64_t> cpu_in_use{0}, cpu_peak{0};
+
+// Each block starts with a header that records its size, so the deleter needs nothing but the
+// data pointer. LibTorch's raw_allocate() insists on DataPtrs whose context is their data, which
+// rules out a wrapper that carries the size in a context object. 64 bytes keep the data at
+// LibTorch's alignment.
+constexpr std::size_t kHeader = 64;
+
+void release(void* data) {
+  if (data == nullptr) return;
+  void* block = static_cast<std::byte*>(data) - kHeader;
+  cpu_in_use -= static_cast<std::int64_t>(*static_cast<std::size_t*>(block));
+  std::free(block);
+}
+
+// Counts the bytes of LibTorch's CPU tensors in use and their peak.
 class CountingCpuAllocator final : public c10::Allocator {
  public:
-  explicit CountingCpuAllocator(c10::Allocator* inner) : inner_(inner) {}
-
   c10::DataPtr allocate(size_t bytes) CLAW_ALLOCATE_QUALIFIER override {
-    auto* block = new Block{inner_->allocate(bytes), bytes, this};
-    const std::int64_t now = in_use_ += static_cast<std::int64_t>(bytes);
-    std::int64_t peak = peak_.load();
-    while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
+    const c10::Device cpu(c10::DeviceType::CPU);
+    if (bytes == 0) return {nullptr, nullptr, &release, cpu};
+    void* block = nullptr;
+    if (posix_memalign(&block, kHeader, bytes + kHeader) != 0) {
+      throw std::bad_alloc();
     }
-    void* data = block->inner.get();
-    return {data, block, &release, c10::Device(c10::DeviceType::CPU)};
+    *static_cast<std::size_t*>(block) = bytes;
+    const std::int64_t now = cpu_in_use += static_cast<std::int64_t>(bytes);
+    std::int64_t peak = cpu_peak.load();
+    while (now > peak && !cpu_peak.compare_exchange_weak(peak, now)) {
+    }
+    void* data = static_cast<std::byte*>(block) + kHeader;
+    return {data, data, &release, cpu};
   }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
   // Required from LibTorch 2.3 on; an unused extra method before it.
   void copy_data(void* dest, const void* src, std::size_t count) const {
     std::memcpy(dest, src, count);
   }
-
-  std::int64_t in_use() const { return in_use_.load(); }
-  std::int64_t peak() const { return peak_.load(); }
-  void reset_peak() { peak_.store(in_use_.load()); }
-
- private:
-  struct Block {
-    c10::DataPtr inner;
-    size_t bytes;
-    const CountingCpuAllocator* owner;
-  };
-
-  static void release(void* context) {
-    auto* block = static_cast<Block*>(context);
-    block->owner->in_use_ -= static_cast<std::int64_t>(block->bytes);
-    delete block;  // frees the inner allocation
-  }
-
-  c10::Allocator* inner_;
-  // Mutable because LibTorch before 2.3 allocates through a const allocator.
-  mutable std::atomic<std::int64_t> in_use_{0}, peak_{0};
 };
 
 // Installed once and never removed: tensors it allocated may outlive any meter.
-CountingCpuAllocator& counting_cpu_allocator() {
-  static CountingCpuAllocator* allocator = [] {
-    auto* counting = new CountingCpuAllocator(c10::GetDefaultCPUAllocator());
-    c10::SetCPUAllocator(counting, /*priority=*/1);
-    return counting;
+void install_counting_cpu_allocator() {
+  static const bool installed = [] {
+    c10::SetCPUAllocator(new CountingCpuAllocator, /*priority=*/1);
+    return true;
   }();
-  return *allocator;
+  (void)installed;
 }
 
 struct Usage {
@@ -82,7 +81,7 @@ struct Usage {
 };
 
 Usage usage(torch::Device device) {
-  if (device.is_cpu()) return {counting_cpu_allocator().in_use(), counting_cpu_allocator().peak()};
+  if (device.is_cpu()) return {cpu_in_use.load(), cpu_peak.load()};
 #ifdef CLAW_WITH_CUDA
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
   return {stats.allocated_bytes[0].current, stats.allocated_bytes[0].peak};
@@ -92,7 +91,7 @@ Usage usage(torch::Device device) {
 }
 
 void reset_peak(torch::Device device) {
-  if (device.is_cpu()) return counting_cpu_allocator().reset_peak();
+  if (device.is_cpu()) return cpu_peak.store(cpu_in_use.load());
 #ifdef CLAW_WITH_CUDA
   c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
 #endif
@@ -102,6 +101,7 @@ void reset_peak(torch::Device device) {
 
 TensorMemoryMeter::TensorMemoryMeter(torch::Device device)
     : device_(device.is_cuda() && !device.has_index() ? torch::Device(torch::kCUDA, 0) : device) {
+  if (device_.is_cpu()) install_counting_cpu_allocator();
   mark();
 }
 
