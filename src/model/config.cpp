@@ -21,6 +21,7 @@ const std::set<std::string> kInterpretedKeys = {"architectures",
                                                 "rms_norm_eps",
                                                 "rope_theta",
                                                 "rope_scaling",
+                                                "rope_parameters",
                                                 "max_position_embeddings",
                                                 "tie_word_embeddings",
                                                 "attention_bias",
@@ -32,14 +33,15 @@ const std::set<std::string> kInterpretedKeys = {"architectures",
                                                 "use_sliding_window",
                                                 "claw"};
 
-std::optional<RopeScaling> parse_rope_scaling(const Json& json, const std::string& source) {
-  const auto it = json.find("rope_scaling");
-  if (it == json.end() || it->is_null()) return std::nullopt;
-  const std::string where = source + ": rope_scaling";
+// `it` is transformers 4's rope_scaling or transformers 5's rope_parameters (which also holds
+// rope_theta, and names the unscaled case "default").
+std::optional<RopeScaling> parse_rope_scaling(const Json::const_iterator& it,
+                                              const std::string& where,
+                                              const std::string& default_type) {
   CLAW_CHECK(it->is_object(), where, " must be an object or null");
   const std::string type = it->contains("rope_type")
                                ? json_required<std::string>(*it, "rope_type", where)
-                               : json_optional<std::string>(*it, "type", "", where);
+                               : json_optional<std::string>(*it, "type", default_type, where);
   if (type == "default") return std::nullopt;
   CLAW_CHECK(type == "llama3", where, ": type '", type,
              "' is not supported (only 'llama3' and 'default' are)");
@@ -110,7 +112,15 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
   c.head_dim = json_optional<std::int64_t>(json, "head_dim", c.hidden_size / c.num_heads, source);
   c.rms_norm_eps = json_required<double>(json, "rms_norm_eps", source);
   c.rope_theta = json_optional<double>(json, "rope_theta", 10000.0, source);
-  c.rope_scaling = parse_rope_scaling(json, source);
+  if (const auto rope = json.find("rope_parameters"); rope != json.end() && !rope->is_null()) {
+    // transformers 5 writes rope_parameters instead of rope_theta and rope_scaling.
+    const std::string where = source + ": rope_parameters";
+    c.rope_scaling = parse_rope_scaling(rope, where, "default");
+    c.rope_theta = json_optional<double>(*rope, "rope_theta", c.rope_theta, where);
+  } else if (const auto scaling = json.find("rope_scaling");
+             scaling != json.end() && !scaling->is_null()) {
+    c.rope_scaling = parse_rope_scaling(scaling, source + ": rope_scaling", "");
+  }
   c.max_position_embeddings = json_required<std::int64_t>(json, "max_position_embeddings", source);
   c.tie_word_embeddings = json_optional<bool>(json, "tie_word_embeddings", false, source);
   if (c.architecture == Architecture::kQwen2) {

@@ -88,6 +88,32 @@ TEST(Config, ReadsLlama32WithRopeScaling) {
   EXPECT_EQ(c.rope_scaling->original_max_position_embeddings, 8192);
 }
 
+// transformers 5 writes rope_parameters {rope_type, rope_theta, scaling fields} in place of
+// rope_theta and rope_scaling.
+TEST(Config, ReadsTransformers5RopeParameters) {
+  Json json = Json::parse(kLlama32Config);
+  Json rope = json["rope_scaling"];
+  rope["rope_theta"] = 250000.0;
+  json.erase("rope_scaling");
+  json.erase("rope_theta");
+  json["rope_parameters"] = rope;
+  ModelConfig c = config_from_hf(json, "config.json");
+  EXPECT_DOUBLE_EQ(c.rope_theta, 250000);
+  ASSERT_TRUE(c.rope_scaling.has_value());
+  EXPECT_DOUBLE_EQ(c.rope_scaling->factor, 32);
+  EXPECT_EQ(c.rope_scaling->original_max_position_embeddings, 8192);
+  EXPECT_EQ(c.passthrough.count("rope_parameters"), 0u);
+
+  json["rope_parameters"] = {{"rope_theta", 500000.0}, {"rope_type", "default"}};
+  c = config_from_hf(json, "config.json");
+  EXPECT_DOUBLE_EQ(c.rope_theta, 500000);
+  EXPECT_FALSE(c.rope_scaling.has_value());
+  json["rope_parameters"] = {{"rope_theta", 1000000.0}};
+  EXPECT_DOUBLE_EQ(config_from_hf(json, "config.json").rope_theta, 1e6);
+  json["rope_parameters"] = {{"rope_theta", 1000000.0}, {"rope_type", "yarn"}};
+  EXPECT_NE(error_of(json.dump()).find("rope_parameters: type 'yarn'"), std::string::npos);
+}
+
 TEST(Config, ReadsEosListsAndLlamaBiases) {
   Json json = Json::parse(kLlama32Config);
   json["eos_token_id"] = {128001, 128008, 128009};
