@@ -10,6 +10,7 @@ packages=(
   libopenblas0-openmp   # fast BLAS for LibTorch (Debian's default reference BLAS is slow)
   nlohmann-json3-dev libcli11-dev libxxhash-dev
   libpcre2-dev libutf8proc-dev  # tokenizers: pre-tokenizer regexes, Unicode normalization
+  libboost-math-dev     # laws: Student's t and F distributions
   libgtest-dev
 )
 missing=()

@@ -16,9 +16,12 @@ void register_bench(CLI::App& app);
 void register_compress(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_fit(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_info(CLI::App& app);
 void register_init(CLI::App& app);
+// predict and critical
+void register_law_queries(CLI::App& app);
 void register_recover(CLI::App& app);
 void register_tokenize(CLI::App& app);
 

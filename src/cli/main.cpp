@@ -26,9 +26,11 @@ int main(int argc, char** argv) {
   claw::cli::register_compress(app);
   claw::cli::register_convert(app);
   claw::cli::register_eval(app);
+  claw::cli::register_fit(app);
   claw::cli::register_generate(app);
   claw::cli::register_info(app);
   claw::cli::register_init(app);
+  claw::cli::register_law_queries(app);
   claw::cli::register_recover(app);
   claw::cli::register_tokenize(app);
   app.parse_complete_callback([&] {

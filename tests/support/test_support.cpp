@@ -22,6 +22,10 @@ fs::path data_path(const fs::path& relative) {
   return data_file(relative);
 }
 
+fs::path fixture_path(const fs::path& relative) {
+  return fs::path(CLAW_TESTS_DIR) / relative;
+}
+
 const text::Tokenizer& shared_tokenizer(const fs::path& relative) {
   static std::map<fs::path, std::unique_ptr<text::Tokenizer>> cache;
   std::unique_ptr<text::Tokenizer>& slot = cache[relative];

@@ -12,6 +12,9 @@ namespace claw::testing {
 // A file under the data directory (../shared/data beside the repository).
 std::filesystem::path data_path(const std::filesystem::path& relative);
 
+// A file kept in the repository under tests/ (a reference output and the script that made it).
+std::filesystem::path fixture_path(const std::filesystem::path& relative);
+
 // A fresh directory removed with everything in it when the object dies.
 class ScratchDir {
  public:

@@ -1,0 +1,40 @@
+#include "laws/law_file.h"
+
+#include "core/error.h"
+
+namespace claw::laws {
+
+const GroupLaw& choose_law(const std::vector<GroupLaw>& laws, const std::string& group,
+                           const std::string& source) {
+  std::string names;
+  for (const GroupLaw& l : laws) {
+    if (l.group == group || (group.empty() && laws.size() == 1)) return l;
+    names += concat(names.empty() ? "" : ", ", "'", l.group, "'");
+  }
+  CLAW_CHECK(!group.empty(), source, " has a law per group (", names, "); choose one with --group");
+  CLAW_FAIL(source, " has no law for the group '", group, "'; it has ", names);
+}
+
+Json group_law_json(const GroupLaw& l) {
+  return {{"group", l.group}, {"base_values", l.base_values}, {"law", l.law.json()}};
+}
+
+std::vector<GroupLaw> read_law_file(const std::filesystem::path& path) {
+  const std::string source = path.string();
+  const Json file = read_json_file(path);
+  CLAW_CHECK(
+      file.is_object() && file.contains("laws") && file["laws"].is_array() && !file["laws"].empty(),
+      source, ": not a law file (claw fit --out writes them): expected a list 'laws'");
+  std::vector<GroupLaw> laws;
+  for (const Json& entry : file["laws"]) {
+    GroupLaw l;
+    l.group = json_required<std::string>(entry, "group", source);
+    l.base_values = json_optional<std::vector<double>>(entry, "base_values", {}, source);
+    CLAW_CHECK(entry.contains("law"), source, ": a law entry has no 'law'");
+    l.law = CompressionLaw::from_json(entry["law"], source);
+    laws.push_back(std::move(l));
+  }
+  return laws;
+}
+
+}  // namespace claw::laws

@@ -1,0 +1,24 @@
+// One measured outcome of a compression experiment, as the law sees it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace claw::laws {
+
+struct Observation {
+  std::string model, task, method, metric;
+  double ratio = 0;       // r in [0, 1)
+  double tokens = 0;      // recovery tokens D (0: no recovery)
+  double value = 0;       // the metric after compression and recovery, L
+  double base_value = 0;  // the same metric of the uncompressed model, L0
+  std::int64_t line = 0;  // where it was read, for messages
+  std::string source;
+
+  // "model/task": the models and datasets whose L0 differ, each a frontier of the law.
+  std::string frontier() const { return model + "/" + task; }
+  // "file:line" for messages.
+  std::string where() const { return source + ":" + std::to_string(line); }
+};
+
+}  // namespace claw::laws
