@@ -22,53 +22,58 @@ void add_law_flags(CLI::App& cmd, LawArgs& args) {
   cmd.add_flag("--json", args.json, "print JSON");
 }
 
-// --L0, or the one base value the law was fitted on.
-double base_value_for(const laws::GroupLaw& chosen, const LawArgs& args) {
-  if (args.base_value) return *args.base_value;
-  CLAW_CHECK(chosen.base_values.size() == 1,
-             "pass --L0: the law was fitted on several base values (",
-             Json(chosen.base_values).dump(), ")");
-  return chosen.base_values.front();
+// The law a query asks about and the L0 it is asked at: --L0, or the one base value the law was
+// fitted on.
+struct Query {
+  laws::GroupLaw law;
+  double base_value;
+  Json json;  // what the query asked, for --json
+};
+
+Query load_query(const LawArgs& args) {
+  const std::vector<laws::GroupLaw> file = laws::read_law_file(args.law);
+  Query q{laws::choose_law(file, args.group, args.law), 0, {}};
+  if (args.base_value) {
+    q.base_value = *args.base_value;
+  } else {
+    CLAW_CHECK(q.law.base_values.size() == 1,
+               "pass --L0: the law was fitted on several base values (",
+               Json(q.law.base_values).dump(), ")");
+    q.base_value = q.law.base_values.front();
+  }
+  q.json = {{"L0", q.base_value}, {"tokens", args.tokens ? Json(*args.tokens) : Json("unlimited")}};
+  return q;
+}
+
+std::string tokens_text(const LawArgs& args) {
+  return args.tokens ? concat(*args.tokens, " tokens") : "unlimited";
 }
 
 void predict_command(const LawArgs& args, double ratio) {
-  const std::vector<laws::GroupLaw> file = laws::read_law_file(args.law);
-  const laws::GroupLaw& chosen = laws::choose_law(file, args.group, args.law);
-  const double base = base_value_for(chosen, args);
-  const laws::Interval p = laws::predict(chosen.law, base, ratio, args.tokens);
+  Query q = load_query(args);
+  const laws::Interval p = laws::predict(q.law.law, q.base_value, ratio, args.tokens);
   if (args.json) {
-    std::printf("%s\n", Json({{"L0", base},
-                              {"ratio", ratio},
-                              {"tokens", args.tokens ? Json(*args.tokens) : Json("unlimited")},
-                              {"prediction", p.estimate},
-                              {"interval95", {p.low, p.high}}})
-                            .dump(2)
-                            .c_str());
+    q.json.update({{"ratio", ratio}, {"prediction", p.estimate}, {"interval95", {p.low, p.high}}});
+    std::printf("%s\n", q.json.dump(2).c_str());
     return;
   }
   std::printf("L = %.6g, 95%% prediction interval [%.6g, %.6g] (L0 %g, r %g, D %s)\n", p.estimate,
-              p.low, p.high, base, ratio,
-              args.tokens ? concat(*args.tokens, " tokens").c_str() : "unlimited");
+              p.low, p.high, q.base_value, ratio, tokens_text(args).c_str());
 }
 
 void critical_command(const LawArgs& args, double sigma) {
-  const std::vector<laws::GroupLaw> file = laws::read_law_file(args.law);
-  const laws::GroupLaw& chosen = laws::choose_law(file, args.group, args.law);
-  const double base = base_value_for(chosen, args);
-  const laws::CriticalRatio c = laws::critical_ratio(chosen.law, sigma, base, args.tokens);
+  Query q = load_query(args);
+  const laws::CriticalRatio c = laws::critical_ratio(q.law.law, sigma, q.base_value, args.tokens);
   if (args.json) {
-    std::printf("%s\n", Json({{"sigma", sigma},
-                              {"L0", base},
-                              {"tokens", args.tokens ? Json(*args.tokens) : Json("unlimited")},
-                              {"critical_ratio", c.ratio},
-                              {"in_range", c.in_range},
-                              {"meaning", c.meaning}})
-                            .dump(2)
-                            .c_str());
+    q.json.update({{"sigma", sigma},
+                   {"critical_ratio", c.ratio},
+                   {"in_range", c.in_range},
+                   {"meaning", c.meaning}});
+    std::printf("%s\n", q.json.dump(2).c_str());
     return;
   }
   if (c.in_range) {
-    std::printf("r* = %.6f: %s\n", c.ratio, c.meaning.c_str());
+    std::printf("r* = %.6f (D %s): %s\n", c.ratio, tokens_text(args).c_str(), c.meaning.c_str());
   } else {
     std::printf("no critical ratio in [0, 1) (the formula gives %.6g): %s\n", c.ratio,
                 c.meaning.c_str());
