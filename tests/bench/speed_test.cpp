@@ -103,17 +103,23 @@ TEST(TensorMemoryMeter, CountsTensorsAllocatedAfterItsMark) {
 }
 
 TEST(TimeGeneration, ItsWorkingMemoryHoldsTheKvCacheAndStaysUnderTheEstimate) {
-  const model::Model model = tiny_qwen2();
-  TensorMemoryMeter meter(torch::kCPU);
-  const std::int64_t batch = 3, prompt = 20, decode = 5;
-  const torch::Tensor tokens = torch::randint(500, {batch, prompt}, torch::kLong);
-  const GenerationTiming t = time_generation(model, tokens, decode, meter);
-  EXPECT_GT(t.first_token_seconds, 0);
-  EXPECT_GT(t.decode_seconds, 0);
-  const std::int64_t kv_cache = 2 * 2 * 16 * batch * (prompt + decode) * 4;
-  EXPECT_GE(t.working_bytes, kv_cache);
-  EXPECT_LE(t.working_bytes,
-            generation_working_bytes_estimate(model.config, 4, batch, prompt, decode));
+  // bf16 too: LibTorch's bf16 kernels allocate through raw_allocate(), which the meter's
+  // allocator must serve.
+  for (const torch::ScalarType dtype : {torch::kFloat, torch::kBFloat16}) {
+    const model::Model model = tiny_qwen2(dtype);
+    TensorMemoryMeter meter(torch::kCPU);
+    const std::int64_t batch = 3, prompt = 20, decode = 5;
+    const torch::Tensor tokens = torch::randint(500, {batch, prompt}, torch::kLong);
+    const GenerationTiming t = time_generation(model, tokens, decode, meter);
+    EXPECT_GT(t.first_token_seconds, 0);
+    EXPECT_GT(t.decode_seconds, 0);
+    const std::int64_t element = static_cast<std::int64_t>(c10::elementSize(dtype));
+    const std::int64_t kv_cache = 2 * 2 * 16 * batch * (prompt + decode) * element;
+    EXPECT_GE(t.working_bytes, kv_cache) << dtype;
+    EXPECT_LE(t.working_bytes,
+              generation_working_bytes_estimate(model.config, element, batch, prompt, decode))
+        << dtype;
+  }
 }
 
 TEST(CompareSpeed, IdealSpeedupsComeFromTheShapesOfBothModels) {
