@@ -50,6 +50,7 @@ using claw::bench::repeat;
 using claw::bench::seconds_since;
 using claw::bench::Spread;
 using claw::bench::spread;
+using claw::bench::spread_text;
 
 // GB/s of summing 1 GiB of float32: far beyond any cache, so it streams from DRAM once.
 // float32 because LibTorch's bfloat16 sum converts every element and can stop being bound by
@@ -156,13 +157,6 @@ Json bench_dtype(const Options& o, torch::ScalarType dtype) {
 void print_human(const Json& r) {
   const Json& p = r["prefill"];
   const Json& d = r["decode"];
-  auto range = [](const Json& s, const char* format, double scale = 1) {
-    const std::string f = std::string(format) + " [" + format + ", " + format + "]";
-    char text[128];
-    std::snprintf(text, sizeof text, f.c_str(), scale * s["median"].get<double>(),
-                  scale * s["min"].get<double>(), scale * s["max"].get<double>());
-    return std::string(text);
-  };
   std::printf("%s\n", r["dtype"].get<std::string>().c_str());
   std::printf("  matmul ceiling  [%lldx%lld]x[%lldx%lld]  %.1f GFLOP/s (best of %d)\n",
               p["ceiling"]["m"].get<long long>(), p["ceiling"]["k"].get<long long>(),
@@ -170,18 +164,19 @@ void print_human(const Json& r) {
               p["ceiling_gflops"].get<double>(), p["ceiling"]["samples"].get<int>());
   std::printf("  prefill %lldx%lld     %s tok/s  %s GFLOP/s (%.3f GFLOP/token)\n",
               p["batch"].get<long long>(), p["seq"].get<long long>(),
-              range(p["tokens_per_s"], "%.1f").c_str(), range(p["gflops"], "%.1f").c_str(),
-              p["flops_per_token"].get<double>() / 1e9);
+              spread_text(p["tokens_per_s"], "%.1f").c_str(),
+              spread_text(p["gflops"], "%.1f").c_str(), p["flops_per_token"].get<double>() / 1e9);
   std::printf("                  %s%% of the matmul ceiling (target >= 70%%)\n",
-              range(p["fraction_of_ceiling"], "%.1f", 100).c_str());
+              spread_text(p["fraction_of_ceiling"], "%.1f", 100).c_str());
   std::printf("  read ceiling    sum of 1 GiB f32  %.1f GB/s (best of %d)\n",
               d["ceiling_gb_per_s"].get<double>(), d["ceiling"]["samples"].get<int>());
   std::printf("  decode 1x%lld+%lld   %s tok/s  %s GB/s of weights (%.3f GB/token)\n",
               d["prompt"].get<long long>(), d["steps"].get<long long>(),
-              range(d["tokens_per_s"], "%.2f").c_str(), range(d["gb_per_s"], "%.1f").c_str(),
+              spread_text(d["tokens_per_s"], "%.2f").c_str(),
+              spread_text(d["gb_per_s"], "%.1f").c_str(),
               d["weight_bytes_per_token"].get<double>() / 1e9);
   std::printf("                  %s%% of the read ceiling (target >= 50%%)\n",
-              range(d["fraction_of_ceiling"], "%.1f", 100).c_str());
+              spread_text(d["fraction_of_ceiling"], "%.1f", 100).c_str());
 }
 
 }  // namespace

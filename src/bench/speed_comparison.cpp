@@ -92,8 +92,8 @@ void check_speed_options(const SpeedOptions& o, const model::ModelConfig& config
 
 Json compare_speed(const std::vector<BenchedModel>& models, const SpeedOptions& o) {
   CLAW_CHECK(models.size() == 1 || models.size() == 2, "compare_speed takes one or two models");
+  for (const BenchedModel& m : models) check_speed_options(o, m.model->config);
   const model::Model& first = *models.front().model;
-  check_speed_options(o, first.config);
   TensorMemoryMeter memory(first.device());
   const int rounds = o.warmup + o.reps;
   Progress progress(

@@ -1,6 +1,7 @@
 // Median and range of repeated measurements: what every speed figure is reported as.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "core/json.h"
@@ -15,5 +16,9 @@ struct Spread {
 
 // `values` must not be empty.
 Spread spread(std::vector<double> values);
+
+// A spread as its JSON holds it, "median [min, max]", each number in printf `format` after
+// multiplying by `scale`.
+std::string spread_text(const Json& spread, const char* format, double scale = 1);
 
 }  // namespace claw::bench

@@ -3,21 +3,16 @@
 #include <cstdio>
 #include <string>
 
+#include "bench/statistics.h"
 #include "core/format.h"
 
 namespace claw::cli {
 namespace {
 
+using bench::spread_text;
+
 std::string bytes_text(const Json& bytes) {
   return byte_size(bytes.get<std::int64_t>());
-}
-
-std::string spread_text(const Json& s, const char* format, double scale = 1) {
-  const std::string f = std::string(format) + " [" + format + ", " + format + "]";
-  char text[96];
-  std::snprintf(text, sizeof text, f.c_str(), scale * s["median"].get<double>(),
-                scale * s["min"].get<double>(), scale * s["max"].get<double>());
-  return text;
 }
 
 void print_model_line(const char* role, const Json& m) {

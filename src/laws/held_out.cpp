@@ -14,10 +14,11 @@ struct Grouping {
   std::function<std::string(const Observation&)> key;
 };
 
+using Groups = std::map<std::string, std::vector<Observation>>;
+
 HeldOutQuality hold_out_each(const std::vector<Observation>& observations,
-                             const LawOptions& options, const Grouping& grouping) {
-  std::map<std::string, std::vector<Observation>> groups;
-  for (const Observation& o : observations) groups[grouping.key(o)].push_back(o);
+                             const LawOptions& options, const Grouping& grouping,
+                             const Groups& groups) {
   HeldOutQuality quality;
   quality.by = grouping.by;
   double squared = 0, relative = 0;
@@ -58,10 +59,10 @@ std::vector<HeldOutQuality> leave_one_group_out(const std::vector<Observation>& 
   };
   std::vector<HeldOutQuality> results;
   for (const Grouping& grouping : groupings) {
-    std::map<std::string, int> values;
-    for (const Observation& o : observations) ++values[grouping.key(o)];
-    if (values.size() < 2) continue;
-    results.push_back(hold_out_each(observations, options, grouping));
+    Groups groups;
+    for (const Observation& o : observations) groups[grouping.key(o)].push_back(o);
+    if (groups.size() < 2) continue;
+    results.push_back(hold_out_each(observations, options, grouping, groups));
   }
   return results;
 }
