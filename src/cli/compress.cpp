@@ -6,12 +6,13 @@
 #include "cli/command.h"
 #include "cli/runtime_flags.h"
 #include "compress/compression.h"
+#include "compress/slicegpt_calibration.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
 #include "core/stopwatch.h"
-#include "data/calibration.h"
+#include "data/corpus.h"
 #include "model/load.h"
 #include "model/runtime.h"
 #include "model/save.h"
@@ -25,46 +26,10 @@ struct CompressArgs {
   std::string model, method, output, dtype, tokenizer;
   double ratio = -1;
   compress::MethodOptions options;
-  // SliceGPT's calibration: a corpus name, and how many sequences of how many tokens.
-  std::string calibration, orientation = "pca";
-  std::int64_t calibration_samples = 128;
-  std::int64_t calibration_length = 0;  // 0: 2048, or the model's context if shorter
+  compress::CalibrationSettings calibration;  // slicegpt's
   RuntimeFlags runtime;
   bool force = false;
 };
-
-// SliceGPT's calibration sequences from --calib, tokenized with the model's tokenizer. Plain
-// "wikitext2" means its train split, as in SliceGPT.
-void prepare_calibration(CompressArgs& args, const fs::path& input,
-                         const model::ModelConfig& config) {
-  CLAW_CHECK(!args.calibration.empty(), "--method slicegpt needs --calib (",
-             data::corpus_names_help(), ")");
-  const std::string name = args.calibration == "wikitext2" ? "wikitext2:train" : args.calibration;
-  data::CalibrationRequest request;
-  request.samples = args.calibration_samples;
-  request.length = args.calibration_length > 0
-                       ? args.calibration_length
-                       : std::min<std::int64_t>(2048, config.max_position_embeddings);
-  CLAW_CHECK(request.length <= config.max_position_embeddings, "--calib-len ", request.length,
-             " is longer than the model's context of ", config.max_position_embeddings, " tokens");
-  request.seed = args.options.seed;
-  const data::Corpus corpus = data::load_corpus(name);
-  const auto tokenizer =
-      text::load_tokenizer(model_tokenizer_path(input, config.vocab_size, args.tokenizer));
-  const Stopwatch time;
-  compress::SliceGptOptions& slicegpt = args.options.slicegpt;
-  slicegpt.calibration = data::sample_calibration(
-      data::calibration_rows(corpus),
-      [&](const std::string& text) { return tokenizer->encode(text, {/*add_bos=*/true}); }, request,
-      corpus.source);
-  slicegpt.calibration_source = name;
-  CLAW_CHECK(args.orientation == "pca" || args.orientation == "random",
-             "--final-orientation must be pca or random, not '", args.orientation, "'");
-  slicegpt.orientation = args.orientation == "pca" ? compress::FinalOrientation::kPca
-                                                   : compress::FinalOrientation::kRandom;
-  log::info("calibration: ", request.samples, " sequences of ", request.length, " tokens from ",
-            name, " (", time.seconds(), " s)");
-}
 
 // "stories260K-prunenet-r0.5" beside the current directory when --out is not given.
 fs::path default_output(const fs::path& input, const CompressArgs& args) {
@@ -105,7 +70,12 @@ void run(CompressArgs& args) {
   model::Model model = model::load_model(input, args.runtime.apply_placement());
   const double load_seconds = load_time.seconds();
   const std::string source_hash = model::content_hash(model);
-  if (args.method == "slicegpt") prepare_calibration(args, input, model.config);
+  if (args.method == "slicegpt") {
+    const auto tokenizer =
+        text::load_tokenizer(model_tokenizer_path(input, model.config.vocab_size, args.tokenizer));
+    compress::prepare_slicegpt_calibration(args.options.slicegpt, args.calibration, *tokenizer,
+                                           model.config, args.options.seed);
+  }
   const std::unique_ptr<compress::CompressionMethod> method =
       compress::make_method(args.method, args.options);
   log::info("loaded ", input.string(), " in ", load_seconds, " s; compressing with ",
@@ -157,11 +127,11 @@ void register_compress(CLI::App& app) {
                   "prunenet: reuse this trained policy instead of training one");
   cmd->add_option("--policy-out", prunenet.policy_out,
                   "prunenet: save the policy, for any model of the same shapes and any ratio");
-  cmd->add_option("--calib", args->calibration,
+  cmd->add_option("--calib", args->calibration.corpus,
                   "slicegpt: calibration text (" + data::corpus_names_help() + ")");
-  cmd->add_option("--calib-samples", args->calibration_samples, "slicegpt: calibration sequences")
+  cmd->add_option("--calib-samples", args->calibration.samples, "slicegpt: calibration sequences")
       ->capture_default_str();
-  cmd->add_option("--calib-len", args->calibration_length,
+  cmd->add_option("--calib-len", args->calibration.length,
                   "slicegpt: tokens per calibration sequence (default: 2048, or the context)");
   cmd->add_option("--calib-batch", args->options.slicegpt.batch,
                   "slicegpt: calibration sequences per forward pass")
@@ -169,7 +139,7 @@ void register_compress(CLI::App& app) {
   cmd->add_option("--round", args->options.slicegpt.round,
                   "slicegpt: round the kept hidden width down to a multiple of this")
       ->capture_default_str();
-  cmd->add_option("--final-orientation", args->orientation,
+  cmd->add_option("--final-orientation", args->calibration.orientation,
                   "slicegpt: pca, or random (a random rotation within the kept directions)")
       ->capture_default_str();
   args->runtime.add_placement_to(*cmd);
@@ -177,7 +147,7 @@ void register_compress(CLI::App& app) {
     CLAW_CHECK(args->method == "prunenet" || (args->options.prunenet.policy_in.empty() &&
                                               args->options.prunenet.policy_out.empty()),
                "--policy-in and --policy-out belong to --method prunenet");
-    CLAW_CHECK(args->method == "slicegpt" || args->calibration.empty(),
+    CLAW_CHECK(args->method == "slicegpt" || args->calibration.corpus.empty(),
                "--calib belongs to --method slicegpt; ", args->method, " needs no data");
     run(*args);
   });

@@ -72,19 +72,6 @@ void print_zero_shot(const std::string& model, const eval::ZeroShotResult& r) {
               with_commas(r.work.tokens_processed).c_str());
 }
 
-Json zero_shot_average(const std::vector<eval::ZeroShotResult>& results) {
-  if (results.empty()) return nullptr;
-  double sum = 0;
-  Json metrics = Json::object();
-  for (const eval::ZeroShotResult& r : results) {
-    for (const eval::Metric& m : r.metrics) {
-      if (m.name == r.average_metric) sum += m.value;
-    }
-    metrics[r.task] = r.average_metric;
-  }
-  return {{"accuracy", sum / static_cast<double>(results.size())}, {"metrics", metrics}};
-}
-
 std::string sample_lines(const eval::ZeroShotResult& r) {
   std::string lines;
   for (const eval::ScoredItem& s : r.samples) {

@@ -20,10 +20,6 @@ void print_intrinsic(const std::string& model, const std::string& task,
                      const eval::IntrinsicResult& result);
 void print_zero_shot(const std::string& model, const eval::ZeroShotResult& result);
 
-// The unweighted mean of each zero-shot task's average metric (acc_norm where the task reports
-// it, else acc), with the metric used per task; null without zero-shot tasks.
-Json zero_shot_average(const std::vector<eval::ZeroShotResult>& results);
-
 // One JSON line per scored item: its requests, per-choice log-likelihoods and token counts,
 // the predictions and the gold answer.
 std::string sample_lines(const eval::ZeroShotResult& result);

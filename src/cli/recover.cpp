@@ -12,8 +12,7 @@
 #include "model/runtime.h"
 #include "model/save.h"
 #include "recover/lora.h"
-#include "recover/trainer.h"
-#include "recover/training_data.h"
+#include "recover/recovery.h"
 #include "text/load_tokenizer.h"
 
 namespace claw::cli {
@@ -21,21 +20,11 @@ namespace fs = std::filesystem;
 namespace {
 
 struct RecoverArgs {
-  std::string model, data, eval_data, output, tokenizer;
-  std::int64_t tokens = -1, seq_len = 512, epochs = 1, eval_sequences = 32;
-  bool full = false, prompt_loss = false, force = false;
-  std::uint64_t seed = 0;
-  recover::LoraOptions lora;
-  recover::TrainerOptions trainer;
+  std::string model, output, tokenizer;
+  bool force = false;
+  recover::RecoveryOptions recovery;
   RuntimeFlags runtime;
 };
-
-// The held-out data for a training set: the test split of a train split, else none.
-std::string default_eval_data(const std::string& data) {
-  if (data == "alpaca" || data == "alpaca:train") return "alpaca:test";
-  if (data == "tinystories" || data == "tinystories:train") return "tinystories:test";
-  return "";
-}
 
 void convert_dtype(model::Model& model, torch::ScalarType type) {
   for (const model::TensorSpec& spec : model::tensor_layout(model.config)) {
@@ -44,51 +33,14 @@ void convert_dtype(model::Model& model, torch::ScalarType type) {
   }
 }
 
-Json curve(const std::vector<recover::LossPoint>& points) {
-  Json out = Json::array();
-  for (const recover::LossPoint& p : points) {
-    out.push_back({{"step", p.step}, {"tokens", p.tokens}, {"loss", p.loss}});
-  }
-  return out;
-}
-
-Json settings(const RecoverArgs& a) {
-  Json s = {{"data", a.data},
-            {"eval_data", a.eval_data},
-            {"tokens", a.tokens},
-            {"seq_len", a.seq_len},
-            {"batch", a.trainer.batch},
-            {"grad_accum", a.trainer.grad_accum},
-            {"learning_rate", a.trainer.learning_rate},
-            {"warmup_steps", a.trainer.warmup},
-            {"weight_decay", a.trainer.weight_decay},
-            {"max_grad_norm", a.trainer.max_grad_norm},
-            {"schedule", "linear warm-up, linear decay to 0"},
-            {"optimizer", "AdamW"},
-            {"epochs", a.epochs},
-            {"loss_on_prompt", a.prompt_loss},
-            {"seed", a.seed},
-            {"dtype", a.runtime.dtype}};
-  if (a.full) {
-    s["method"] = "full";
-  } else {
-    s["method"] = "lora";
-    s["lora"] = {{"rank", a.lora.rank},
-                 {"alpha", a.lora.alpha},
-                 {"dropout", a.lora.dropout},
-                 {"targets", a.lora.targets}};
-  }
-  return s;
-}
-
 void run(RecoverArgs& args) {
-  CLAW_CHECK(args.tokens >= 0, "--tokens D must be given and not negative");
-  if (!args.full) recover::check_lora_options(args.lora);
+  recover::RecoveryOptions& options = args.recovery;
+  recover::check_recovery_options(options);
   const fs::path input = resolve_model_argument(args.model);
   CLAW_CHECK(!path_within(input, args.output), args.output,
              ": the output would overwrite the input ", input.string());
   check_directory_writable(args.output, args.force);
-  if (args.eval_data.empty()) args.eval_data = default_eval_data(args.data);
+  if (options.eval_data.empty()) options.eval_data = recover::default_eval_data(options.data);
 
   model::LoadOptions load = args.runtime.apply();
   const torch::ScalarType compute = *load.dtype;
@@ -97,70 +49,42 @@ void run(RecoverArgs& args) {
   const torch::ScalarType stored = model.dtype();
   const std::string base_hash = model::content_hash(model);
   convert_dtype(model, compute);
-  CLAW_CHECK(args.seq_len <= model.config.max_position_embeddings, "--seq-len ", args.seq_len,
+  CLAW_CHECK(options.seq_len <= model.config.max_position_embeddings, "--seq-len ", options.seq_len,
              " is longer than the model's context of ", model.config.max_position_embeddings);
   const auto tokenizer =
       text::load_tokenizer(model_tokenizer_path(input, model.config.vocab_size, args.tokenizer));
 
   Json record = {{"source", {{"path", input.string()}, {"content_hash", base_hash}}},
-                 {"settings", settings(args)},
+                 {"settings", recover::recovery_settings(options, args.runtime.dtype)},
                  {"claw_version", CLAW_VERSION}};
-  recover::TrainingReport report;
-  std::vector<torch::Tensor> trainable;
-  if (args.tokens > 0) {
-    torch::manual_seed(args.seed);  // LoRA dropout
-    const std::vector<recover::TrainingSequence> sequences = recover::take_scored_tokens(
-        recover::training_sequences(args.data, *tokenizer, args.seq_len, args.prompt_loss),
-        args.tokens, args.epochs, args.seed, args.data);
-    std::vector<recover::TrainingSequence> held_out;
-    if (!args.eval_data.empty()) {
-      held_out =
-          recover::training_sequences(args.eval_data, *tokenizer, args.seq_len, args.prompt_loss);
-      if (static_cast<std::int64_t>(held_out.size()) > args.eval_sequences) {
-        held_out.resize(static_cast<std::size_t>(args.eval_sequences));
-      }
-    }
-    if (args.full) {
-      for (const model::TensorSpec& spec : model::tensor_layout(model.config)) {
-        trainable.push_back(model::tensor_slot(model, spec).requires_grad_());
-      }
-    } else {
-      at::Generator generator = at::detail::createCPUGenerator(args.seed);
-      trainable = recover::attach_lora(model, args.lora, generator);
-    }
-    log::info("recovering on ", args.tokens, " tokens of ", args.data, " (", sequences.size(),
-              " sequences of up to ", args.seq_len, " tokens)");
-    report = recover::train(model, trainable, sequences, held_out, args.trainer);
-  }
-  record["tokens_seen"] = report.tokens;
-  record["steps"] = report.steps;
-  record["train_loss"] = curve(report.train);
-  record["held_out_loss"] = curve(report.eval);
-  record["seconds"] = report.seconds;
-  record["tokens_per_second"] = report.seconds > 0 ? report.tokens / report.seconds : 0.0;
-  if (!report.stopped.empty()) record["stopped"] = report.stopped;
+  const recover::RecoveryData data = options.tokens > 0
+                                         ? recover::prepare_recovery_data(*tokenizer, options)
+                                         : recover::RecoveryData{};
+  record.update(recover::train_recovery(model, data, options));
 
   model::SaveOptions save;
   save.dtype = stored;
   save.replace = args.force;
   save.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
   save.generated_files.emplace_back("recovery.json", record.dump(2) + "\n");
-  const bool has_adapters = !args.full && args.tokens > 0;
+  const bool has_adapters = !options.full && options.tokens > 0;
   if (has_adapters) {
     save.write_more = [&](const fs::path& staging) {
       fs::create_directories(staging / "adapter");
-      recover::save_peft_adapter(model, args.lora, staging / "adapter", input.string());
+      recover::save_peft_adapter(model, options.lora, staging / "adapter", input.string());
     };
   }
   torch::NoGradGuard no_grad;
-  for (torch::Tensor& t : trainable) t.requires_grad_(false);
   // The copy shares tensors with `model`; merging replaces its adapted weights and drops its
   // adapter pointers, leaving `model`'s adapters for write_more to save.
   model::Model merged = model;
   recover::merge_lora(merged);
   model::save_model(merged, args.output, save);
-  log::info("wrote ", args.output, ": ", report.tokens, " tokens in ", report.steps, " steps",
-            report.eval.empty() ? "" : concat(", held-out loss ", report.eval.back().loss));
+  const Json& held_out = record["held_out_loss"];
+  log::info(
+      "wrote ", args.output, ": ", record["tokens_seen"].get<std::int64_t>(), " tokens in ",
+      record["steps"].get<std::int64_t>(), " steps",
+      held_out.empty() ? "" : concat(", held-out loss ", held_out.back()["loss"].get<double>()));
 }
 
 }  // namespace
@@ -173,45 +97,50 @@ void register_recover(CLI::App& app) {
   cmd->add_option("--model", args->model, "HF directory, llama2.c checkpoint or model name")
       ->required();
   cmd->add_option(
-         "--data", args->data,
+         "--data", args->recovery.data,
          "training data: alpaca[:train|:test], jsonl:PATH, or a corpus (tinystories:train, "
          "wikitext2:valid, text:PATH, ...)")
       ->required();
-  cmd->add_option("--tokens", args->tokens,
+  cmd->add_option("--tokens", args->recovery.tokens,
                   "D: loss-bearing tokens to train on (0: copy the model)")
       ->required();
   cmd->add_option("--out", args->output, "HF directory to create")->required();
   cmd->add_flag("--force", args->force, "replace the output directory if it exists");
-  cmd->add_option("--seq-len", args->seq_len, "tokens per training sequence")
+  cmd->add_option("--seq-len", args->recovery.seq_len, "tokens per training sequence")
       ->capture_default_str();
-  cmd->add_option("--batch", args->trainer.batch, "sequences per forward pass")
+  cmd->add_option("--batch", args->recovery.trainer.batch, "sequences per forward pass")
       ->capture_default_str();
-  cmd->add_option("--grad-accum", args->trainer.grad_accum, "forward passes per optimizer step")
+  cmd->add_option("--grad-accum", args->recovery.trainer.grad_accum,
+                  "forward passes per optimizer step")
       ->capture_default_str();
-  cmd->add_option("--lr", args->trainer.learning_rate, "peak learning rate")->capture_default_str();
-  cmd->add_option("--warmup", args->trainer.warmup, "steps of linear warm-up")
+  cmd->add_option("--lr", args->recovery.trainer.learning_rate, "peak learning rate")
       ->capture_default_str();
-  cmd->add_option("--weight-decay", args->trainer.weight_decay, "AdamW weight decay")
+  cmd->add_option("--warmup", args->recovery.trainer.warmup, "steps of linear warm-up")
       ->capture_default_str();
-  cmd->add_option("--epochs", args->epochs, "passes over the data allowed to reach D tokens")
+  cmd->add_option("--weight-decay", args->recovery.trainer.weight_decay, "AdamW weight decay")
       ->capture_default_str();
-  cmd->add_flag("--prompt-loss", args->prompt_loss,
+  cmd->add_option("--epochs", args->recovery.epochs,
+                  "passes over the data allowed to reach D tokens")
+      ->capture_default_str();
+  cmd->add_flag("--prompt-loss", args->recovery.prompt_loss,
                 "train on prompt tokens too (default: the response only)");
-  cmd->add_option("--lora-rank", args->lora.rank, "LoRA rank")->capture_default_str();
-  cmd->add_option("--lora-alpha", args->lora.alpha, "LoRA alpha (scale alpha / rank)")
+  cmd->add_option("--lora-rank", args->recovery.lora.rank, "LoRA rank")->capture_default_str();
+  cmd->add_option("--lora-alpha", args->recovery.lora.alpha, "LoRA alpha (scale alpha / rank)")
       ->capture_default_str();
-  cmd->add_option("--lora-dropout", args->lora.dropout, "LoRA dropout")->capture_default_str();
-  cmd->add_option("--targets", args->lora.targets, "projections with adapters")
+  cmd->add_option("--lora-dropout", args->recovery.lora.dropout, "LoRA dropout")
+      ->capture_default_str();
+  cmd->add_option("--targets", args->recovery.lora.targets, "projections with adapters")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_flag("--full", args->full, "train all weights instead of LoRA adapters");
-  cmd->add_option("--eval-every", args->trainer.eval_every, "steps between held-out evaluations")
+  cmd->add_flag("--full", args->recovery.full, "train all weights instead of LoRA adapters");
+  cmd->add_option("--eval-every", args->recovery.trainer.eval_every,
+                  "steps between held-out evaluations")
       ->capture_default_str();
-  cmd->add_option("--eval-data", args->eval_data,
+  cmd->add_option("--eval-data", args->recovery.eval_data,
                   "held-out data (default: the test split of a train split)");
-  cmd->add_option("--eval-sequences", args->eval_sequences, "held-out sequences evaluated")
+  cmd->add_option("--eval-sequences", args->recovery.eval_sequences, "held-out sequences evaluated")
       ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
+  cmd->add_option("--seed", args->recovery.seed, "random seed")->capture_default_str();
   cmd->add_option("--tokenizer", args->tokenizer, "tokenizer (default: the one beside the model)");
   args->runtime.add_to(*cmd);
   cmd->callback([args] { run(*args); });

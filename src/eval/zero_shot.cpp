@@ -172,4 +172,17 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
   return result;
 }
 
+Json zero_shot_average(const std::vector<ZeroShotResult>& results) {
+  if (results.empty()) return nullptr;
+  double sum = 0;
+  Json metrics = Json::object();
+  for (const ZeroShotResult& r : results) {
+    for (const Metric& m : r.metrics) {
+      if (m.name == r.average_metric) sum += m.value;
+    }
+    metrics[r.task] = r.average_metric;
+  }
+  return {{"accuracy", sum / static_cast<double>(results.size())}, {"metrics", metrics}};
+}
+
 }  // namespace claw::eval

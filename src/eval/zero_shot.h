@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "data/choice_task.h"
 #include "eval/loglikelihood.h"
 #include "model/model.h"
@@ -52,6 +53,11 @@ struct ZeroShotResult {
 
 ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokenizer& tokenizer,
                                   const data::ChoiceTask& task, const ZeroShotOptions& options);
+
+// The unweighted mean of each zero-shot task's average metric (acc_norm where the task reports
+// it, else acc), with the metric used per task: {"accuracy", "metrics": {task: metric}}; null
+// without tasks.
+Json zero_shot_average(const std::vector<ZeroShotResult>& results);
 
 // The harness's standard error of a mean: sample standard deviation (n - 1) over √n.
 double mean_standard_error(const std::vector<double>& values);

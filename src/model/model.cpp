@@ -39,6 +39,21 @@ torch::Tensor Linear::operator()(const torch::Tensor& x) const {
   return y + lora->scale * project(project(dropped, lora->a), lora->b);
 }
 
+Model deep_copy(const Model& model) {
+  Model copy = model;
+  for (const TensorSpec& spec : tensor_layout(model.config)) {
+    torch::Tensor& slot = tensor_slot(copy, spec);
+    slot = slot.clone();
+  }
+  for (DecoderLayer& layer : copy.layers) {
+    for (Linear* linear :
+         {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
+      linear->lora.reset();
+    }
+  }
+  return copy;
+}
+
 torch::Tensor& tensor_slot(Model& model, const TensorSpec& spec) {
   using R = TensorRole;
   switch (spec.role) {

@@ -62,6 +62,10 @@ const torch::Tensor& tensor_slot(const Model& model, const TensorSpec& spec);
 // An empty model with its layer list sized to the config, ready for tensor_slot().
 Model empty_model(ModelConfig config);
 
+// A copy that shares no tensor with `model`, so compressing one leaves the other whole. Attached
+// LoRA adapters are not copied.
+Model deep_copy(const Model& model);
+
 // 32 hex digits identifying the architecture and every weight's dtype, shape and bytes;
 // the same model loaded from any format gives the same hash.
 std::string content_hash(const Model& model);

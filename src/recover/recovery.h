@@ -1,0 +1,55 @@
+// One recovery run as `claw recover` and studies do it: the data prepared once, then D tokens of
+// it trained on with LoRA (or all weights), and the record recovery.json stores.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "model/model.h"
+#include "recover/lora.h"
+#include "recover/trainer.h"
+#include "recover/training_data.h"
+#include "text/tokenizer.h"
+
+namespace claw::recover {
+
+struct RecoveryOptions {
+  std::string data;       // training data, as training_sequences() names it
+  std::string eval_data;  // held-out data; empty: none
+  std::int64_t tokens = 0;
+  std::int64_t seq_len = 512;
+  std::int64_t epochs = 1;
+  std::int64_t eval_sequences = 32;  // held-out sequences evaluated
+  bool full = false;                 // all weights instead of LoRA adapters
+  bool prompt_loss = false;
+  std::uint64_t seed = 0;
+  LoraOptions lora;
+  TrainerOptions trainer;
+};
+
+// The held-out data for a training set: the test split of a train split, else none.
+std::string default_eval_data(const std::string& data);
+
+// Errors for options no run could use, naming the flag.
+void check_recovery_options(const RecoveryOptions& options);
+
+// The settings recovery.json records; `dtype` is the compute dtype's name.
+Json recovery_settings(const RecoveryOptions& options, const std::string& dtype);
+
+// The tokenized training and held-out sequences, which every budget D draws from.
+struct RecoveryData {
+  std::vector<TrainingSequence> train;
+  std::vector<TrainingSequence> held_out;
+};
+RecoveryData prepare_recovery_data(const text::Tokenizer& tokenizer,
+                                   const RecoveryOptions& options);
+
+// Trains `model` (in its compute dtype) on options.tokens scored tokens of `data`. With LoRA the
+// adapters stay attached and unmerged (merge_lora() folds them in); nothing requires gradients
+// afterwards. Returns tokens_seen, steps, the loss curves, seconds, tokens_per_second and, when
+// training stopped early, why.
+Json train_recovery(model::Model& model, const RecoveryData& data, const RecoveryOptions& options);
+
+}  // namespace claw::recover
