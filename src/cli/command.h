@@ -22,7 +22,10 @@ void register_info(CLI::App& app);
 void register_init(CLI::App& app);
 // predict and critical
 void register_law_queries(CLI::App& app);
+void register_merge(CLI::App& app);
 void register_recover(CLI::App& app);
+void register_report(CLI::App& app);
+void register_study(CLI::App& app);
 void register_tokenize(CLI::App& app);
 
 // A model argument: a path, or the name of a model in the data directory (e.g. stories260K).

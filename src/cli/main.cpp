@@ -31,7 +31,10 @@ int main(int argc, char** argv) {
   claw::cli::register_info(app);
   claw::cli::register_init(app);
   claw::cli::register_law_queries(app);
+  claw::cli::register_merge(app);
   claw::cli::register_recover(app);
+  claw::cli::register_report(app);
+  claw::cli::register_study(app);
   claw::cli::register_tokenize(app);
   app.parse_complete_callback([&] {
     claw::log::set_level(quiet     ? claw::log::Level::kQuiet

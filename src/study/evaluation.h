@@ -1,0 +1,33 @@
+// A study's evaluation of one model: the loss on each corpus and the zero-shot accuracies with
+// their average, as store metrics with their protocols. The data is loaded once per study.
+#pragma once
+
+#include <vector>
+
+#include "data/choice_task.h"
+#include "data/corpus.h"
+#include "model/model.h"
+#include "study/store.h"
+#include "study/study_config.h"
+#include "text/tokenizer.h"
+
+namespace claw::study {
+
+// The metric the zero-shot law fits: the average over tasks as DESIGN.md defines it.
+inline constexpr const char* kAverageAccuracy = "accuracy/average";
+
+class StudyEvaluation {
+ public:
+  explicit StudyEvaluation(const EvaluationSpec& spec);
+
+  // loss/T and perplexity/T per corpus T; acc/T, acc_norm/T per task; accuracy/average.
+  std::vector<MetricValue> evaluate(const model::Model& model,
+                                    const text::Tokenizer& tokenizer) const;
+
+ private:
+  const EvaluationSpec& spec_;
+  std::vector<data::Corpus> corpora_;
+  std::vector<data::ChoiceTask> tasks_;
+};
+
+}  // namespace claw::study

@@ -1,0 +1,160 @@
+#include "study/plan.h"
+
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/hash.h"
+
+namespace claw::study {
+namespace {
+
+void add_group(StudyPlan& plan, std::vector<Experiment> group) {
+  for (Experiment& e : group) {
+    e.key = json_key(e.config);
+    e.group = plan.groups;
+    plan.experiments.push_back(std::move(e));
+  }
+  ++plan.groups;
+}
+
+Json model_json(const StudyModel& model) {
+  return {{"name", model.name}, {"content_hash", model.content_hash}};
+}
+
+}  // namespace
+
+const char* kind_name(ExperimentKind kind) {
+  switch (kind) {
+    case ExperimentKind::kBase:
+      return "base";
+    case ExperimentKind::kCompressed:
+      return "compressed";
+    case ExperimentKind::kSpeed:
+      return "speed";
+  }
+  return "?";
+}
+
+std::string Experiment::label() const {
+  char ratio_text[32];
+  std::snprintf(ratio_text, sizeof ratio_text, "%g", ratio);
+  switch (kind) {
+    case ExperimentKind::kBase:
+      return concat("base (", model, ")");
+    case ExperimentKind::kCompressed:
+      return concat(method_name, " r=", ratio_text, " D=", tokens, " (", model, ")");
+    case ExperimentKind::kSpeed:
+      return concat("speed ", method_name, " r=", ratio_text);
+  }
+  return "";
+}
+
+std::string json_key(const Json& config) {
+  ContentHasher hasher;
+  hasher.update(config.dump());
+  return hasher.hex_digest().substr(0, 16);
+}
+
+StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& models,
+                    const std::string& dtype) {
+  StudyPlan plan;
+  const Json evaluation = config.evaluation.settings();
+  for (const StudyModel& model : models) {
+    Experiment base;
+    base.kind = ExperimentKind::kBase;
+    base.model = model.name;
+    base.config = {{"kind", "base"},
+                   {"model", model_json(model)},
+                   {"evaluation", evaluation},
+                   {"dtype", dtype}};
+    add_group(plan, {base});
+  }
+  // Ratios outermost and methods innermost, so any share gets every method's mix of work.
+  for (const StudyModel& model : models) {
+    for (const std::uint64_t seed : config.seeds) {
+      for (const double ratio : config.ratios) {
+        for (std::size_t m = 0; m < config.methods.size(); ++m) {
+          const Json compression = {{"model", model_json(model)},
+                                    {"method", config.methods[m].settings()},
+                                    {"ratio", ratio},
+                                    {"seed", seed}};
+          std::vector<Experiment> group;
+          for (const std::int64_t tokens : config.recovery.budgets) {
+            Experiment e;
+            e.kind = ExperimentKind::kCompressed;
+            e.model = model.name;
+            e.method = m;
+            e.method_name = config.methods[m].name;
+            e.ratio = ratio;
+            e.tokens = tokens;
+            e.seed = seed;
+            e.compression_key = json_key(compression);
+            Json recovery = {{"tokens", 0}};
+            if (tokens > 0) {
+              recover::RecoveryOptions options = config.recovery.options;
+              options.tokens = tokens;
+              options.seed = seed;
+              recovery = recover::recovery_settings(options, dtype);
+            }
+            e.config = compression;
+            e.config["kind"] = "compressed";
+            e.config["recovery"] = recovery;
+            e.config["evaluation"] = evaluation;
+            e.config["dtype"] = dtype;
+            group.push_back(std::move(e));
+          }
+          add_group(plan, std::move(group));
+        }
+      }
+    }
+  }
+  if (config.speed.enabled) {
+    const Json speed = config.speed.settings();
+    for (const double ratio : config.speed.ratios) {
+      for (std::size_t m = 0; m < config.speed.methods.size(); ++m) {
+        Experiment e;
+        e.kind = ExperimentKind::kSpeed;
+        e.model = config.speed.preset.empty() ? config.speed.model : config.speed.preset;
+        e.method = m;
+        e.method_name = config.speed.methods[m];
+        e.ratio = ratio;
+        e.config = {
+            {"kind", "speed"}, {"speed", speed}, {"method", e.method_name}, {"ratio", ratio}};
+        add_group(plan, {e});
+      }
+    }
+  }
+  return plan;
+}
+
+Share parse_share(const std::string& text, const std::string& flag) {
+  int index = 0, count = 0;
+  char end = 0;
+  const bool parsed = std::sscanf(text.c_str(), "%d/%d%c", &index, &count, &end) == 2;
+  CLAW_CHECK(parsed && count >= 1 && index >= 1 && index <= count, flag, " expects I/N with ",
+             "1 <= I <= N, e.g. 2/4; got '", text, "'");
+  return {index - 1, count};
+}
+
+std::vector<const Experiment*> share_of(const StudyPlan& plan, Share shard, Share job) {
+  std::vector<const Experiment*> out;
+  for (const Experiment& e : plan.experiments) {
+    if (e.kind == ExperimentKind::kSpeed) continue;
+    const std::size_t g = e.group;
+    if (static_cast<int>(g % shard.count) != shard.index) continue;
+    if (static_cast<int>(g / shard.count % job.count) != job.index) continue;
+    out.push_back(&e);
+  }
+  return out;
+}
+
+std::vector<const Experiment*> speed_share_of(const StudyPlan& plan, Share shard) {
+  std::vector<const Experiment*> out;
+  for (const Experiment& e : plan.experiments) {
+    if (e.kind != ExperimentKind::kSpeed) continue;
+    if (static_cast<int>(e.group % shard.count) == shard.index) out.push_back(&e);
+  }
+  return out;
+}
+
+}  // namespace claw::study

@@ -1,0 +1,67 @@
+// A study's plan: every experiment it implies, each keyed by the hash of everything that
+// determines its result, grouped so that the recovery budgets of one compressed model run
+// together, and the deterministic share of it that a shard or a job runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "study/study_config.h"
+
+namespace claw::study {
+
+enum class ExperimentKind { kBase, kCompressed, kSpeed };
+const char* kind_name(ExperimentKind kind);
+
+// A model the study names, with the content hash that identifies it in keys.
+struct StudyModel {
+  std::string name;
+  std::string content_hash;
+};
+
+struct Experiment {
+  ExperimentKind kind = ExperimentKind::kBase;
+  std::string key;  // the first 16 hex digits of the hash of `config`
+  Json config;      // everything that determines the result
+  std::string model;
+  std::size_t method = 0;  // index into StudyConfig::methods (compressed) or speed methods
+  std::string method_name;
+  double ratio = 0;
+  std::int64_t tokens = 0;  // D
+  std::uint64_t seed = 0;
+  // The compressed model's key: the same for every D of one model, method, ratio and seed.
+  std::string compression_key;
+  std::size_t group = 0;  // experiments of one group run together, in order
+
+  // "prunenet r=0.5 D=25000 (stories260K)", for progress and messages.
+  std::string label() const;
+};
+
+struct StudyPlan {
+  std::vector<Experiment> experiments;  // grouped: a group's experiments are adjacent
+  std::size_t groups = 0;
+};
+
+StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& models,
+                    const std::string& dtype);
+
+// One of `count` shares, "I/N" with 1 <= I <= N on the command line.
+struct Share {
+  int index = 0;  // 0-based
+  int count = 1;
+};
+Share parse_share(const std::string& text, const std::string& flag);
+
+// The base and compressed experiments of whole groups g with g mod N = I, split again among
+// jobs: job j takes the share's k-th group when k mod jobs = j.
+std::vector<const Experiment*> share_of(const StudyPlan& plan, Share shard, Share job);
+// The shard's speed experiments. They are never split among jobs: timings taken beside other
+// work would measure the contention.
+std::vector<const Experiment*> speed_share_of(const StudyPlan& plan, Share shard);
+
+// The hash key of a JSON document (canonical: nlohmann sorts object keys).
+std::string json_key(const Json& config);
+
+}  // namespace claw::study

@@ -1,0 +1,32 @@
+// Line and scatter plots rendered by gnuplot as PNG and SVG. The data and the script are kept
+// beside the images, so a user can restyle a plot with gnuplot alone.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace claw::study {
+
+struct PlotSeries {
+  std::string title;
+  std::vector<std::pair<double, double>> points;
+  enum Style { kPoints, kLines, kLinesPoints, kDashed } style = kLinesPoints;
+};
+
+struct Plot {
+  std::string name;  // file stem: NAME.png, NAME.svg, NAME.dat, NAME.gp
+  std::string title, x_label, y_label;
+  bool log_x = false;
+  std::vector<PlotSeries> series;
+};
+
+// Whether gnuplot can be run.
+bool gnuplot_available();
+
+// Writes NAME.dat and NAME.gp into `directory` and runs gnuplot for NAME.png and NAME.svg.
+// False (with a warning) when gnuplot is missing or fails; the report then goes without.
+bool render_plot(const Plot& plot, const std::filesystem::path& directory);
+
+}  // namespace claw::study

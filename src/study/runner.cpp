@@ -1,0 +1,363 @@
+#include "study/runner.h"
+
+#include <torch/types.h>
+
+#include <map>
+
+#include "bench/speed_comparison.h"
+#include "core/data_dir.h"
+#include "core/error.h"
+#include "core/stopwatch.h"
+#include "core/text_file.h"
+#include "model/layout.h"
+#include "model/load.h"
+#include "model/presets.h"
+#include "model/runtime.h"
+#include "model/save.h"
+#include "recover/lora.h"
+#include "recover/recovery.h"
+#include "text/load_tokenizer.h"
+
+namespace claw::study {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The first line of an error, as the store keeps it.
+std::string first_line(const char* what) {
+  const std::string text(what);
+  return text.substr(0, text.find('\n'));
+}
+
+// The parameters removed, as metrics, from a compression record.
+void add_parameter_metrics(const Json& compression, std::vector<MetricValue>& metrics) {
+  const Json& removed = compression.at("parameters").at("fraction_removed");
+  const std::string protocol = "parameters removed / parameters of the uncompressed model";
+  metrics.push_back(
+      {"fraction_removed/total", removed.at("total").get<double>(), std::nullopt, protocol});
+  metrics.push_back({"fraction_removed/without_embeddings",
+                     removed.at("without_embeddings").get<double>(), std::nullopt,
+                     protocol + ", embeddings and head left out"});
+}
+
+// Speed metrics per setting "b<batch>,p<prefill>": measured and ideal speedups, and both
+// models' throughputs.
+void add_speed_metrics(const Json& bench, std::vector<MetricValue>& metrics) {
+  const std::string protocol =
+      concat("claw bench: one generation request per run (prefill, then ", bench["decode"],
+             " greedy decode steps), ", bench["reps"], " repetitions after ", bench["warmup"],
+             " warm-up, base and model alternating; speedup = median of per-repetition ratios; "
+             "ideal = the shapes' FLOPs (prefill) or weight bytes (decode); ",
+             bench["device"].get<std::string>(), ", ", bench["threads"], " threads");
+  for (const Json& s : bench["settings"]) {
+    const std::string at = concat("b", s["batch"], ",p", s["prefill"]);
+    for (const char* phase : {"prefill", "decode"}) {
+      const Json& speedup = s["speedup"][phase];
+      metrics.push_back({concat(phase, "_speedup/", at),
+                         speedup["measured"]["median"].get<double>(), std::nullopt, protocol});
+      metrics.push_back({concat("ideal_", phase, "_speedup/", at), speedup["ideal"].get<double>(),
+                         std::nullopt, protocol});
+      const std::string rate = concat(phase, "_tokens_per_s");
+      metrics.push_back({concat(rate, "/", at), s["model"][rate]["median"].get<double>(),
+                         std::nullopt, protocol});
+      metrics.push_back({concat("base_", rate, "/", at), s["base"][rate]["median"].get<double>(),
+                         std::nullopt, protocol});
+    }
+  }
+}
+
+fs::path data_path_or_given(const std::string& path) {
+  return fs::exists(path) ? fs::path(path) : data_file(path);
+}
+
+}  // namespace
+
+// One experiment on its way into the store: its stages are timed and announced, an exception
+// becomes a recorded failure, and the result is written whole at the end.
+class Runner::Attempt {
+ public:
+  Attempt(const Experiment& e, Runner& runner, Tally& tally)
+      : e_(e), runner_(runner), tally_(tally) {
+    result_.key = e.key;
+    result_.kind = kind_name(e.kind);
+    result_.label = e.label();
+    result_.model = e.model;
+    result_.method = e.method_name;
+    result_.ratio = e.ratio;
+    result_.tokens = e.tokens;
+    result_.seed = e.seed;
+    result_.config = e.config;
+    result_.started = utc_now();
+  }
+
+  // Runs `body` as stage `name`, timed.
+  template <typename Body>
+  auto stage(const std::string& name, Body&& body) {
+    stage_ = name;
+    runner_.store_.set_worker_stage(runner_.options_.worker, e_.label(), name);
+    if (tally_.on_stage) tally_.on_stage(e_, name);
+    const Stopwatch time;
+    if constexpr (std::is_void_v<decltype(body())>) {
+      body();
+      result_.timings.emplace_back(name, time.seconds());
+    } else {
+      auto value = body();
+      result_.timings.emplace_back(name, time.seconds());
+      return value;
+    }
+  }
+
+  // Runs `body`, which fills result(); records the experiment, or the failure it threw.
+  template <typename Body>
+  void run(Body&& body) {
+    try {
+      body();
+    } catch (const std::exception& error) {
+      fail(first_line(error.what()));
+      return;
+    }
+    result_.finished = utc_now();
+    result_.seconds = time_.seconds();
+    runner_.store_.record(result_) ? ++tally_.counts.finished : ++tally_.counts.skipped;
+    if (tally_.on_done) tally_.on_done(e_, true);
+  }
+
+  void fail(const std::string& message) {
+    runner_.store_.record_failure({e_.key, e_.label(), stage_, message, utc_now()});
+    ++tally_.counts.failed;
+    if (tally_.on_done) tally_.on_done(e_, false);
+  }
+
+  ExperimentResult& result() { return result_; }
+
+ private:
+  const Experiment& e_;
+  Runner& runner_;
+  Tally& tally_;
+  ExperimentResult result_;
+  std::string stage_ = "start";
+  Stopwatch time_;
+};
+
+std::vector<ResolvedModel> resolve_study_models(const StudyConfig& config) {
+  std::vector<ResolvedModel> models;
+  for (const std::string& name : config.models) {
+    const std::optional<fs::path> path = resolve_model_name(name);
+    CLAW_CHECK(path.has_value(), config.source, ": models: '", name,
+               "' is no model file or directory, nor a model of that name in the data directory");
+    const model::ModelConfig model_config = model::read_model_config(*path);
+    const std::optional<fs::path> tokenizer =
+        text::find_tokenizer_beside(*path, model_config.vocab_size);
+    CLAW_CHECK(tokenizer.has_value(), path->string(), ": no tokenizer beside the model");
+    const model::Model model = model::load_model(*path);
+    models.push_back({{name, model::content_hash(model)}, *path, *tokenizer});
+  }
+  return models;
+}
+
+Runner::Runner(const StudyConfig& config, std::vector<ResolvedModel> models, Store& store,
+               RunnerOptions options)
+    : config_(config),
+      models_(std::move(models)),
+      store_(store),
+      options_(std::move(options)),
+      evaluation_(config.evaluation),
+      tokenizers_(models_.size()) {}
+
+Runner::~Runner() = default;
+
+const ResolvedModel& Runner::model_named(const std::string& name) const {
+  for (const ResolvedModel& m : models_) {
+    if (m.identity.name == name) return m;
+  }
+  CLAW_FAIL("the study has no model '", name, "'");
+}
+
+const text::Tokenizer& Runner::tokenizer_of(const ResolvedModel& model) {
+  const auto i = static_cast<std::size_t>(&model - models_.data());
+  if (!tokenizers_[i]) tokenizers_[i] = text::load_tokenizer(model.tokenizer);
+  return *tokenizers_[i];
+}
+
+const recover::RecoveryData& Runner::recovery_data(const ResolvedModel& model) {
+  auto found = recovery_data_.find(model.identity.name);
+  if (found == recovery_data_.end()) {
+    found = recovery_data_
+                .emplace(model.identity.name, recover::prepare_recovery_data(
+                                                  tokenizer_of(model), config_.recovery.options))
+                .first;
+  }
+  return found->second;
+}
+
+RunCounts Runner::run(const std::vector<const Experiment*>& experiments,
+                      const StageCallback& on_stage, const DoneCallback& on_done) {
+  Tally tally{on_stage, on_done, {}};
+  const std::set<std::string> finished = store_.finished_keys();
+  std::vector<const Experiment*> pending;
+  for (const Experiment* e : experiments) {
+    if (finished.count(e->key) > 0) {
+      ++tally.counts.skipped;
+    } else {
+      pending.push_back(e);
+    }
+  }
+  for (std::size_t first = 0; first < pending.size();) {
+    std::size_t end = first + 1;
+    while (end < pending.size() && pending[end]->group == pending[first]->group) ++end;
+    const Experiment& e = *pending[first];
+    if (e.kind == ExperimentKind::kBase) {
+      run_base(e, tally);
+    } else if (e.kind == ExperimentKind::kSpeed) {
+      run_speed(e, tally);
+    } else {
+      run_compressed_group({pending.begin() + first, pending.begin() + end}, tally);
+    }
+    first = end;
+  }
+  store_.set_worker_stage(options_.worker, "", "");
+  return tally.counts;
+}
+
+void Runner::run_base(const Experiment& e, Tally& tally) {
+  Attempt attempt(e, *this, tally);
+  attempt.run([&] {
+    const ResolvedModel& m = model_named(e.model);
+    const model::Model model = attempt.stage("load", [&] {
+      return model::load_model(m.path, {options_.device, options_.dtype});
+    });
+    ExperimentResult& r = attempt.result();
+    r.metrics =
+        attempt.stage("evaluate", [&] { return evaluation_.evaluate(model, tokenizer_of(m)); });
+    r.record = {{"model",
+                 {{"path", m.path.string()},
+                  {"content_hash", m.identity.content_hash},
+                  {"parameters", model::count_parameters(model.config).total()}}}};
+  });
+}
+
+Json Runner::compress(const Experiment& e, Attempt& attempt, CompressedModel& out) {
+  const ResolvedModel& m = model_named(e.model);
+  const MethodSpec& spec = config_.methods[e.method];
+  out.directory = options_.directory / "models" / e.compression_key;
+  out.relative = fs::path("models") / e.compression_key;
+  if (!fs::exists(out.directory)) {
+    attempt.stage("compress", [&] {
+      model::Model model = model::load_model(m.path, {options_.device});
+      compress::MethodOptions options = spec.options;
+      options.seed = e.seed;
+      if (spec.name == "slicegpt") {
+        compress::prepare_slicegpt_calibration(options.slicegpt, spec.calibration, tokenizer_of(m),
+                                               model.config, e.seed);
+      }
+      const auto method = compress::make_method(spec.name, options);
+      Json record = compress::compress_model(model, *method, e.ratio);
+      record["source"] = {{"path", m.path.string()}, {"content_hash", m.identity.content_hash}};
+      record["claw_version"] = CLAW_VERSION;
+      model::SaveOptions save;
+      save.extra_files = text::tokenizer_files(m.tokenizer);
+      save.generated_files.emplace_back("compression.json", record.dump(2) + "\n");
+      model::save_model(model, out.directory, save);
+    });
+  }
+  return Json::parse(read_text_file(out.directory / "compression.json"));
+}
+
+void Runner::run_compressed_group(const std::vector<const Experiment*>& group, Tally& tally) {
+  Json compression;
+  CompressedModel compressed;
+  std::optional<std::string> failure;
+  {
+    // The group's first experiment carries the compression: its failure fails them all.
+    Attempt first(*group.front(), *this, tally);
+    try {
+      compression = compress(*group.front(), first, compressed);
+    } catch (const std::exception& error) {
+      failure = first_line(error.what());
+    }
+    if (failure) {
+      for (const Experiment* e : group) Attempt(*e, *this, tally).fail("compress: " + *failure);
+      return;
+    }
+  }
+  const ResolvedModel& m = model_named(group.front()->model);
+  for (const Experiment* e : group) {
+    Attempt attempt(*e, *this, tally);
+    attempt.run([&] {
+      ExperimentResult& r = attempt.result();
+      model::Model model = attempt.stage("load", [&] {
+        return model::load_model(compressed.directory, {options_.device, options_.dtype});
+      });
+      if (compressed.content_hash.empty()) compressed.content_hash = model::content_hash(model);
+      Json recovery = nullptr;
+      if (e->tokens > 0) {
+        recover::RecoveryOptions options = config_.recovery.options;
+        options.tokens = e->tokens;
+        options.seed = e->seed;
+        const recover::RecoveryData& data = recovery_data(m);
+        recovery = attempt.stage("recover", [&] {
+          Json record = recover::train_recovery(model, data, options);
+          torch::NoGradGuard no_grad;
+          recover::merge_lora(model);
+          return record;
+        });
+        recovery["settings"] = e->config["recovery"];
+      }
+      r.metrics =
+          attempt.stage("evaluate", [&] { return evaluation_.evaluate(model, tokenizer_of(m)); });
+      add_parameter_metrics(compression, r.metrics);
+      r.record = {{"compression", compression}, {"recovery", recovery}};
+      r.artifacts.push_back(
+          {"compressed_model", compressed.relative.string(), compressed.content_hash});
+    });
+  }
+}
+
+void Runner::run_speed(const Experiment& e, Tally& tally) {
+  Attempt attempt(e, *this, tally);
+  attempt.run([&] {
+    const SpeedSpec& speed = config_.speed;
+    const torch::ScalarType dtype = model::parse_dtype(speed.dtype);
+    if (!speed_base_) {
+      speed_base_ = attempt.stage("load", [&] {
+        if (!speed.preset.empty()) {
+          return model::random_model(model::preset_config(speed.preset), 0, dtype, options_.device);
+        }
+        return model::load_model(resolve_model_name(speed.model).value_or(speed.model),
+                                 {options_.device, dtype});
+      });
+    }
+    model::Model model = model::deep_copy(*speed_base_);
+    const std::string& name = speed.methods[e.method];
+    Json compression = attempt.stage("compress", [&] {
+      // Only the shapes matter here; the study's settings of the method are used when it has
+      // them, and SliceGPT calibrates on the little [speed] asks for.
+      compress::MethodOptions options;
+      for (const MethodSpec& m : config_.methods) {
+        if (m.name == name) options = m.options;
+      }
+      if (name == "slicegpt") {
+        const fs::path tokenizer_path =
+            speed.tokenizer.empty()
+                ? text::find_tokenizer_beside(speed.model, model.config.vocab_size).value_or("")
+                : data_path_or_given(speed.tokenizer);
+        CLAW_CHECK(!tokenizer_path.empty(), "[speed] needs tokenizer for slicegpt's calibration");
+        const auto tokenizer = text::load_tokenizer(tokenizer_path);
+        compress::prepare_slicegpt_calibration(options.slicegpt, speed.calibration, *tokenizer,
+                                               model.config, options.seed);
+      }
+      const auto method = compress::make_method(name, options);
+      return compress::compress_model(model, *method, e.ratio);
+    });
+    const Json bench = attempt.stage("bench", [&] {
+      return bench::compare_speed({{"base", e.model, &*speed_base_}, {"model", e.label(), &model}},
+                                  speed.options);
+    });
+    ExperimentResult& r = attempt.result();
+    add_parameter_metrics(compression, r.metrics);
+    add_speed_metrics(bench, r.metrics);
+    r.record = {{"compression", compression}, {"speed", bench}};
+  });
+}
+
+}  // namespace claw::study

@@ -1,0 +1,323 @@
+#include "study/study_config.h"
+
+#include <cmath>
+#include <set>
+
+#include "core/error.h"
+#include "core/text_file.h"
+#include "data/choice_task.h"
+#include "data/corpus.h"
+#include "model/presets.h"
+#include "study/toml_fields.h"
+
+namespace claw::study {
+namespace {
+
+// The [quick] overrides: each key replaces the one it names, tables merged key by key.
+void merge_into(toml::table& target, const toml::table& overrides) {
+  for (const auto& [key, node] : overrides) {
+    toml::node* existing = target.get(key.str());
+    if (existing != nullptr && existing->is_table() && node.is_table()) {
+      merge_into(*existing->as_table(), *node.as_table());
+    } else {
+      target.insert_or_assign(key, node);
+    }
+  }
+}
+
+template <typename T>
+void require_nonempty(TomlFields& fields, const std::string& key, const std::vector<T>& values) {
+  if (values.empty()) fields.fail(key, "needs at least one value");
+}
+
+void check_dataset(TomlFields& fields, const std::string& key, const std::string& name) {
+  try {
+    data::load_corpus(name);
+  } catch (const Error& e) {
+    fields.fail(key, e.what());
+  }
+}
+
+void check_choice_task(TomlFields& fields, const std::string& key, const std::string& name) {
+  if (!data::is_choice_task(name)) {
+    fields.fail(key, concat("unknown zero-shot task '", name, "'; expected ",
+                            data::choice_task_names_help()));
+  }
+  try {
+    data::load_choice_task(name);
+  } catch (const Error& e) {
+    fields.fail(key, e.what());
+  }
+}
+
+std::vector<double> read_ratios(TomlFields& fields, const std::string& key) {
+  std::vector<double> ratios = fields.numbers(key).value_or(std::vector<double>{});
+  require_nonempty(fields, key, ratios);
+  for (const double r : ratios) {
+    if (!(r >= 0 && r < 1)) fields.fail(key, concat("a ratio must lie in [0, 1), not ", r));
+  }
+  return ratios;
+}
+
+MethodSpec read_method(TomlFields& methods, const std::string& name) {
+  MethodSpec spec;
+  spec.name = name;
+  try {
+    compress::check_method_name(name);
+  } catch (const Error& e) {
+    methods.fail(name, e.what());
+  }
+  TomlFields f = *methods.table(name);
+  if (name == "prunenet") {
+    compress::PruneNetOptions& p = spec.options.prunenet;
+    p.episodes = f.integer("episodes").value_or(p.episodes);
+    p.learning_rate = f.number("lr").value_or(p.learning_rate);
+    if (p.episodes < 1) f.fail("episodes", "must be at least 1");
+    if (!(p.learning_rate > 0)) f.fail("lr", "must be positive");
+  } else if (name == "slicegpt") {
+    compress::CalibrationSettings& c = spec.calibration;
+    c.corpus = f.string("calib").value_or("");
+    if (c.corpus.empty()) f.fail("", "slicegpt needs calib, the calibration text");
+    check_dataset(f, "calib", c.corpus);
+    c.samples = f.integer("calib_samples").value_or(c.samples);
+    c.length = f.integer("calib_len").value_or(c.length);
+    c.orientation = f.string("final_orientation").value_or(c.orientation);
+    compress::SliceGptOptions& s = spec.options.slicegpt;
+    s.batch = f.integer("calib_batch").value_or(s.batch);
+    s.round = f.integer("round").value_or(s.round);
+    try {
+      compress::check_calibration_settings(c);
+    } catch (const Error& e) {
+      f.fail("", e.what());
+    }
+    if (s.batch < 1) f.fail("calib_batch", "must be at least 1");
+    if (s.round < 1) f.fail("round", "must be at least 1");
+  }
+  f.refuse_unknown_keys();
+  return spec;
+}
+
+RecoverySpec read_recovery(TomlFields& f) {
+  RecoverySpec spec;
+  recover::RecoveryOptions& o = spec.options;
+  spec.budgets = f.integers("tokens").value_or(std::vector<std::int64_t>{0});
+  require_nonempty(f, "tokens", spec.budgets);
+  for (const std::int64_t d : spec.budgets) {
+    if (d < 0) f.fail("tokens", concat("a budget D must not be negative, not ", d));
+  }
+  o.data = f.string("data").value_or("");
+  const bool recovers = *std::max_element(spec.budgets.begin(), spec.budgets.end()) > 0;
+  if (recovers && o.data.empty()) f.fail("", "a budget D > 0 needs data, the training text");
+  if (!o.data.empty()) check_dataset(f, "data", o.data);
+  o.eval_data = f.string("eval_data").value_or(recover::default_eval_data(o.data));
+  o.seq_len = f.integer("seq_len").value_or(o.seq_len);
+  o.epochs = f.integer("epochs").value_or(o.epochs);
+  o.full = f.boolean("full").value_or(o.full);
+  o.trainer.batch = f.integer("batch").value_or(o.trainer.batch);
+  o.trainer.grad_accum = f.integer("grad_accum").value_or(o.trainer.grad_accum);
+  o.trainer.learning_rate = f.number("lr").value_or(o.trainer.learning_rate);
+  o.trainer.warmup = f.integer("warmup").value_or(o.trainer.warmup);
+  o.trainer.weight_decay = f.number("weight_decay").value_or(o.trainer.weight_decay);
+  o.lora.rank = f.integer("lora_rank").value_or(o.lora.rank);
+  o.lora.alpha = f.number("lora_alpha").value_or(o.lora.alpha);
+  o.lora.dropout = f.number("lora_dropout").value_or(o.lora.dropout);
+  o.lora.targets = f.strings("targets").value_or(o.lora.targets);
+  try {
+    recover::check_recovery_options(o);
+  } catch (const Error& e) {
+    f.fail("", e.what());
+  }
+  if (o.trainer.batch < 1) f.fail("batch", "must be at least 1");
+  if (o.trainer.grad_accum < 1) f.fail("grad_accum", "must be at least 1");
+  if (!(o.trainer.learning_rate > 0)) f.fail("lr", "must be positive");
+  f.refuse_unknown_keys();
+  return spec;
+}
+
+EvaluationSpec read_evaluation(TomlFields& f) {
+  EvaluationSpec spec;
+  spec.zero_shot = f.strings("zero_shot").value_or(std::vector<std::string>{});
+  for (const std::string& task : spec.zero_shot) check_choice_task(f, "zero_shot", task);
+  spec.zero_shot_limit = f.integer("zero_shot_limit").value_or(0);
+  spec.batch = f.integer("batch").value_or(spec.batch);
+  if (spec.zero_shot_limit < 0) f.fail("zero_shot_limit", "must not be negative");
+  if (spec.batch < 1) f.fail("batch", "must be at least 1");
+  return spec;
+}
+
+SpeedSpec read_speed(TomlFields& f) {
+  SpeedSpec spec;
+  spec.enabled = f.boolean("enabled").value_or(true);
+  spec.model = f.string("model").value_or("");
+  spec.preset = f.string("preset").value_or("");
+  if (spec.model.empty() == spec.preset.empty()) f.fail("", "give either model or preset");
+  if (!spec.preset.empty()) {
+    try {
+      model::preset_config(spec.preset);
+    } catch (const Error& e) {
+      f.fail("preset", e.what());
+    }
+  }
+  spec.tokenizer = f.string("tokenizer").value_or("");
+  spec.dtype = f.string("dtype").value_or(spec.dtype);
+  if (spec.dtype != "f32" && spec.dtype != "bf16" && spec.dtype != "f16") {
+    f.fail("dtype", concat("expected f32, bf16 or f16, not '", spec.dtype, "'"));
+  }
+  spec.methods = f.strings("methods").value_or(std::vector<std::string>{"random"});
+  require_nonempty(f, "methods", spec.methods);
+  for (const std::string& m : spec.methods) {
+    try {
+      compress::check_method_name(m);
+    } catch (const Error& e) {
+      f.fail("methods", e.what());
+    }
+  }
+  spec.ratios = read_ratios(f, "ratios");
+  spec.calibration.corpus = f.string("calib").value_or("tinystories:train");
+  spec.calibration.samples = f.integer("calib_samples").value_or(8);
+  spec.calibration.length = f.integer("calib_len").value_or(128);
+  bench::SpeedOptions& o = spec.options;
+  o.batches = f.integers("batch").value_or(std::vector<std::int64_t>{1});
+  o.prompts = f.integers("prefill").value_or(std::vector<std::int64_t>{128});
+  o.decode = f.integer("decode").value_or(32);
+  o.reps = static_cast<int>(f.integer("reps").value_or(3));
+  o.warmup = static_cast<int>(f.integer("warmup").value_or(1));
+  require_nonempty(f, "batch", o.batches);
+  require_nonempty(f, "prefill", o.prompts);
+  try {
+    model::ModelConfig unlimited;
+    unlimited.max_position_embeddings = INT32_MAX;
+    bench::check_speed_options(o, unlimited);
+    compress::check_calibration_settings(spec.calibration);
+  } catch (const Error& e) {
+    f.fail("", e.what());
+  }
+  f.refuse_unknown_keys();
+  return spec;
+}
+
+std::vector<LossTask> read_loss_tasks(TomlFields& evaluation, const std::string& source) {
+  std::vector<LossTask> tasks;
+  const toml::node* node = evaluation.raw("loss");
+  if (node == nullptr) return tasks;
+  const toml::array* items = node->as_array();
+  const char* expected = "expected an array of { task = \"...\", limit_tokens = N } tables";
+  if (items == nullptr) evaluation.fail("loss", expected);
+  for (const toml::node& item : *items) {
+    const toml::table* table = item.as_table();
+    if (table == nullptr) evaluation.fail("loss", expected);
+    TomlFields f(*table, source, "evaluation.loss");
+    LossTask task;
+    task.task = f.string("task").value_or("");
+    if (task.task.empty()) f.fail("", "each loss evaluation needs task, a corpus name");
+    check_dataset(f, "task", task.task);
+    task.limit_tokens = f.integer("limit_tokens").value_or(0);
+    if (task.limit_tokens < 0) f.fail("limit_tokens", "must not be negative");
+    f.refuse_unknown_keys();
+    tasks.push_back(task);
+  }
+  return tasks;
+}
+
+}  // namespace
+
+Json MethodSpec::settings() const {
+  Json s = {{"method", name}};
+  if (name == "prunenet") {
+    s["episodes"] = options.prunenet.episodes;
+    s["lr"] = options.prunenet.learning_rate;
+  } else if (name == "slicegpt") {
+    s["calib"] = calibration.corpus;
+    s["calib_samples"] = calibration.samples;
+    s["calib_len"] = calibration.length;
+    s["final_orientation"] = calibration.orientation;
+    s["calib_batch"] = options.slicegpt.batch;
+    s["round"] = options.slicegpt.round;
+  }
+  return s;
+}
+
+Json EvaluationSpec::settings() const {
+  Json s = {
+      {"loss", Json::array()}, {"zero_shot", zero_shot}, {"zero_shot_limit", zero_shot_limit}};
+  for (const LossTask& t : loss) {
+    s["loss"].push_back({{"task", t.task}, {"limit_tokens", t.limit_tokens}});
+  }
+  return s;
+}
+
+Json SpeedSpec::settings() const {
+  return {{"model", model},
+          {"preset", preset},
+          {"dtype", dtype},
+          {"batch", options.batches},
+          {"prefill", options.prompts},
+          {"decode", options.decode},
+          {"reps", options.reps},
+          {"warmup", options.warmup},
+          {"calib", calibration.corpus},
+          {"calib_samples", calibration.samples},
+          {"calib_len", calibration.length}};
+}
+
+StudyConfig parse_study_config(const std::string& text, const std::string& source, bool quick) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw Error(concat(source, ":", e.source().begin.line, ":", e.source().begin.column, ": ",
+                       e.description()));
+  }
+  if (const toml::node* overrides = root.get("quick")) {
+    if (!overrides->is_table()) TomlFields(root, source, "").fail("quick", "expected a table");
+    const toml::table quick_table = *overrides->as_table();
+    root.erase("quick");
+    if (quick) merge_into(root, quick_table);
+  } else if (quick) {
+    throw Error(concat(source, ": --quick needs a [quick] table saying what to shrink"));
+  }
+
+  StudyConfig config;
+  config.source = source;
+  config.text = text;
+  config.quick = quick;
+  TomlFields f(root, source, "");
+  config.name = f.string("name").value_or("study");
+  config.models = f.strings("models").value_or(std::vector<std::string>{});
+  require_nonempty(f, "models", config.models);
+  config.ratios = read_ratios(f, "ratios");
+  for (const std::int64_t seed : f.integers("seeds").value_or(std::vector<std::int64_t>{0})) {
+    if (seed < 0) f.fail("seeds", "a seed must not be negative");
+    config.seeds.push_back(static_cast<std::uint64_t>(seed));
+  }
+  require_nonempty(f, "seeds", config.seeds);
+
+  std::optional<TomlFields> methods = f.table("methods");
+  if (!methods) f.fail("", "a study needs a [methods] table, e.g. [methods.random]");
+  for (const std::string& name : methods->keys())
+    config.methods.push_back(read_method(*methods, name));
+  if (config.methods.empty()) methods->fail("", "needs at least one method");
+
+  if (std::optional<TomlFields> recovery = f.table("recovery")) {
+    config.recovery = read_recovery(*recovery);
+  } else {
+    config.recovery.budgets = {0};
+  }
+  std::optional<TomlFields> evaluation = f.table("evaluation");
+  if (!evaluation) f.fail("", "a study needs an [evaluation] table");
+  config.evaluation = read_evaluation(*evaluation);
+  config.evaluation.loss = read_loss_tasks(*evaluation, source);
+  if (config.evaluation.loss.empty() && config.evaluation.zero_shot.empty()) {
+    evaluation->fail("", "needs loss or zero_shot evaluations");
+  }
+  evaluation->refuse_unknown_keys();
+  if (std::optional<TomlFields> speed = f.table("speed")) config.speed = read_speed(*speed);
+  f.refuse_unknown_keys();
+  return config;
+}
+
+StudyConfig read_study_config(const std::filesystem::path& path, bool quick) {
+  return parse_study_config(read_text_file(path), path.string(), quick);
+}
+
+}  // namespace claw::study

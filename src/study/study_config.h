@@ -1,0 +1,81 @@
+// A study: which models, methods, ratios, recovery budgets, evaluations and speed settings to
+// sweep, read from TOML (docs/study.md lists every key). Without a file, the embedded default
+// (src/study/default_study.toml) is used.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/speed_comparison.h"
+#include "compress/compression.h"
+#include "compress/slicegpt_calibration.h"
+#include "core/json.h"
+#include "recover/recovery.h"
+
+namespace claw::study {
+
+struct MethodSpec {
+  std::string name;  // random, magnitude, prunenet or slicegpt
+  compress::MethodOptions options;
+  compress::CalibrationSettings calibration;  // slicegpt only
+  // Everything that determines the compressed model but the seed, for keys and records.
+  Json settings() const;
+};
+
+struct LossTask {
+  std::string task;               // a corpus name
+  std::int64_t limit_tokens = 0;  // 0: the whole split
+};
+
+struct EvaluationSpec {
+  std::vector<LossTask> loss;
+  std::vector<std::string> zero_shot;  // task names
+  std::int64_t zero_shot_limit = 0;    // items per task; 0: all
+  std::int64_t batch = 8;
+  Json settings() const;
+};
+
+struct RecoverySpec {
+  std::vector<std::int64_t> budgets;  // D values; 0 is no recovery
+  recover::RecoveryOptions options;   // options.tokens is set per experiment
+};
+
+struct SpeedSpec {
+  bool enabled = false;
+  std::string model;      // a model argument, or
+  std::string preset;     // a preset's shapes, randomly initialised in memory
+  std::string tokenizer;  // for SliceGPT's calibration on a preset
+  std::string dtype = "bf16";
+  std::vector<std::string> methods;
+  std::vector<double> ratios;
+  compress::CalibrationSettings calibration;  // SliceGPT's: the shapes need little
+  bench::SpeedOptions options;
+  Json settings() const;
+};
+
+struct StudyConfig {
+  std::string name;
+  std::string source;  // the file, or "default study"
+  std::string text;    // the TOML as read
+  bool quick = false;
+  std::vector<std::string> models;
+  std::vector<MethodSpec> methods;
+  std::vector<double> ratios;
+  std::vector<std::uint64_t> seeds;
+  RecoverySpec recovery;
+  EvaluationSpec evaluation;
+  SpeedSpec speed;
+};
+
+// The embedded default study's TOML.
+const std::string& default_study_toml();
+
+// Parses and checks a study. With `quick`, the [quick] table's keys replace the ones they name
+// (tables merged key by key). Unknown keys, wrong types, unknown methods, datasets or tasks and
+// out-of-range values are errors naming the source, line and key.
+StudyConfig parse_study_config(const std::string& toml, const std::string& source, bool quick);
+StudyConfig read_study_config(const std::filesystem::path& path, bool quick);
+
+}  // namespace claw::study

@@ -1,0 +1,131 @@
+#include "study/study_laws.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+
+namespace claw::study {
+namespace {
+
+constexpr const char* kLawMetrics[] = {"loss", "accuracy"};
+
+// "loss/tinystories:test" → {"loss", "tinystories:test"}.
+std::pair<std::string, std::string> split_metric(const std::string& name) {
+  const std::size_t slash = name.find('/');
+  if (slash == std::string::npos) return {name, ""};
+  return {name.substr(0, slash), name.substr(slash + 1)};
+}
+
+bool is_quality_metric(const std::string& kind) {
+  return kind == "loss" || kind == "perplexity" || kind == "acc" || kind == "acc_norm" ||
+         kind == "accuracy";
+}
+
+}  // namespace
+
+std::string method_family(const std::string& method) {
+  return method == "slicegpt" ? "calibration-based" : "calibration-free";
+}
+
+std::vector<laws::Observation> store_observations(const std::vector<ExperimentResult>& results,
+                                                  const std::string& source) {
+  // The base experiment of each model and evaluation.
+  std::map<std::pair<std::string, std::string>, const ExperimentResult*> bases;
+  for (const ExperimentResult& r : results) {
+    if (r.kind == "base") bases[{r.model, r.config.at("evaluation").dump()}] = &r;
+  }
+  std::vector<laws::Observation> out;
+  std::int64_t row = 0;
+  for (const ExperimentResult& r : results) {
+    ++row;
+    if (r.kind != "compressed") continue;
+    const auto base = bases.find({r.model, r.config.at("evaluation").dump()});
+    if (base == bases.end()) continue;  // L0 unknown: the base run failed or is elsewhere
+    for (const MetricValue& m : r.metrics) {
+      const auto [kind, task] = split_metric(m.name);
+      if (!is_quality_metric(kind)) continue;
+      const MetricValue* base_metric = base->second->metric(m.name);
+      if (base_metric == nullptr) continue;
+      laws::Observation o;
+      o.model = r.model;
+      o.task = task;
+      o.method = r.method;
+      o.metric = kind;
+      o.ratio = r.ratio;
+      o.tokens = static_cast<double>(r.tokens);
+      o.value = m.value;
+      o.base_value = base_metric->value;
+      o.line = row;
+      o.source = source;
+      out.push_back(std::move(o));
+    }
+  }
+  return out;
+}
+
+std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& observations) {
+  std::vector<StudyFit> fits;
+  for (const char* metric : kLawMetrics) {
+    std::map<std::string, std::vector<laws::Observation>> by_family;
+    for (const laws::Observation& o : observations) {
+      if (o.metric != metric) continue;
+      by_family[method_family(o.method)].push_back(o);
+      by_family["all methods"].push_back(o);
+    }
+    for (auto& [family, rows] : by_family) {
+      // "all methods" adds nothing beside a single family.
+      if (family == "all methods" && by_family.size() == 2) continue;
+      StudyFit fit;
+      fit.metric = metric;
+      fit.family = family;
+      fit.observations = std::move(rows);
+      try {
+        fit.law = laws::fit_compression_law(fit.observations, {});
+        fit.held_out = laws::leave_one_group_out(fit.observations, {});
+      } catch (const Error& e) {
+        fit.error = e.what();
+      }
+      fits.push_back(std::move(fit));
+    }
+  }
+  return fits;
+}
+
+std::vector<CriticalRow> critical_ratios(const std::vector<StudyFit>& fits) {
+  std::vector<CriticalRow> rows;
+  for (const StudyFit& fit : fits) {
+    if (!fit.law) continue;
+    std::map<std::string, double> frontiers;  // frontier → L0
+    double largest_budget = 0;
+    for (const laws::Observation& o : fit.observations) {
+      frontiers[o.frontier()] = o.base_value;
+      largest_budget = std::max(largest_budget, o.tokens);
+    }
+    std::vector<std::optional<double>> budgets = {0.0};
+    if (largest_budget > 0) budgets.push_back(largest_budget);
+    budgets.push_back(std::nullopt);
+    const bool higher_is_worse = fit.metric == "loss";
+    for (const auto& [frontier, base_value] : frontiers) {
+      for (const double sigma : kCriticalSigmas) {
+        for (const std::optional<double>& tokens : budgets) {
+          CriticalRow row;
+          row.metric = fit.metric;
+          row.family = fit.family;
+          row.frontier = frontier;
+          row.base_value = base_value;
+          row.sigma = sigma;
+          const double factor = higher_is_worse ? 1 / sigma : sigma;
+          row.target = factor * base_value;
+          row.tokens = tokens;
+          row.critical = laws::critical_ratio(*fit.law, factor, base_value, tokens);
+          rows.push_back(std::move(row));
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+}  // namespace claw::study

@@ -1,0 +1,50 @@
+// The laws of a study's store: its results as observations the law fits, the fits per method
+// family and pooled, for the loss (intrinsic) and the zero-shot average (extrinsic), and the
+// critical ratios they imply.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "laws/compression_law.h"
+#include "laws/held_out.h"
+#include "laws/observation.h"
+#include "study/store.h"
+
+namespace claw::study {
+
+// "calibration-free" (random, magnitude, prunenet) or "calibration-based" (slicegpt).
+std::string method_family(const std::string& method);
+
+// One observation per compressed experiment and metric (loss, perplexity, acc, acc_norm,
+// accuracy), with L0 from the base experiment of the same model and evaluation. `source` names
+// the store in messages.
+std::vector<laws::Observation> store_observations(const std::vector<ExperimentResult>& results,
+                                                  const std::string& source);
+
+struct StudyFit {
+  std::string metric;  // "loss" (every loss frontier pooled) or "accuracy" (the average)
+  std::string family;  // a method family, or "all methods"
+  std::vector<laws::Observation> observations;
+  std::optional<laws::CompressionLaw> law;  // unset when it could not be fitted
+  std::vector<laws::HeldOutQuality> held_out;
+  std::string error;  // why not
+};
+std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& observations);
+
+inline constexpr double kCriticalSigmas[] = {0.8, 0.9, 0.95};
+
+struct CriticalRow {
+  std::string metric, family, frontier;
+  double base_value = 0;         // L0
+  double sigma = 0;              // the share of performance kept
+  double target = 0;             // σ·L0 for an accuracy, L0/σ for a loss
+  std::optional<double> tokens;  // D; unset: unlimited recovery
+  laws::CriticalRatio critical;
+};
+// For each fit, frontier, σ and D in {0, the largest budget, unlimited}: the ratio at which an
+// accuracy falls to σ·L0, or a loss rises to L0/σ.
+std::vector<CriticalRow> critical_ratios(const std::vector<StudyFit>& fits);
+
+}  // namespace claw::study
