@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libxxhash-dev
   libpcre2-dev libutf8proc-dev  # tokenizers: pre-tokenizer regexes, Unicode normalization
   libboost-math-dev     # laws: Student's t and F distributions
+  libsqlite3-dev libtomlplusplus-dev gnuplot-nox  # studies: results store, config, plots
   libgtest-dev
 )
 missing=()

@@ -11,6 +11,8 @@
 #include "laws/held_out.h"
 #include "laws/law_file.h"
 #include "laws/results_file.h"
+#include "study/store.h"
+#include "study/study_laws.h"
 
 namespace claw::cli {
 namespace {
@@ -64,7 +66,11 @@ void run(const FitArgs& args) {
   if (!args.by.empty()) laws::observation_field({}, args.by);  // refuses unknown keys
   if (!args.out.empty()) check_file_writable(args.out);
 
-  const std::vector<laws::Observation> all = laws::read_results(args.results);
+  // A study's store holds the same observations as a results file.
+  const std::vector<laws::Observation> all =
+      study::is_sqlite_file(args.results)
+          ? study::store_observations(study::Store(args.results).experiments(), args.results)
+          : laws::read_results(args.results);
   const std::vector<laws::Observation> selected =
       laws::select_observations(all, args.metric, where);
   CLAW_CHECK(!selected.empty(), args.results, ": no rows of metric '", args.metric,
@@ -112,7 +118,7 @@ void register_fit(CLI::App& app) {
       "fit", "Fit the compression law L = L0^α (1+r)^β (1+1/(D+1))^γ to measured results");
   cmd->add_option("--results", args->results,
                   "CSV or JSON Lines with model, task, method, ratio, tokens, metric, value, "
-                  "base_value")
+                  "base_value; or a study's store (study.sqlite)")
       ->required();
   cmd->add_option("--metric", args->metric, "the metric to fit (loss, acc, acc_norm, avg, ...)")
       ->capture_default_str();

@@ -176,7 +176,8 @@ void run_study(StudyArgs& args) {
   const study::Share shard = study::parse_share(args.shard, "--shard");
   CLAW_CHECK(args.jobs >= 1, "--jobs must be at least 1, not ", args.jobs);
   const fs::path directory =
-      args.output.empty() ? fs::path("study-" + config.name) : fs::path(args.output);
+      args.output.empty() ? fs::path(concat("study-", config.name, config.quick ? "-quick" : ""))
+                          : fs::path(args.output);
   const model::LoadOptions load = args.runtime.apply();
   const std::string dtype = args.runtime.dtype;
   CLAW_CHECK(load.dtype.has_value(), "--dtype stored is not for studies: name the compute dtype");
@@ -251,7 +252,8 @@ void register_study(CLI::App& app) {
   cmd->add_option("config", args->config,
                   "study TOML (default: the embedded stories260K study; see --print-config)");
   cmd->add_option("--out", args->output,
-                  "study directory: study.sqlite, models/, report/ (default: study-NAME)");
+                  "study directory: study.sqlite, models/, report/ (default: study-NAME, or "
+                  "study-NAME-quick)");
   cmd->add_flag("--quick", args->quick, "apply the config's [quick] table: a sweep of minutes");
   cmd->add_option("--jobs", args->jobs, "worker processes sharing the cores")
       ->capture_default_str();

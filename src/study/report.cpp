@@ -329,9 +329,9 @@ class ReportWriter {
         return number(c.estimate) + " ± " + number(c.std_error, 2);
       };
       rows.push_back({f.metric, f.family, std::to_string(o.observations), coefficient(0),
-                      coefficient(1), coefficient(2), number(o.r_squared),
-                      number(o.adj_r_squared), number(o.f_value), held_out_text(f, "ratio"),
-                      held_out_text(f, "tokens"), join(f.law->notes)});
+                      coefficient(1), coefficient(2), number(o.r_squared), number(o.adj_r_squared),
+                      number(o.f_value), held_out_text(f, "ratio"), held_out_text(f, "tokens"),
+                      join(f.law->notes)});
     }
     doc_.table({"metric", "methods", "n", "α", "β", "γ", "R²", "adj. R²", "F", "held-out r",
                 "held-out D", "notes"},

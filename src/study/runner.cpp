@@ -122,8 +122,10 @@ class Runner::Attempt {
     if (tally_.on_done) tally_.on_done(e_, true);
   }
 
-  void fail(const std::string& message) {
-    runner_.store_.record_failure({e_.key, e_.label(), stage_, message, utc_now()});
+  // Records the failure at `stage`, or at the stage the attempt is in.
+  void fail(const std::string& message, const std::string& stage = "") {
+    runner_.store_.record_failure(
+        {e_.key, e_.label(), stage.empty() ? stage_ : stage, message, utc_now()});
     ++tally_.counts.failed;
     if (tally_.on_done) tally_.on_done(e_, false);
   }
@@ -276,7 +278,7 @@ void Runner::run_compressed_group(const std::vector<const Experiment*>& group, T
       failure = first_line(error.what());
     }
     if (failure) {
-      for (const Experiment* e : group) Attempt(*e, *this, tally).fail("compress: " + *failure);
+      for (const Experiment* e : group) Attempt(*e, *this, tally).fail(*failure, "compress");
       return;
     }
   }

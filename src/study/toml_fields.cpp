@@ -1,5 +1,7 @@
 #include "study/toml_fields.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace claw::study {
@@ -129,11 +131,18 @@ std::optional<TomlFields> TomlFields::table(const std::string& key) {
 }
 
 std::vector<std::string> TomlFields::keys() {
-  std::vector<std::string> out;
+  // toml++ keeps a table's keys sorted; the file's order is what users wrote and expect.
+  std::vector<std::pair<toml::source_position, std::string>> found;
   for (const auto& [key, node] : *table_) {
-    out.emplace_back(key.str());
-    asked_.insert(out.back());
+    found.emplace_back(key.source().begin, std::string(key.str()));
+    asked_.insert(found.back().second);
   }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first.line != b.first.line ? a.first.line < b.first.line
+                                        : a.first.column < b.first.column;
+  });
+  std::vector<std::string> out;
+  for (auto& [position, key] : found) out.push_back(std::move(key));
   return out;
 }
 
@@ -143,7 +152,7 @@ void TomlFields::refuse_unknown_keys() const {
     if (asked_.count(name) > 0) continue;
     std::string known;
     for (const std::string& k : asked_) known += (known.empty() ? "" : ", ") + k;
-    throw Error(concat(location(source_, node.source()), ": unknown key '", path_of(name), "'",
+    throw Error(concat(location(source_, key.source()), ": unknown key '", path_of(name), "'",
                        known.empty() ? std::string(" (this table takes no keys)")
                                      : concat(" (known here: ", known, ")")));
   }

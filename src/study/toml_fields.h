@@ -30,7 +30,7 @@ class TomlFields {
   // The node at `key` whatever it holds (nullptr when absent), for shapes the getters do not
   // cover.
   const toml::node* raw(const std::string& key) { return find(key); }
-  // The keys of this table, in file order, each marked as used.
+  // The keys of this table in the order the file has them, each marked as used.
   std::vector<std::string> keys();
 
   // Where `key` (or the table itself, for an empty key) was written, "FILE:LINE:COLUMN".

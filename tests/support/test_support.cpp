@@ -68,6 +68,10 @@ Json model_info(const std::string& model) {
   return result.exit_code == 0 ? Json::parse(result.out) : Json();
 }
 
+std::filesystem::path claw_binary() {
+  return CLAW_BINARY;
+}
+
 CommandResult run_claw(const std::string& args, const std::string& input) {
   const ScratchDir capture;
   const fs::path in = capture / "stdin", out = capture / "stdout", err = capture / "stderr";

@@ -35,6 +35,9 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// The claw executable under test.
+std::filesystem::path claw_binary();
+
 // Runs `claw ARGS` through the shell (arguments are not quoted for you) with `input` on stdin.
 CommandResult run_claw(const std::string& args, const std::string& input = "");
 

@@ -1,0 +1,217 @@
+// claw study end to end on a tiny config: killed with SIGKILL at several points and resumed, it
+// ends with exactly the experiments of an uninterrupted run; shards merged and --jobs do too;
+// a failing experiment is recorded while the sweep goes on; a broken config stops before work.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "study/plot.h"
+#include "study/store.h"
+#include "support/test_support.h"
+
+namespace claw::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kTiny = fixture_path("study/fixtures/tiny_study.toml").string();
+
+// Each experiment's key with the names of its metrics, which a duplicate or a partial write
+// would change.
+std::map<std::string, std::vector<std::string>> contents(const fs::path& store_path) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const study::ExperimentResult& r : study::Store(store_path).experiments()) {
+    std::vector<std::string>& names = out[r.key];
+    for (const study::MetricValue& m : r.metrics) names.push_back(m.name);
+  }
+  return out;
+}
+
+std::size_t finished_count(const fs::path& store_path) {
+  if (!fs::exists(store_path)) return 0;
+  return study::Store(store_path).finished_keys().size();
+}
+
+// Starts `claw --quiet study TINY --out DIR`, returning its pid.
+pid_t start_study(const fs::path& out) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    execl(claw_binary().c_str(), "claw", "--quiet", "study", kTiny.c_str(), "--out", out.c_str(),
+          "--no-report", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+class Study : public ::testing::Test {
+ protected:
+  // One uninterrupted run, the reference of every test.
+  static void SetUpTestSuite() {
+    reference_dir_ = new ScratchDir;
+    const CommandResult r = run_claw("--quiet study " + kTiny + " --out " + reference().string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() { delete reference_dir_; }
+  static fs::path reference() { return reference_dir_->path() / "run"; }
+  static ScratchDir* reference_dir_;
+};
+ScratchDir* Study::reference_dir_ = nullptr;
+
+TEST_F(Study, UninterruptedRunHasEveryExperimentAndAReport) {
+  const auto expected = contents(reference() / "study.sqlite");
+  EXPECT_EQ(expected.size(), 9u);  // 1 base + 2 methods × 2 ratios × 2 budgets
+  for (const auto& [key, metrics] : expected) EXPECT_FALSE(metrics.empty()) << key;
+  for (const char* file : {"report.md", "report.html", "laws.json"}) {
+    EXPECT_TRUE(fs::exists(reference() / "report" / file)) << file;
+  }
+  if (study::gnuplot_available()) {
+    EXPECT_TRUE(fs::exists(reference() / "report" / "loss_tinystories_test_D0.png"));
+    EXPECT_TRUE(fs::exists(reference() / "report" / "loss_tinystories_test_D0.svg"));
+  }
+  const std::string report = read_bytes(reference() / "report" / "report.md");
+  EXPECT_NE(report.find("## Compression laws"), std::string::npos);
+  EXPECT_NE(report.find("loss/tinystories:test against r"), std::string::npos);
+  // claw fit reads the store as it reads a results file.
+  const CommandResult fit =
+      run_claw("fit --results " + (reference() / "study.sqlite").string() + " --metric loss");
+  EXPECT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("beta (log(1+r))"), std::string::npos) << fit.out;
+  // A second run finds everything done.
+  const CommandResult again = run_claw("study " + kTiny + " --out " + reference().string());
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(contents(reference() / "study.sqlite"), expected);
+}
+
+TEST_F(Study, SigkillAtSeveralPointsLosesAndDuplicatesNothing) {
+  ScratchDir dir;
+  const fs::path out = dir / "run";
+  const fs::path store = out / "study.sqlite";
+  // Kill before anything is stored, then after the 1st, 4th and 7th finished experiment.
+  for (const std::size_t after : {0, 1, 4, 7}) {
+    const pid_t pid = start_study(out);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (finished_count(store) < after && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (after == 0) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    // Whatever was stored is whole.
+    for (const auto& [key, metrics] : contents(store)) EXPECT_FALSE(metrics.empty()) << key;
+  }
+  const CommandResult finish = run_claw("--quiet study " + kTiny + " --out " + out.string());
+  ASSERT_EQ(finish.exit_code, 0) << finish.err;
+  EXPECT_EQ(contents(store), contents(reference() / "study.sqlite"));
+}
+
+TEST_F(Study, ShardsMergedEqualOneRun) {
+  ScratchDir dir;
+  for (const char* shard : {"1/2", "2/2"}) {
+    const CommandResult r = run_claw("--quiet study " + kTiny + " --shard " + shard + " --out " +
+                                     (dir / ("shard" + std::string(1, shard[0]))).string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("claw merge"), std::string::npos) << r.out;
+  }
+  const auto first = contents(dir / "shard1" / "study.sqlite");
+  const auto second = contents(dir / "shard2" / "study.sqlite");
+  EXPECT_GT(first.size(), 0u);
+  EXPECT_GT(second.size(), 0u);
+  const fs::path merged = dir / "merged.sqlite";
+  const CommandResult m =
+      run_claw("merge " + merged.string() + " " + (dir / "shard1" / "study.sqlite").string() + " " +
+               (dir / "shard2" / "study.sqlite").string());
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(first.size() + second.size(), 9u);
+  EXPECT_EQ(contents(merged), contents(reference() / "study.sqlite"));
+  const CommandResult report =
+      run_claw("report " + merged.string() + " --out " + (dir / "report").string());
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_TRUE(fs::exists(dir / "report" / "report.html"));
+}
+
+TEST_F(Study, JobsShareOneStore) {
+  ScratchDir dir;
+  const CommandResult r =
+      run_claw("--quiet study " + kTiny + " --jobs 2 --no-report --out " + (dir / "run").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(contents(dir / "run" / "study.sqlite"), contents(reference() / "study.sqlite"));
+}
+
+TEST_F(Study, AFailingExperimentIsRecordedAndTheSweepGoesOn) {
+  ScratchDir dir;
+  std::string toml = read_bytes(kTiny);
+  // stories260K is 64 wide: rounding the kept width to a multiple of 64 leaves nothing.
+  toml +=
+      "[methods.slicegpt]\ncalib = \"tinystories:train\"\ncalib_samples = 2\n"
+      "calib_len = 32\nround = 64\n";
+  write_bytes(dir / "s.toml", toml);
+  const CommandResult r =
+      run_claw("study " + (dir / "s.toml").string() + " --out " + (dir / "run").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("failures recorded"), std::string::npos) << r.out;
+  const study::Store store(dir / "run" / "study.sqlite");
+  EXPECT_EQ(store.finished_keys().size(), 9u);  // everything but slicegpt
+  const std::vector<study::Failure> failures = store.failures();
+  ASSERT_EQ(failures.size(), 4u);  // slicegpt × 2 ratios × 2 budgets
+  for (const study::Failure& f : failures) {
+    EXPECT_EQ(f.stage, "compress");
+    EXPECT_NE(f.label.find("slicegpt"), std::string::npos);
+    EXPECT_NE(f.message.find("round"), std::string::npos) << f.message;
+  }
+  EXPECT_NE(read_bytes(dir / "run" / "report" / "report.md").find("## Failures"),
+            std::string::npos);
+}
+
+TEST_F(Study, BrokenConfigStopsBeforeAnyWork) {
+  ScratchDir dir;
+  write_bytes(dir / "s.toml", read_bytes(kTiny) +
+                                  "[speed]\npreset = \"qwen2.5-0.5b\"\n"
+                                  "ratios = [0.5]\nrepz = 3\n");
+  const CommandResult r =
+      run_claw("study " + (dir / "s.toml").string() + " --out " + (dir / "run").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("s.toml:22:1: unknown key 'speed.repz'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "run"));
+}
+
+// The README's study at its --quick size: every method, the speed experiments on the
+// Qwen-2.5-0.5B shapes, the fits and the report.
+TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
+  ScratchDir dir;
+  const CommandResult r =
+      run_claw("--quiet study --quick --jobs 2 --out " + (dir / "run").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const study::Store store(dir / "run" / "study.sqlite");
+  EXPECT_TRUE(store.failures().empty());
+  std::map<std::string, int> kinds;
+  for (const study::ExperimentResult& e : store.experiments()) {
+    ++kinds[e.kind];
+    if (e.kind == "speed") {
+      ASSERT_NE(e.metric("prefill_speedup/b1,p128"), nullptr);
+      EXPECT_GT(e.metric("ideal_prefill_speedup/b1,p128")->value, 1);
+    }
+  }
+  EXPECT_EQ(kinds["base"], 1);
+  EXPECT_EQ(kinds["compressed"], 4 * 3 * 2);  // methods × ratios × budgets
+  EXPECT_EQ(kinds["speed"], 2);
+  const Json laws = Json::parse(read_bytes(dir / "run" / "report" / "laws.json"));
+  int fitted = 0;
+  for (const Json& fit : laws) fitted += fit.contains("law");
+  EXPECT_EQ(fitted, 6);  // loss and accuracy × two families and pooled
+  const std::string report = read_bytes(dir / "run" / "report" / "report.md");
+  EXPECT_NE(report.find("## Speed against r"), std::string::npos);
+  EXPECT_NE(report.find("## Critical compression ratios"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace claw::testing

@@ -1,0 +1,111 @@
+// The plan: one key per distinct configuration, stable across runs, and shares that split it
+// into whole groups without loss or overlap.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/error.h"
+#include "study/plan.h"
+
+namespace claw::study {
+namespace {
+
+StudyConfig config() {
+  return parse_study_config(R"(name = "t"
+models = ["stories260K"]
+ratios = [0.25, 0.5, 0.75]
+seeds = [0, 1]
+[methods.random]
+[methods.magnitude]
+[recovery]
+data = "tinystories:train"
+tokens = [0, 100, 200]
+[evaluation]
+zero_shot = ["piqa"]
+zero_shot_limit = 5
+[speed]
+preset = "tiny-qwen2"
+methods = ["random"]
+ratios = [0.5]
+)",
+                            "t.toml", false);
+}
+
+const std::vector<StudyModel> kModels = {{"stories260K", "0123456789abcdef"}};
+
+TEST(StudyPlan, EveryConfigurationHasItsOwnStableKey) {
+  const StudyPlan plan = make_plan(config(), kModels, "f32");
+  // 1 base + 2 seeds × 3 ratios × 2 methods × 3 budgets + 1 speed.
+  ASSERT_EQ(plan.experiments.size(), 1u + 36u + 1u);
+  EXPECT_EQ(plan.groups, 1u + 12u + 1u);
+  std::set<std::string> keys;
+  for (const Experiment& e : plan.experiments) keys.insert(e.key);
+  EXPECT_EQ(keys.size(), plan.experiments.size());
+  const StudyPlan again = make_plan(config(), kModels, "f32");
+  for (std::size_t i = 0; i < plan.experiments.size(); ++i) {
+    EXPECT_EQ(plan.experiments[i].key, again.experiments[i].key);
+  }
+  // Another model hash or dtype is another experiment.
+  EXPECT_NE(make_plan(config(), {{"stories260K", "fedcba9876543210"}}, "f32").experiments[0].key,
+            plan.experiments[0].key);
+  EXPECT_NE(make_plan(config(), kModels, "bf16").experiments[0].key, plan.experiments[0].key);
+}
+
+TEST(StudyPlan, GroupsShareOneCompressedModel) {
+  const StudyPlan plan = make_plan(config(), kModels, "f32");
+  std::map<std::size_t, std::set<std::string>> by_group;
+  for (const Experiment& e : plan.experiments) {
+    if (e.kind == ExperimentKind::kCompressed) by_group[e.group].insert(e.compression_key);
+  }
+  std::set<std::string> all;
+  for (const auto& [group, keys] : by_group) {
+    EXPECT_EQ(keys.size(), 1u);
+    all.insert(*keys.begin());
+  }
+  EXPECT_EQ(all.size(), by_group.size());
+}
+
+TEST(StudyPlan, RecoverySettingsKeyOnlyTheRecoveredExperiments) {
+  StudyConfig changed = config();
+  changed.recovery.options.trainer.learning_rate *= 2;
+  const StudyPlan a = make_plan(config(), kModels, "f32");
+  const StudyPlan b = make_plan(changed, kModels, "f32");
+  for (std::size_t i = 0; i < a.experiments.size(); ++i) {
+    const bool recovered = a.experiments[i].tokens > 0;
+    EXPECT_EQ(a.experiments[i].key == b.experiments[i].key, !recovered) << a.experiments[i].label();
+  }
+}
+
+TEST(StudyPlan, SharesSplitWholeGroupsWithoutLossOrOverlap) {
+  const StudyPlan plan = make_plan(config(), kModels, "f32");
+  for (const int shards : {1, 2, 3, 5}) {
+    for (const int jobs : {1, 2}) {
+      std::map<std::string, int> seen;
+      std::map<std::size_t, std::set<std::pair<int, int>>> owners;
+      for (int s = 0; s < shards; ++s) {
+        for (int j = 0; j < jobs; ++j) {
+          for (const Experiment* e : share_of(plan, {s, shards}, {j, jobs})) {
+            ++seen[e->key];
+            owners[e->group].insert({s, j});
+          }
+        }
+        for (const Experiment* e : speed_share_of(plan, {s, shards})) ++seen[e->key];
+      }
+      EXPECT_EQ(seen.size(), plan.experiments.size());
+      for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key;
+      for (const auto& [group, who] : owners) EXPECT_EQ(who.size(), 1u) << "group " << group;
+    }
+  }
+}
+
+TEST(StudyPlan, SharesAreParsedOneBased) {
+  const Share s = parse_share("2/4", "--shard");
+  EXPECT_EQ(s.index, 1);
+  EXPECT_EQ(s.count, 4);
+  for (const char* bad : {"0/4", "5/4", "2", "a/b", "1/0", "1/2x"}) {
+    EXPECT_THROW(parse_share(bad, "--shard"), Error) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace claw::study

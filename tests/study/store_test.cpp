@@ -1,0 +1,122 @@
+// The store: an experiment is written once and read back whole, failures are kept apart, and
+// merging adds exactly what is missing. Its observations carry L0 from the base experiment.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "study/store.h"
+#include "study/study_laws.h"
+#include "support/test_support.h"
+
+namespace claw::study {
+namespace {
+
+using claw::testing::ScratchDir;
+
+ExperimentResult result(const std::string& key, const std::string& kind, double ratio,
+                        double loss) {
+  ExperimentResult r;
+  r.key = key;
+  r.kind = kind;
+  r.label = kind + " " + key;
+  r.model = "m";
+  r.method = kind == "base" ? "" : "random";
+  r.ratio = ratio;
+  r.tokens = 1000;
+  r.config = {{"evaluation", {{"loss", "x"}}}, {"key", key}};
+  r.record = {{"note", "recorded"}};
+  r.started = r.finished = utc_now();
+  r.seconds = 1.5;
+  r.metrics = {{"loss/tiny", loss, std::nullopt, "protocol L"},
+               {"acc/piqa", 0.5, 0.1, "protocol A"},
+               {"fraction_removed/total", ratio, std::nullopt, "protocol P"}};
+  r.timings = {{"evaluate", 1.25}};
+  r.artifacts = {{"compressed_model", "models/" + key, "abc"}};
+  return r;
+}
+
+TEST(Store, RecordsAnExperimentOnceAndReadsItBackWhole) {
+  ScratchDir dir;
+  Store store(dir / "s.sqlite");
+  EXPECT_TRUE(store.record(result("k1", "compressed", 0.5, 3.0)));
+  EXPECT_FALSE(store.record(result("k1", "compressed", 0.5, 9.0)));  // already there
+  const std::vector<ExperimentResult> all = store.experiments();
+  ASSERT_EQ(all.size(), 1u);
+  const ExperimentResult& r = all[0];
+  EXPECT_EQ(r.key, "k1");
+  EXPECT_EQ(r.ratio, 0.5);
+  EXPECT_EQ(r.tokens, 1000);
+  EXPECT_EQ(r.config["key"], "k1");
+  EXPECT_EQ(r.record["note"], "recorded");
+  ASSERT_EQ(r.metrics.size(), 3u);
+  EXPECT_EQ(r.metric("loss/tiny")->value, 3.0);  // the first write stands
+  EXPECT_FALSE(r.metric("loss/tiny")->standard_error.has_value());
+  EXPECT_EQ(*r.metric("acc/piqa")->standard_error, 0.1);
+  EXPECT_EQ(r.metric("acc/piqa")->protocol, "protocol A");
+  ASSERT_EQ(r.timings.size(), 1u);
+  EXPECT_EQ(r.timings[0].second, 1.25);
+  ASSERT_EQ(r.artifacts.size(), 1u);
+  EXPECT_EQ(r.artifacts[0].path, "models/k1");
+}
+
+TEST(Store, FailuresAreKeptButDoNotFinishAnExperiment) {
+  ScratchDir dir;
+  Store store(dir / "s.sqlite");
+  store.record_failure({"k2", "random r=0.5", "compress", "it broke", utc_now()});
+  EXPECT_TRUE(store.finished_keys().empty());
+  ASSERT_EQ(store.failures().size(), 1u);
+  EXPECT_EQ(store.failures()[0].stage, "compress");
+  EXPECT_EQ(store.failures()[0].message, "it broke");
+}
+
+TEST(Store, MergeAddsWhatIsMissingOnce) {
+  ScratchDir dir;
+  {
+    Store a(dir / "a.sqlite");
+    a.record(result("k1", "compressed", 0.5, 3.0));
+    a.record(result("k2", "compressed", 0.6, 3.5));
+    Store b(dir / "b.sqlite");
+    b.record(result("k2", "compressed", 0.6, 3.5));
+    b.record(result("k3", "compressed", 0.7, 4.0));
+    b.record_failure({"k4", "x", "recover", "nan loss", "2026-01-01T00:00:00Z"});
+  }
+  Store merged(dir / "m.sqlite");
+  EXPECT_EQ(merged.merge_from(dir / "a.sqlite"), 2);
+  EXPECT_EQ(merged.merge_from(dir / "b.sqlite"), 1);
+  EXPECT_EQ(merged.merge_from(dir / "b.sqlite"), 0);
+  EXPECT_EQ(merged.finished_keys(), (std::set<std::string>{"k1", "k2", "k3"}));
+  EXPECT_EQ(merged.failures().size(), 1u);
+  for (const ExperimentResult& r : merged.experiments()) {
+    EXPECT_EQ(r.metrics.size(), 3u) << r.key;
+    EXPECT_EQ(r.artifacts.size(), 1u) << r.key;
+  }
+  EXPECT_THROW(merged.merge_from(dir / "m.sqlite"), Error);
+}
+
+TEST(Store, RefusesAFileThatIsNotAStore) {
+  ScratchDir dir;
+  claw::testing::write_bytes(dir / "results.csv", "model,task\n");
+  EXPECT_FALSE(is_sqlite_file(dir / "results.csv"));
+  EXPECT_THROW(Store(dir / "results.csv"), Error);
+}
+
+TEST(StudyLaws, ObservationsTakeL0FromTheBaseOfTheSameEvaluation) {
+  std::vector<ExperimentResult> results = {result("b", "base", 0, 2.0),
+                                           result("c1", "compressed", 0.5, 3.0)};
+  results[0].config = results[1].config = Json{{"evaluation", {{"loss", "x"}}}};
+  ExperimentResult other = result("c2", "compressed", 0.5, 9.0);
+  other.config = {{"evaluation", {{"loss", "another"}}}};  // no base of its evaluation
+  results.push_back(other);
+  const std::vector<laws::Observation> o = store_observations(results, "s.sqlite");
+  ASSERT_EQ(o.size(), 2u);  // loss and acc of c1; fraction_removed is no quality metric
+  EXPECT_EQ(o[0].metric, "loss");
+  EXPECT_EQ(o[0].task, "tiny");
+  EXPECT_EQ(o[0].value, 3.0);
+  EXPECT_EQ(o[0].base_value, 2.0);
+  EXPECT_EQ(o[0].tokens, 1000);
+  EXPECT_EQ(o[1].metric, "acc");
+  EXPECT_EQ(method_family("slicegpt"), "calibration-based");
+  EXPECT_EQ(method_family("prunenet"), "calibration-free");
+}
+
+}  // namespace
+}  // namespace claw::study

@@ -1,0 +1,121 @@
+// The study config: the embedded default and [quick], and errors that name the file, line and
+// key before any work starts.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "study/study_config.h"
+
+namespace claw::study {
+namespace {
+
+constexpr const char* kMinimal = R"(name = "t"
+models = ["stories260K"]
+ratios = [0.5]
+[methods.random]
+[evaluation]
+zero_shot = ["piqa"]
+)";
+
+// The message parse_study_config() throws for `toml`, or "" when it parses.
+std::string error_of(const std::string& toml) {
+  try {
+    parse_study_config(toml, "s.toml", false);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(StudyConfig, DefaultStudyIsTheIssuesSweep) {
+  const StudyConfig c = parse_study_config(default_study_toml(), "default", false);
+  ASSERT_EQ(c.methods.size(), 4u);
+  EXPECT_EQ(c.methods[0].name, "random");
+  EXPECT_EQ(c.methods[2].name, "prunenet");
+  EXPECT_EQ(c.methods[3].name, "slicegpt");
+  EXPECT_EQ(c.methods[3].calibration.corpus, "tinystories:train");
+  EXPECT_EQ(c.ratios.size(), 9u);
+  EXPECT_EQ(c.recovery.budgets, (std::vector<std::int64_t>{0, 25000, 50000, 100000, 200000}));
+  ASSERT_EQ(c.evaluation.loss.size(), 2u);
+  EXPECT_EQ(c.evaluation.loss[1].task, "wikitext2");
+  EXPECT_EQ(c.evaluation.zero_shot.size(), 5u);
+  EXPECT_TRUE(c.speed.enabled);
+  EXPECT_EQ(c.speed.preset, "qwen2.5-0.5b");
+}
+
+TEST(StudyConfig, QuickReplacesOnlyTheKeysItNames) {
+  const StudyConfig full = parse_study_config(default_study_toml(), "default", false);
+  const StudyConfig quick = parse_study_config(default_study_toml(), "default", true);
+  EXPECT_EQ(quick.ratios, (std::vector<double>{0.2, 0.5, 0.8}));
+  EXPECT_EQ(quick.recovery.budgets, (std::vector<std::int64_t>{0, 25000}));
+  EXPECT_EQ(quick.evaluation.zero_shot_limit, 50);
+  EXPECT_EQ(quick.speed.ratios, (std::vector<double>{0.5}));
+  // Keys of the same tables that [quick] leaves alone keep their values.
+  EXPECT_EQ(quick.recovery.options.seq_len, full.recovery.options.seq_len);
+  EXPECT_EQ(quick.evaluation.zero_shot, full.evaluation.zero_shot);
+  EXPECT_EQ(quick.speed.options.decode, full.speed.options.decode);
+}
+
+TEST(StudyConfig, MinimalStudyTakesDefaults) {
+  const StudyConfig c = parse_study_config(kMinimal, "s.toml", false);
+  EXPECT_EQ(c.seeds, (std::vector<std::uint64_t>{0}));
+  EXPECT_EQ(c.recovery.budgets, (std::vector<std::int64_t>{0}));
+  EXPECT_FALSE(c.speed.enabled);
+  EXPECT_THROW(parse_study_config(kMinimal, "s.toml", true), Error);  // no [quick]
+}
+
+TEST(StudyConfig, UnknownKeyIsNamedWithItsLine) {
+  const std::string e = error_of(std::string(kMinimal) + "[recovery]\ntokns = [0]\n");
+  EXPECT_NE(e.find("s.toml:8:1"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'recovery.tokns'"), std::string::npos) << e;
+  EXPECT_NE(e.find("tokens"), std::string::npos) << e;  // the known keys are listed
+}
+
+TEST(StudyConfig, WrongTypesAreNamedWithTheirLine) {
+  std::string toml = kMinimal;
+  toml.replace(toml.find("ratios = [0.5]"), 14, "ratios = \"0.5\"");
+  std::string e = error_of(toml);
+  EXPECT_NE(e.find("s.toml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("ratios: expected an array of numbers, got a string"), std::string::npos) << e;
+
+  e = error_of(std::string(kMinimal) +
+               "[recovery]\ndata = \"tinystories:train\"\ntokens = [0, "
+               "\"many\"]\n");
+  EXPECT_NE(e.find("s.toml:9:"), std::string::npos) << e;
+  EXPECT_NE(e.find("recovery.tokens: expected integers, got a string"), std::string::npos) << e;
+
+  e = error_of(std::string(kMinimal) +
+               "[speed]\npreset = \"qwen2.5-0.5b\"\nratios = [0.5]\n"
+               "reps = 2.5\n");
+  EXPECT_NE(e.find("speed.reps: expected an integer, got a number"), std::string::npos) << e;
+}
+
+TEST(StudyConfig, UnknownMethodsDatasetsAndTasksAreNamed) {
+  std::string e = error_of(std::string(kMinimal) + "[methods.pruning]\n");
+  EXPECT_NE(e.find("s.toml:7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("methods.pruning"), std::string::npos) << e;
+
+  e = error_of(std::string(kMinimal) + "[recovery]\ndata = \"tinystorys\"\ntokens = [100]\n");
+  EXPECT_NE(e.find("s.toml:8:"), std::string::npos) << e;
+  EXPECT_NE(e.find("recovery.data: unknown dataset 'tinystorys'"), std::string::npos) << e;
+
+  std::string toml = kMinimal;
+  toml.replace(toml.find("\"piqa\""), 6, "\"piqaa\"");
+  e = error_of(toml);
+  EXPECT_NE(e.find("evaluation.zero_shot: unknown zero-shot task 'piqaa'"), std::string::npos) << e;
+
+  e = error_of(std::string(kMinimal) + "[methods.slicegpt]\ncalib = \"nope\"\n");
+  EXPECT_NE(e.find("methods.slicegpt.calib"), std::string::npos) << e;
+}
+
+TEST(StudyConfig, OutOfRangeValuesAndSyntaxErrorsAreNamed) {
+  std::string toml = kMinimal;
+  toml.replace(toml.find("[0.5]"), 5, "[0.5, 1.0]");
+  EXPECT_NE(error_of(toml).find("ratios: a ratio must lie in [0, 1), not 1"), std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "[recovery]\ntokens = [1000]\n").find("needs data"),
+            std::string::npos);
+  const std::string e = error_of("name = \"x\"\nmodels = [\n");
+  EXPECT_EQ(e.rfind("s.toml:", 0), 0u) << e;
+}
+
+}  // namespace
+}  // namespace claw::study
