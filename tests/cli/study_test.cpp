@@ -147,7 +147,7 @@ TEST_F(Study, JobsShareOneStore) {
   EXPECT_EQ(contents(dir / "run" / "study.sqlite"), contents(reference() / "study.sqlite"));
 }
 
-TEST_F(Study, AFailingExperimentIsRecordedAndTheSweepGoesOn) {
+TEST(StudyRun, AFailingExperimentIsRecordedAndTheSweepGoesOn) {
   ScratchDir dir;
   std::string toml = read_bytes(kTiny);
   // stories260K is 64 wide: rounding the kept width to a multiple of 64 leaves nothing.
@@ -172,7 +172,7 @@ TEST_F(Study, AFailingExperimentIsRecordedAndTheSweepGoesOn) {
             std::string::npos);
 }
 
-TEST_F(Study, BrokenConfigStopsBeforeAnyWork) {
+TEST(StudyRun, BrokenConfigStopsBeforeAnyWork) {
   ScratchDir dir;
   write_bytes(dir / "s.toml", read_bytes(kTiny) +
                                   "[speed]\npreset = \"qwen2.5-0.5b\"\n"
