@@ -21,6 +21,13 @@ std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
+// A word for the shell: single-quoted, each single quote spelled '\''.
+std::string shell_quoted(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 const char* style_of(PlotSeries::Style style) {
   switch (style) {
     case PlotSeries::kPoints:
@@ -74,16 +81,29 @@ bool gnuplot_available() {
 bool render_plot(const Plot& plot, const fs::path& directory) {
   fs::create_directories(directory);
   write_file_atomic(directory / (plot.name + ".dat"), data_file(plot));
-  const std::string png = script(plot, "pngcairo size 900,560 noenhanced", plot.name + ".png");
-  const std::string svg = script(plot, "svg size 900,560 noenhanced", plot.name + ".svg");
-  write_file_atomic(directory / (plot.name + ".gp"), png + "\n" + svg);
+  auto scripts = [&](const std::string& suffix) {
+    return script(plot, "pngcairo size 900,560 noenhanced", plot.name + ".png" + suffix) + "\n" +
+           script(plot, "svg size 900,560 noenhanced", plot.name + ".svg" + suffix);
+  };
+  // The kept script draws the final files; the one run draws partial files that are renamed
+  // once whole, so an interrupted report never holds half an image.
+  write_file_atomic(directory / (plot.name + ".gp"), scripts(""));
   if (!gnuplot_available()) return false;
-  const std::string command = "cd " + quoted(directory.string()) + " && gnuplot " +
-                              quoted(plot.name + ".gp") + " 2>" + quoted(plot.name + ".log");
-  if (std::system(command.c_str()) != 0) {
+  const std::string partial = ".partial";
+  write_file_atomic(directory / (plot.name + ".gp" + partial), scripts(partial));
+  const std::string command = "cd " + shell_quoted(directory.string()) + " && gnuplot " +
+                              shell_quoted(plot.name + ".gp" + partial) + " 2>" +
+                              shell_quoted(plot.name + ".log");
+  const bool drawn = std::system(command.c_str()) == 0;
+  fs::remove(directory / (plot.name + ".gp" + partial));
+  if (!drawn) {
     log::warn("gnuplot failed on ", (directory / (plot.name + ".gp")).string(), "; see ",
               (directory / (plot.name + ".log")).string());
     return false;
+  }
+  for (const char* extension : {".png", ".svg"}) {
+    const fs::path image = directory / (plot.name + extension);
+    fs::rename(image.string() + partial, image);
   }
   fs::remove(directory / (plot.name + ".log"));
   return true;

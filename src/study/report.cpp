@@ -135,7 +135,15 @@ class ReportWriter {
     return names;
   }
 
-  void add_plot(const Plot& plot, const std::string& caption) {
+  // Renders `plot` without its empty series; a plot with no point at all is left out.
+  void add_plot(Plot plot, const std::string& caption) {
+    plot.series.erase(std::remove_if(plot.series.begin(), plot.series.end(),
+                                     [](const PlotSeries& s) { return s.points.empty(); }),
+                      plot.series.end());
+    if (plot.series.empty()) {
+      doc_.paragraph("(No point to plot: " + caption + ".)");
+      return;
+    }
     if (render_plot(plot, directory_)) {
       doc_.figure(plot.name + ".png", plot.name + ".svg", caption);
     } else {

@@ -1,0 +1,57 @@
+// The report's building blocks: one document rendered as Markdown and HTML with what each
+// format must escape, and plots that appear whole or not at all.
+#include <gtest/gtest.h>
+
+#include "study/plot.h"
+#include "study/report_document.h"
+#include "support/test_support.h"
+
+namespace claw::study {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(ReportDocument, RendersTheSameBlocksAsMarkdownAndHtml) {
+  ReportDocument doc;
+  doc.heading(2, "Laws");
+  doc.paragraph("a < b & c");
+  doc.table({"metric", "value"}, {{"loss|x", "1.5"}});
+  doc.figure("p.png", "p.svg", "loss \"against\" r");
+  const std::string md = doc.markdown();
+  EXPECT_NE(md.find("## Laws\n"), std::string::npos);
+  EXPECT_NE(md.find("| metric | value |\n|---|---|\n| loss\\|x | 1.5 |\n"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("![loss \"against\" r](p.png)"), std::string::npos);
+  const std::string html = doc.html("T <1>");
+  EXPECT_NE(html.find("<title>T &lt;1&gt;</title>"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Laws</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<p>a &lt; b &amp; c</p>"), std::string::npos);
+  EXPECT_NE(html.find("<td>loss|x</td><td>1.5</td>"), std::string::npos);
+  EXPECT_NE(html.find("alt=\"loss &quot;against&quot; r\""), std::string::npos);
+}
+
+TEST(Plot, WritesDataAndScriptAndWholeImages) {
+  claw::testing::ScratchDir dir;
+  Plot plot{"it's", "a title", "r", "loss"};
+  plot.series.push_back({"measured", {{0.1, 2.0}, {0.5, 3.0}}, PlotSeries::kPoints});
+  plot.series.push_back({"law", {{0.0, 1.8}, {0.9, 4.0}}, PlotSeries::kDashed});
+  const bool drawn = render_plot(plot, dir.path());
+  const std::string data = claw::testing::read_bytes(dir / "it's.dat");
+  EXPECT_EQ(data, "# measured\n0.1 2\n0.5 3\n\n\n# law\n0 1.8\n0.9 4\n\n\n");
+  const std::string script = claw::testing::read_bytes(dir / "it's.gp");
+  EXPECT_NE(script.find("set output \"it's.png\""), std::string::npos) << script;
+  EXPECT_NE(script.find("index 1 using 1:2 with lines lw 1.5 dt 2 title \"law\""),
+            std::string::npos);
+  EXPECT_EQ(drawn, gnuplot_available());
+  if (drawn) {
+    EXPECT_GT(fs::file_size(dir / "it's.png"), 1000u);
+    EXPECT_NE(claw::testing::read_bytes(dir / "it's.svg").find("<svg"), std::string::npos);
+  }
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    EXPECT_EQ(entry.path().string().find("partial"), std::string::npos) << entry.path();
+    EXPECT_NE(entry.path().extension(), ".log");
+  }
+}
+
+}  // namespace
+}  // namespace claw::study
