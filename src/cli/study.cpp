@@ -44,8 +44,8 @@ struct StudyArgs {
 // the current experiment is in.
 class SweepDisplay {
  public:
-  SweepDisplay(std::int64_t total, std::int64_t already_done)
-      : progress_("study", total, "experiments"), already_done_(already_done) {}
+  // `to_do`: the experiments not yet in the store, which the rate and ETA are about.
+  explicit SweepDisplay(std::int64_t to_do) : progress_("study", to_do, "experiments") {}
   void stage(const std::string& what) {
     progress_.set_detail(what);
     progress_.update(done_);
@@ -58,7 +58,7 @@ class SweepDisplay {
 
  private:
   Progress progress_;
-  std::int64_t already_done_, done_ = 0;
+  std::int64_t done_ = 0;
 };
 
 // Quiet stages: the study's display replaces each stage's own progress bars and messages.
@@ -83,7 +83,7 @@ std::int64_t count_finished(const std::set<std::string>& finished,
 study::RunCounts run_in_process(study::Runner& runner, study::Store& store,
                                 const std::vector<const study::Experiment*>& experiments) {
   const std::int64_t already = count_finished(store.finished_keys(), experiments);
-  SweepDisplay display(static_cast<std::int64_t>(experiments.size()) - already, already);
+  SweepDisplay display(static_cast<std::int64_t>(experiments.size()) - already);
   std::int64_t done = 0;
   study::RunCounts counts;
   {
@@ -139,7 +139,7 @@ void run_jobs(const StudyArgs& args, const fs::path& directory, study::Store& st
     workers.push_back(pid);
   }
   const std::int64_t already = count_finished(store.finished_keys(), experiments);
-  SweepDisplay display(static_cast<std::int64_t>(experiments.size()) - already, already);
+  SweepDisplay display(static_cast<std::int64_t>(experiments.size()) - already);
   std::size_t running = workers.size();
   int failed_workers = 0;
   while (running > 0) {

@@ -184,6 +184,20 @@ TEST(StudyRun, BrokenConfigStopsBeforeAnyWork) {
   EXPECT_FALSE(fs::exists(dir / "run"));
 }
 
+TEST(StudyRun, MergeAndReportRefuseWhatIsNoStore) {
+  ScratchDir dir;
+  write_bytes(dir / "results.csv", "model,task\n");
+  expect_claw_refuses(
+      "merge " + (dir / "all.sqlite").string() + " " + (dir / "results.csv").string(),
+      "not a claw results store");
+  expect_claw_refuses(
+      "merge " + (dir / "all.sqlite").string() + " " + (dir / "missing.sqlite").string(),
+      "no such store");
+  expect_claw_refuses("report " + (dir / "missing.sqlite").string(), "no such store");
+  expect_claw_refuses("report " + (dir / "results.csv").string(), "not a claw results store");
+  expect_claw_refuses("study " + kTiny + " --shard 3/2", "--shard expects I/N");
+}
+
 // The README's study at its --quick size: every method, the speed experiments on the
 // Qwen-2.5-0.5B shapes, the fits and the report.
 TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
