@@ -31,11 +31,7 @@ void require_nonempty(TomlFields& fields, const std::string& key, const std::vec
 }
 
 void check_dataset(TomlFields& fields, const std::string& key, const std::string& name) {
-  try {
-    data::load_corpus(name);
-  } catch (const Error& e) {
-    fields.fail(key, e.what());
-  }
+  fields.check(key, [&] { data::load_corpus(name); });
 }
 
 void check_choice_task(TomlFields& fields, const std::string& key, const std::string& name) {
@@ -43,11 +39,7 @@ void check_choice_task(TomlFields& fields, const std::string& key, const std::st
     fields.fail(key, concat("unknown zero-shot task '", name, "'; expected ",
                             data::choice_task_names_help()));
   }
-  try {
-    data::load_choice_task(name);
-  } catch (const Error& e) {
-    fields.fail(key, e.what());
-  }
+  fields.check(key, [&] { data::load_choice_task(name); });
 }
 
 std::vector<double> read_ratios(TomlFields& fields, const std::string& key) {
@@ -62,11 +54,7 @@ std::vector<double> read_ratios(TomlFields& fields, const std::string& key) {
 MethodSpec read_method(TomlFields& methods, const std::string& name) {
   MethodSpec spec;
   spec.name = name;
-  try {
-    compress::check_method_name(name);
-  } catch (const Error& e) {
-    methods.fail(name, e.what());
-  }
+  methods.check(name, [&] { compress::check_method_name(name); });
   TomlFields f = *methods.table(name);
   if (name == "prunenet") {
     compress::PruneNetOptions& p = spec.options.prunenet;
@@ -85,11 +73,7 @@ MethodSpec read_method(TomlFields& methods, const std::string& name) {
     compress::SliceGptOptions& s = spec.options.slicegpt;
     s.batch = f.integer("calib_batch").value_or(s.batch);
     s.round = f.integer("round").value_or(s.round);
-    try {
-      compress::check_calibration_settings(c);
-    } catch (const Error& e) {
-      f.fail("", e.what());
-    }
+    f.check("", [&] { compress::check_calibration_settings(c); });
     if (s.batch < 1) f.fail("calib_batch", "must be at least 1");
     if (s.round < 1) f.fail("round", "must be at least 1");
   }
@@ -122,11 +106,7 @@ RecoverySpec read_recovery(TomlFields& f) {
   o.lora.alpha = f.number("lora_alpha").value_or(o.lora.alpha);
   o.lora.dropout = f.number("lora_dropout").value_or(o.lora.dropout);
   o.lora.targets = f.strings("targets").value_or(o.lora.targets);
-  try {
-    recover::check_recovery_options(o);
-  } catch (const Error& e) {
-    f.fail("", e.what());
-  }
+  f.check("", [&] { recover::check_recovery_options(o); });
   if (o.trainer.batch < 1) f.fail("batch", "must be at least 1");
   if (o.trainer.grad_accum < 1) f.fail("grad_accum", "must be at least 1");
   if (!(o.trainer.learning_rate > 0)) f.fail("lr", "must be positive");
@@ -152,11 +132,7 @@ SpeedSpec read_speed(TomlFields& f) {
   spec.preset = f.string("preset").value_or("");
   if (spec.model.empty() == spec.preset.empty()) f.fail("", "give either model or preset");
   if (!spec.preset.empty()) {
-    try {
-      model::preset_config(spec.preset);
-    } catch (const Error& e) {
-      f.fail("preset", e.what());
-    }
+    f.check("preset", [&] { model::preset_config(spec.preset); });
   }
   spec.tokenizer = f.string("tokenizer").value_or("");
   spec.dtype = f.string("dtype").value_or(spec.dtype);
@@ -166,11 +142,7 @@ SpeedSpec read_speed(TomlFields& f) {
   spec.methods = f.strings("methods").value_or(std::vector<std::string>{"random"});
   require_nonempty(f, "methods", spec.methods);
   for (const std::string& m : spec.methods) {
-    try {
-      compress::check_method_name(m);
-    } catch (const Error& e) {
-      f.fail("methods", e.what());
-    }
+    f.check("methods", [&] { compress::check_method_name(m); });
   }
   spec.ratios = read_ratios(f, "ratios");
   spec.calibration.corpus = f.string("calib").value_or("tinystories:train");
@@ -184,14 +156,12 @@ SpeedSpec read_speed(TomlFields& f) {
   o.warmup = static_cast<int>(f.integer("warmup").value_or(1));
   require_nonempty(f, "batch", o.batches);
   require_nonempty(f, "prefill", o.prompts);
-  try {
+  f.check("", [&] {
     model::ModelConfig unlimited;
     unlimited.max_position_embeddings = INT32_MAX;
     bench::check_speed_options(o, unlimited);
     compress::check_calibration_settings(spec.calibration);
-  } catch (const Error& e) {
-    f.fail("", e.what());
-  }
+  });
   f.refuse_unknown_keys();
   return spec;
 }

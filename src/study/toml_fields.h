@@ -11,6 +11,8 @@
 
 #include <toml++/toml.h>
 
+#include "core/error.h"
+
 namespace claw::study {
 
 class TomlFields {
@@ -39,6 +41,16 @@ class TomlFields {
   std::string path_of(const std::string& key) const;
   // Throws an error at `key` saying `message`.
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  // Runs `check` (a library's own validation), re-raising its error at `key` (the table itself
+  // for an empty key), so the message says where in the file the bad value is.
+  template <typename Check>
+  void check(const std::string& key, Check&& check) const {
+    try {
+      check();
+    } catch (const Error& e) {
+      fail(key, e.what());
+    }
+  }
   // An error for the first key no getter asked for, listing the known ones.
   void refuse_unknown_keys() const;
 
