@@ -320,13 +320,13 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
   attempt.run([&] {
     const SpeedSpec& speed = config_.speed;
     const torch::ScalarType dtype = model::parse_dtype(speed.dtype);
+    const fs::path model_path = resolve_model_name(speed.model).value_or(speed.model);
     if (!speed_base_) {
       speed_base_ = attempt.stage("load", [&] {
         if (!speed.preset.empty()) {
           return model::random_model(model::preset_config(speed.preset), 0, dtype, options_.device);
         }
-        return model::load_model(resolve_model_name(speed.model).value_or(speed.model),
-                                 {options_.device, dtype});
+        return model::load_model(model_path, {options_.device, dtype});
       });
     }
     model::Model model = model::deep_copy(*speed_base_);
@@ -341,7 +341,7 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
       if (name == "slicegpt") {
         const fs::path tokenizer_path =
             speed.tokenizer.empty()
-                ? text::find_tokenizer_beside(speed.model, model.config.vocab_size).value_or("")
+                ? text::find_tokenizer_beside(model_path, model.config.vocab_size).value_or("")
                 : data_path_or_given(speed.tokenizer);
         CLAW_CHECK(!tokenizer_path.empty(), "[speed] needs tokenizer for slicegpt's calibration");
         const auto tokenizer = text::load_tokenizer(tokenizer_path);
