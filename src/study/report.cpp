@@ -475,7 +475,7 @@ class ReportWriter {
           if (std::isfinite(v)) points.emplace_back(r, v);
         }
         if (points.size() < 3) continue;
-        const auto [linear_r2, curvature] = shape(points);
+        const CurveShape curve = curve_shape(points);
         double gain = NAN;
         if (results_.budgets.size() > 1) {
           double sum = 0;
@@ -490,9 +490,10 @@ class ReportWriter {
           }
           if (n > 0) gain = sum / n;
         }
-        rows.push_back({metric, method, number(linear_r2, 3),
-                        curvature > 0 ? "convex (faster than linear)" : "concave or linear",
-                        number(gain)});
+        rows.push_back(
+            {metric, method, number(curve.linear_r_squared, 3),
+             curve.mean_second_derivative > 0 ? "convex (faster than linear)" : "concave or linear",
+             number(gain)});
       }
     }
     doc_.paragraph(
@@ -502,33 +503,6 @@ class ReportWriter {
         "recovery budget, averaged over ratios (the paper: recovery helps, more so for the "
         "calibration-free methods).");
     doc_.table({"metric", "method", "linear R²", "shape", "mean recovery gain"}, rows);
-  }
-
-  // R² of a line through `points`, and the quadratic coefficient of a parabola through them.
-  static std::pair<double, double> shape(const std::vector<std::pair<double, double>>& points) {
-    const double n = static_cast<double>(points.size());
-    double sx = 0, sy = 0;
-    for (const auto& [x, y] : points) {
-      sx += x;
-      sy += y;
-    }
-    const double mx = sx / n, my = sy / n;
-    double sxx = 0, sxy = 0, syy = 0;
-    for (const auto& [x, y] : points) {
-      sxx += (x - mx) * (x - mx);
-      sxy += (x - mx) * (y - my);
-      syy += (y - my) * (y - my);
-    }
-    const double r2 = syy > 0 ? sxy * sxy / (sxx * syy) : 1;
-    // Curvature: the sign of the second differences' mean on the sorted points.
-    double second = 0;
-    for (std::size_t i = 1; i + 1 < points.size(); ++i) {
-      const auto& [x0, y0] = points[i - 1];
-      const auto& [x1, y1] = points[i];
-      const auto& [x2, y2] = points[i + 1];
-      second += ((y2 - y1) / (x2 - x1) - (y1 - y0) / (x1 - x0)) / ((x2 - x0) / 2);
-    }
-    return {r2, second / static_cast<double>(points.size() - 2)};
   }
 
   void failures() {

@@ -93,6 +93,31 @@ std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& obser
   return fits;
 }
 
+CurveShape curve_shape(const std::vector<std::pair<double, double>>& points) {
+  CLAW_CHECK(points.size() >= 3, "curve_shape needs 3 points, got ", points.size());
+  const double n = static_cast<double>(points.size());
+  double sx = 0, sy = 0;
+  for (const auto& [x, y] : points) {
+    sx += x;
+    sy += y;
+  }
+  const double mx = sx / n, my = sy / n;
+  double sxx = 0, sxy = 0, syy = 0;
+  for (const auto& [x, y] : points) {
+    sxx += (x - mx) * (x - mx);
+    sxy += (x - mx) * (y - my);
+    syy += (y - my) * (y - my);
+  }
+  double second = 0;
+  for (std::size_t i = 1; i + 1 < points.size(); ++i) {
+    const auto& [x0, y0] = points[i - 1];
+    const auto& [x1, y1] = points[i];
+    const auto& [x2, y2] = points[i + 1];
+    second += ((y2 - y1) / (x2 - x1) - (y1 - y0) / (x1 - x0)) / ((x2 - x0) / 2);
+  }
+  return {syy > 0 ? sxy * sxy / (sxx * syy) : 1, second / (n - 2)};
+}
+
 std::vector<CriticalRow> critical_ratios(const std::vector<StudyFit>& fits) {
   std::vector<CriticalRow> rows;
   for (const StudyFit& fit : fits) {

@@ -33,6 +33,15 @@ struct StudyFit {
 };
 std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& observations);
 
+// How a metric bends against r, for the report's check of the paper's findings: the R² of a
+// least-squares line through the points, and the mean of their second divided differences
+// (2a for points on a·x² + b·x + c; positive: faster than linear). Points sorted by x, at least 3.
+struct CurveShape {
+  double linear_r_squared = 0;
+  double mean_second_derivative = 0;
+};
+CurveShape curve_shape(const std::vector<std::pair<double, double>>& points);
+
 inline constexpr double kCriticalSigmas[] = {0.8, 0.9, 0.95};
 
 struct CriticalRow {

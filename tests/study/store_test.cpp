@@ -118,5 +118,20 @@ TEST(StudyLaws, ObservationsTakeL0FromTheBaseOfTheSameEvaluation) {
   EXPECT_EQ(method_family("prunenet"), "calibration-free");
 }
 
+TEST(StudyLaws, CurveShapeAgainstClosedForms) {
+  // On a·x² + b·x + c every second divided difference is 2a, even on an uneven grid.
+  std::vector<std::pair<double, double>> parabola;
+  for (const double x : {0.1, 0.2, 0.4, 0.5, 0.9}) parabola.emplace_back(x, 3 * x * x + x + 1);
+  EXPECT_NEAR(curve_shape(parabola).mean_second_derivative, 6, 1e-9);
+  const CurveShape line = curve_shape({{0, 1}, {1, 3}, {2, 5}, {4, 9}});
+  EXPECT_NEAR(line.linear_r_squared, 1, 1e-12);
+  EXPECT_NEAR(line.mean_second_derivative, 0, 1e-12);
+  // (0,0), (1,1), (2,1): Sxy = 1, Sxx = 2, Syy = 2/3, so R² = 1 / (2 · 2/3) = 0.75; bends down.
+  const CurveShape bent = curve_shape({{0, 0}, {1, 1}, {2, 1}});
+  EXPECT_NEAR(bent.linear_r_squared, 0.75, 1e-12);
+  EXPECT_NEAR(bent.mean_second_derivative, -1, 1e-12);
+  EXPECT_THROW(curve_shape({{0, 0}, {1, 1}}), Error);
+}
+
 }  // namespace
 }  // namespace claw::study
