@@ -1,0 +1,158 @@
+// Model files: the safetensors header, a sharded checkpoint's index, config.json and the legacy
+// llama2.c checkpoint.
+#include <cstring>
+
+#include "core/json.h"
+#include "core/text_file.h"
+#include "fuzz/targets.h"
+#include "fuzz/workspace.h"
+#include "io/hf_checkpoint.h"
+#include "io/llama2c.h"
+#include "io/safetensors.h"
+#include "model/config.h"
+#include "model/layout.h"
+#include "model/presets.h"
+
+namespace claw::fuzz {
+namespace {
+namespace fs = std::filesystem;
+
+// Reads the first and last byte of every tensor, so a view that points outside its file is caught
+// by AddressSanitizer (or faults) here rather than in a later computation.
+void touch(const std::map<std::string, io::TensorView>& tensors) {
+  volatile unsigned char sink = 0;
+  for (const auto& [name, view] : tensors) {
+    if (view.nbytes == 0) continue;
+    sink = sink ^ static_cast<unsigned char>(view.data[0]) ^
+           static_cast<unsigned char>(view.data[view.nbytes - 1]);
+  }
+}
+
+// A tensor of zeros to write.
+io::TensorEntry zeros(std::string name, io::DType dtype, std::vector<std::int64_t> shape) {
+  io::TensorEntry entry{std::move(name), dtype, std::move(shape), nullptr};
+  const std::size_t size = entry.nbytes();
+  entry.bytes = [size] {
+    auto owner = std::make_shared<std::vector<std::byte>>(size);
+    return io::OwnedBytes{owner, owner->data(), size};
+  };
+  return entry;
+}
+
+std::string written_safetensors(const std::vector<io::TensorEntry>& tensors,
+                                const std::map<std::string, std::string>& metadata) {
+  const fs::path path = Workspace::get().write("seed.safetensors", "");
+  io::write_safetensors(path, tensors, metadata);
+  return read_text_file(path);
+}
+
+void run_safetensors(std::string_view input) {
+  const io::SafetensorsContents contents = io::parse_safetensors(
+      reinterpret_cast<const std::byte*>(input.data()), input.size(), "input.safetensors");
+  touch(contents.tensors);
+}
+
+std::vector<Seed> safetensors_seeds() {
+  using io::DType;
+  return {
+      {"one_f32", written_safetensors({zeros("w", DType::kF32, {2, 3})}, {})},
+      {"mixed_dtypes",
+       written_safetensors({zeros("a.weight", DType::kBF16, {4, 2}),
+                            zeros("b.weight", DType::kF16, {3}), zeros("c", DType::kI64, {1, 1}),
+                            zeros("empty", DType::kF32, {0, 5}), zeros("scalar", DType::kU8, {})},
+                           {{"format", "pt"}})},
+  };
+}
+
+// A two-shard checkpoint whose index is the fuzzed input.
+const fs::path& sharded_checkpoint() {
+  static const fs::path dir = [] {
+    Workspace& workspace = Workspace::get();
+    using io::DType;
+    const fs::path first = workspace.write("checkpoint/model-00001-of-00002.safetensors", "");
+    io::write_safetensors(first, {zeros("a", DType::kF32, {2, 2}), zeros("b", DType::kBF16, {3})});
+    const fs::path second = workspace.write("checkpoint/model-00002-of-00002.safetensors", "");
+    io::write_safetensors(second, {zeros("c", DType::kF16, {4})});
+    workspace.write("checkpoint/config.json", R"({"architectures": ["LlamaForCausalLM"]})");
+    return first.parent_path();
+  }();
+  return dir;
+}
+
+void run_checkpoint_index(std::string_view input) {
+  const fs::path& dir = sharded_checkpoint();
+  Workspace::get().write(dir.filename() / "model.safetensors.index.json", input);
+  const io::HfCheckpoint checkpoint(dir);
+  touch(checkpoint.tensors());
+}
+
+std::vector<Seed> checkpoint_index_seeds() {
+  const Json index = {{"metadata", {{"total_size", 30}}},
+                      {"weight_map",
+                       {{"a", "model-00001-of-00002.safetensors"},
+                        {"b", "model-00001-of-00002.safetensors"},
+                        {"c", "model-00002-of-00002.safetensors"}}}};
+  const Json one_shard = {{"weight_map", {{"c", "model-00002-of-00002.safetensors"}}}};
+  return {{"two_shards", index.dump(2)}, {"one_shard", one_shard.dump()}};
+}
+
+void run_model_config(std::string_view input) {
+  const model::ModelConfig config =
+      model::config_from_hf(parse_json(input, "config.json"), "config.json");
+  model::config_to_hf(config, "bfloat16");
+  model::count_parameters(config);  // what loading and the ratio accounting compute first
+}
+
+std::vector<Seed> model_config_seeds() {
+  std::vector<Seed> seeds;
+  for (const std::string& preset : model::preset_names()) {
+    seeds.push_back(
+        {preset, model::config_to_hf(model::preset_config(preset), "bfloat16").dump(2)});
+  }
+  return seeds;
+}
+
+void run_llama2c_checkpoint(std::string_view input) {
+  const io::Llama2cCheckpoint checkpoint(Workspace::get().write("checkpoint.bin", input));
+  touch(checkpoint.tensors());
+  const model::ModelConfig config = model::config_from_llama2c(checkpoint.header());
+  model::validate_config(config, "checkpoint.bin");
+  model::count_parameters(config);
+}
+
+// A legacy export of the given shape with every weight 0.5.
+std::string llama2c_checkpoint(std::int32_t dim, std::int32_t hidden, std::int32_t layers,
+                               std::int32_t heads, std::int32_t kv_heads, std::int32_t vocab,
+                               std::int32_t seq_len) {
+  const std::int32_t header[] = {dim, hidden, layers, heads, kv_heads, vocab, seq_len};
+  const std::int64_t V = vocab < 0 ? -vocab : vocab, D = dim, H = hidden, L = layers;
+  const std::int64_t KV = D / heads * kv_heads, half_head = D / heads / 2;
+  const std::int64_t floats = V * D + L * D + L * D * D + 2 * L * KV * D + L * D * D + L * D +
+                              3 * L * H * D + D + 2 * seq_len * half_head + (vocab < 0 ? V * D : 0);
+  std::string bytes(reinterpret_cast<const char*>(header), sizeof header);
+  const std::vector<float> weights(static_cast<std::size_t>(floats), 0.5f);
+  bytes.append(reinterpret_cast<const char*>(weights.data()), weights.size() * sizeof(float));
+  return bytes;
+}
+
+std::vector<Seed> llama2c_checkpoint_seeds() {
+  return {{"tied", llama2c_checkpoint(8, 12, 1, 2, 1, 16, 4)},
+          {"untied", llama2c_checkpoint(8, 4, 2, 4, 4, -8, 2)}};
+}
+
+}  // namespace
+
+std::vector<FuzzTarget> model_file_targets() {
+  return {
+      {"safetensors", "a safetensors file's header (io::parse_safetensors)", run_safetensors,
+       safetensors_seeds},
+      {"checkpoint_index", "model.safetensors.index.json of a sharded HF checkpoint",
+       run_checkpoint_index, checkpoint_index_seeds},
+      {"model_config", "a HF config.json (model::config_from_hf)", run_model_config,
+       model_config_seeds},
+      {"llama2c_checkpoint", "a legacy llama2.c checkpoint", run_llama2c_checkpoint,
+       llama2c_checkpoint_seeds},
+  };
+}
+
+}  // namespace claw::fuzz

@@ -1,0 +1,95 @@
+// Study inputs: the study config TOML, results imported for fitting (CSV or JSONL) and the law
+// files `claw fit --out` writes for `claw predict`.
+#include <array>
+
+#include "core/text_file.h"
+#include "fuzz/targets.h"
+#include "fuzz/workspace.h"
+#include "laws/compression_law.h"
+#include "laws/law_file.h"
+#include "laws/results_file.h"
+#include "study/study_config.h"
+
+namespace claw::fuzz {
+namespace {
+
+void run_study_config(std::string_view input) {
+  const std::string toml(input);
+  study::parse_study_config(toml, "study.toml", false);
+  // --quick merges the [quick] table over the rest; without one it is refused outright.
+  if (toml.find("[quick]") != std::string::npos)
+    study::parse_study_config(toml, "study.toml", true);
+}
+
+std::vector<Seed> study_config_seeds() {
+  return {{"default", study::default_study_toml()},
+          {"tiny", read_text_file(std::filesystem::path(CLAW_SOURCE_DIR) /
+                                  "tests/study/fixtures/tiny_study.toml")}};
+}
+
+// What claw fit and claw predict do with what they read: fit, predict and find critical ratios.
+void use(const laws::CompressionLaw& law) {
+  for (const std::optional<double> tokens : {std::optional<double>(), std::optional(1000.0)}) {
+    laws::predict(law, 2.0, 0.5, tokens);
+    laws::critical_ratio(law, 0.9, 2.0, tokens);
+  }
+}
+
+constexpr std::array<const char*, 3> kResultFiles = {"results.csv", "results.jsonl", "laws.json"};
+
+void run_results(std::string_view input) {
+  const auto [choice, rest] = select_format(input, kResultFiles.size());
+  const std::filesystem::path path = Workspace::get().write(kResultFiles[choice], rest);
+  if (choice == 2) {
+    for (const laws::GroupLaw& group : laws::read_law_file(path)) use(group.law);
+  } else {
+    use(laws::fit_compression_law(laws::read_results(path), {}));
+  }
+}
+
+// Observations that follow a law exactly, on a grid of r and D.
+std::vector<laws::Observation> grid_observations() {
+  std::vector<laws::Observation> observations;
+  for (const double ratio : {0.1, 0.3, 0.5, 0.7}) {
+    for (const double tokens : {0.0, 1e5, 1e6}) {
+      const double value = 2.0 * (1 + ratio) * (1 + 0.1 / (tokens / 1e6 + 1));
+      laws::Observation o;
+      o.model = "m", o.task = "t", o.method = "random", o.metric = "loss";
+      o.ratio = ratio, o.tokens = tokens, o.value = value, o.base_value = 2.0;
+      observations.push_back(o);
+    }
+  }
+  return observations;
+}
+
+std::vector<Seed> results_seeds() {
+  std::string csv = "model,task,method,ratio,tokens,metric,value,base_value\n";
+  std::string jsonl;
+  for (const laws::Observation& o : grid_observations()) {
+    csv += concat(o.model, ",", o.task, ",", o.method, ",", o.ratio, ",", o.tokens, ",", o.metric,
+                  ",", o.value, ",", o.base_value, "\n");
+    jsonl += Json{{"model", o.model},   {"task", o.task},
+                  {"method", o.method}, {"ratio", o.ratio},
+                  {"tokens", o.tokens}, {"metric", o.metric},
+                  {"value", o.value},   {"base_value", o.base_value}}
+                 .dump() +
+             "\n";
+  }
+  laws::GroupLaw law{"", laws::fit_compression_law(grid_observations(), {}), {2.0}};
+  const Json law_file = {{"laws", {laws::group_law_json(law)}}};
+  return {selected_seed("csv", 0, csv), selected_seed("jsonl", 1, jsonl),
+          selected_seed("law_file", 2, law_file.dump(2))};
+}
+
+}  // namespace
+
+std::vector<FuzzTarget> study_targets() {
+  return {
+      {"study_config", "a study config TOML, checked whole as claw study does", run_study_config,
+       study_config_seeds},
+      {"results", "results to fit (CSV or JSONL) and law files to predict from", run_results,
+       results_seeds},
+  };
+}
+
+}  // namespace claw::fuzz
