@@ -10,6 +10,9 @@ Json parse_json(std::string_view text, const std::string& source) {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
     CLAW_FAIL(source, ": malformed JSON at byte ", e.byte, ": ", e.what());
+  } catch (const Json::exception& e) {
+    // Well-formed text the parser still cannot hold, such as a number beyond a double's range.
+    CLAW_FAIL(source, ": unreadable JSON: ", e.what());
   }
 }
 

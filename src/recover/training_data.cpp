@@ -77,12 +77,7 @@ std::vector<TrainingSequence> jsonl_sequences(const std::string& path,
     const std::string line = text.substr(start, end - start);
     start = end + 1;
     if (strip(line).empty()) continue;
-    Json record;
-    try {
-      record = Json::parse(line);
-    } catch (const Json::parse_error& e) {
-      CLAW_FAIL(path, ":", line_number, ": not a JSON object: ", e.what());
-    }
+    const Json record = parse_json(line, concat(path, ":", line_number));
     CLAW_CHECK(record.is_object(), path, ":", line_number, ": not a JSON object");
     const auto text_field = [&](const char* key) {
       const auto found = record.find(key);

@@ -100,7 +100,7 @@ TEST(Recover, RefusesBadRequestsClearly) {
   testing::write_bytes(scratch / "broken.jsonl", "{\"text\": \"fine\"}\n{not json\n");
   testing::expect_claw_refuses(
       recover + "--data jsonl:" + (scratch / "broken.jsonl").string() + " --tokens 10" + out,
-      "broken.jsonl:2: not a JSON object");
+      "broken.jsonl:2: malformed JSON");
 }
 
 }  // namespace
