@@ -8,6 +8,18 @@
 namespace claw::model {
 namespace {
 
+// Bounds far beyond any real model. Sizes past them can only come from a damaged or hostile
+// config.json, and are refused before the arithmetic on them (element counts, byte sizes) could
+// overflow or an allocation could exhaust memory.
+constexpr std::int64_t kMaxLayers = 4096;
+constexpr std::int64_t kMaxSize = std::int64_t{1} << 24;
+constexpr double kMaxParameters = 1e14;
+
+void check_layer_count(std::int64_t layers, const std::string& source) {
+  CLAW_CHECK(layers <= kMaxLayers, source, ": num_hidden_layers ", layers,
+             " is implausibly large (over ", kMaxLayers, ")");
+}
+
 // Keys interpreted here; all others go to ModelConfig::passthrough.
 const std::set<std::string> kInterpretedKeys = {"architectures",
                                                 "model_type",
@@ -137,6 +149,7 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
   c.eos_token_ids = parse_eos(json, source);
 
   const std::int64_t intermediate = json_required<std::int64_t>(json, "intermediate_size", source);
+  check_layer_count(c.num_layers, source);  // before the per-layer widths are allocated
   c.intermediate_sizes.assign(static_cast<std::size_t>(std::max<std::int64_t>(c.num_layers, 0)),
                               intermediate);
   if (const auto claw = json.find("claw"); claw != json.end()) {
@@ -232,6 +245,27 @@ ModelConfig config_from_llama2c(const io::Llama2cHeader& h) {
 }
 
 void validate_config(const ModelConfig& c, const std::string& source) {
+  check_layer_count(c.num_layers, source);
+  for (const auto& [name, size] : {std::pair<const char*, std::int64_t>{"vocab_size", c.vocab_size},
+                                   {"hidden_size", c.hidden_size},
+                                   {"num_attention_heads", c.num_heads},
+                                   {"num_key_value_heads", c.num_kv_heads},
+                                   {"head_dim", c.head_dim},
+                                   {"max_position_embeddings", c.max_position_embeddings}}) {
+    CLAW_CHECK(size <= kMaxSize, source, ": ", name, " ", size, " is implausibly large (over ",
+               kMaxSize, ")");
+  }
+  double parameters = static_cast<double>(c.vocab_size) * static_cast<double>(c.hidden_size) * 2;
+  for (std::int64_t width : c.intermediate_sizes) {
+    CLAW_CHECK(width <= kMaxSize, source, ": intermediate size ", width,
+               " is implausibly large (over ", kMaxSize, ")");
+    const double attention = static_cast<double>(c.hidden_size) *
+                             static_cast<double>(c.num_heads + c.num_kv_heads) *
+                             static_cast<double>(c.head_dim) * 2;
+    parameters += attention + 3.0 * static_cast<double>(c.hidden_size) * static_cast<double>(width);
+  }
+  CLAW_CHECK(parameters <= kMaxParameters, source, ": declares about ", parameters,
+             " parameters, more than any model claw can hold");
   CLAW_CHECK(c.vocab_size > 0 && c.hidden_size > 0 && c.num_layers > 0 && c.num_heads > 0 &&
                  c.num_kv_heads > 0 && c.head_dim > 0 && c.max_position_embeddings > 0,
              source,

@@ -3,9 +3,12 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "core/log.h"
+#include "core/system_memory.h"
 #include "io/hf_checkpoint.h"
 #include "io/llama2c.h"
+#include "model/layout.h"
 #include "model/torch_tensors.h"
 
 namespace claw::model {
@@ -43,12 +46,23 @@ torch::ScalarType stored_dtype(const io::HfCheckpoint& checkpoint, const ModelCo
   return to_scalar_type(embed->second.dtype);
 }
 
+// The weights' check against the memory free now, on the CPU (LibTorch reports a GPU that is too
+// small by itself).
+void check_weights_fit_now(const ModelConfig& config, torch::ScalarType type,
+                           const LoadOptions& options, const std::string& source) {
+  if (!options.device.is_cpu()) return;
+  if (const std::optional<std::int64_t> available = available_memory_bytes()) {
+    check_weights_fit(config, type, *available, source);
+  }
+}
+
 Model load_hf(const fs::path& dir, const LoadOptions& options) {
   const io::HfCheckpoint checkpoint(dir);
   Model model = empty_model(config_from_hf(checkpoint.config(), checkpoint.config_source()));
   const std::vector<TensorSpec> layout = tensor_layout(model.config);
   const auto& stored = checkpoint.tensors();
   const torch::ScalarType type = options.dtype.value_or(stored_dtype(checkpoint, model.config));
+  check_weights_fit_now(model.config, type, options, dir.string());
 
   std::set<std::string> expected;
   for (const TensorSpec& spec : layout) {
@@ -80,6 +94,7 @@ Model load_llama2c(const fs::path& path, const LoadOptions& options) {
   const ModelConfig& c = model.config;
   validate_config(c, path.string());
   const torch::ScalarType type = options.dtype.value_or(kLlama2cDtype);
+  check_weights_fit_now(c, type, options, path.string());
   auto load = [&](const char* name) {
     return tensor_from_view(checkpoint.tensors().at(name), type, options.device);
   };
@@ -128,6 +143,14 @@ bool is_hf_model(const fs::path& path) {
 }
 
 }  // namespace
+
+void check_weights_fit(const ModelConfig& config, torch::ScalarType type,
+                       std::int64_t available_bytes, const std::string& source) {
+  const std::int64_t needed = count_parameters(config).total() * c10::elementSize(type);
+  CLAW_CHECK(needed <= available_bytes, source, ": its weights need ", byte_size(needed), " in ",
+             c10::toString(type), " but only ", byte_size(available_bytes),
+             " of memory is available");
+}
 
 Model load_model(const fs::path& path, const LoadOptions& options) {
   return is_hf_model(path) ? load_hf(path, options) : load_llama2c(path, options);

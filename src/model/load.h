@@ -3,8 +3,10 @@
 
 #include <torch/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "model/model.h"
 
@@ -20,6 +22,12 @@ struct LoadOptions {
 // the config implies must be present with its exact shape; unknown tensors are refused rather
 // than silently ignored, since they would mean a model claw does not know how to run.
 Model load_model(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// Refuses, before any weight is allocated, a model whose weights in `type` exceed
+// `available_bytes`: a bfloat16 file takes twice its size in float32, and a process the kernel
+// kills halfway says nothing useful. load_model() checks against the memory available now.
+void check_weights_fit(const ModelConfig& config, torch::ScalarType type,
+                       std::int64_t available_bytes, const std::string& source);
 
 // The config of the model at `path` (either kind), without reading its weights.
 ModelConfig read_model_config(const std::filesystem::path& path);

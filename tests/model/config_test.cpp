@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "model/config.h"
+#include "model/load.h"
 
 namespace claw::model {
 namespace {
@@ -169,6 +170,42 @@ TEST(Config, RefusesWhatItCannotRun) {
       std::string::npos);
   EXPECT_NE(error_of(edited(kQwen25Config, "num_key_value_heads", 3).dump()).find("multiple"),
             std::string::npos);
+}
+
+// Sizes no file could back are refused before anything is allocated from them or multiplied.
+TEST(Config, RefusesImplausibleSizesBeforeAllocating) {
+  EXPECT_NE(error_of(edited(kQwen25Config, "num_hidden_layers", std::int64_t{1} << 40).dump())
+                .find("num_hidden_layers 1099511627776 is implausibly large"),
+            std::string::npos);
+  EXPECT_NE(error_of(edited(kQwen25Config, "hidden_size", std::int64_t{1} << 40).dump())
+                .find("hidden_size 1099511627776 is implausibly large"),
+            std::string::npos);
+  EXPECT_NE(error_of(edited(kQwen25Config, "intermediate_size", std::int64_t{1} << 62).dump())
+                .find("intermediate size 4611686018427387904 is implausibly large"),
+            std::string::npos);
+  // Each size within bounds, together more parameters than any machine holds.
+  Json huge = Json::parse(kQwen25Config);
+  huge["hidden_size"] = 1 << 20;
+  huge["num_attention_heads"] = 1 << 10;
+  huge["num_key_value_heads"] = 1 << 10;
+  huge["intermediate_size"] = 1 << 22;
+  huge["num_hidden_layers"] = 4000;
+  EXPECT_NE(error_of(huge.dump()).find("parameters, more than any model claw can hold"),
+            std::string::npos);
+}
+
+// Qwen2.5-0.5B has 494M parameters: 988 MB in bfloat16, twice that in float32.
+TEST(Config, WeightsThatWouldNotFitInMemoryAreRefusedBeforeLoading) {
+  const ModelConfig qwen = parse(kQwen25Config);
+  EXPECT_NO_THROW(check_weights_fit(qwen, torch::kBFloat16, 1'000'000'000, "qwen"));
+  try {
+    check_weights_fit(qwen, torch::kFloat32, 1'000'000'000, "qwen");
+    ADD_FAILURE() << "1 GB taken for 494M float32 weights";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("qwen: its weights need 1.98 GB in Float but only "),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Config, NamesTheMissingOrMistypedKey) {
