@@ -81,29 +81,17 @@ bool gnuplot_available() {
 bool render_plot(const Plot& plot, const fs::path& directory) {
   fs::create_directories(directory);
   write_file_atomic(directory / (plot.name + ".dat"), data_file(plot));
-  auto scripts = [&](const std::string& suffix) {
-    return script(plot, "pngcairo size 900,560 noenhanced", plot.name + ".png" + suffix) + "\n" +
-           script(plot, "svg size 900,560 noenhanced", plot.name + ".svg" + suffix);
-  };
-  // The kept script draws the final files; the one run draws partial files that are renamed
-  // once whole, so an interrupted report never holds half an image.
-  write_file_atomic(directory / (plot.name + ".gp"), scripts(""));
+  write_file_atomic(directory / (plot.name + ".gp"),
+                    script(plot, "pngcairo size 900,560 noenhanced", plot.name + ".png") + "\n" +
+                        script(plot, "svg size 900,560 noenhanced", plot.name + ".svg"));
   if (!gnuplot_available()) return false;
-  const std::string partial = ".partial";
-  write_file_atomic(directory / (plot.name + ".gp" + partial), scripts(partial));
   const std::string command = "cd " + shell_quoted(directory.string()) + " && gnuplot " +
-                              shell_quoted(plot.name + ".gp" + partial) + " 2>" +
+                              shell_quoted(plot.name + ".gp") + " 2>" +
                               shell_quoted(plot.name + ".log");
-  const bool drawn = std::system(command.c_str()) == 0;
-  fs::remove(directory / (plot.name + ".gp" + partial));
-  if (!drawn) {
+  if (std::system(command.c_str()) != 0) {
     log::warn("gnuplot failed on ", (directory / (plot.name + ".gp")).string(), "; see ",
               (directory / (plot.name + ".log")).string());
     return false;
-  }
-  for (const char* extension : {".png", ".svg"}) {
-    const fs::path image = directory / (plot.name + extension);
-    fs::rename(image.string() + partial, image);
   }
   fs::remove(directory / (plot.name + ".log"));
   return true;

@@ -26,7 +26,9 @@ struct Plot {
 bool gnuplot_available();
 
 // Writes NAME.dat and NAME.gp into `directory` and runs gnuplot for NAME.png and NAME.svg.
-// False (with a warning) when gnuplot is missing or fails; the report then goes without.
+// False (with a warning) when gnuplot is missing or fails; the report then goes without. The
+// images are drawn under their own names: reports render into a staging directory that only
+// appears once whole.
 bool render_plot(const Plot& plot, const std::filesystem::path& directory);
 
 }  // namespace claw::study

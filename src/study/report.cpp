@@ -94,8 +94,16 @@ class ReportWriter {
     fits_ = fit_study_laws(observations_);
   }
 
+  // The report directory appears whole or not at all: it is drawn in a staging directory that
+  // then takes the place of the old report.
   fs::path write() {
-    fs::create_directories(directory_);
+    CLAW_CHECK(
+        !fs::exists(directory_) || fs::is_empty(directory_) || fs::exists(directory_ / "report.md"),
+        directory_.string(),
+        ": holds files but no report.md; a report replaces its whole directory, so choose "
+        "an empty or new one");
+    AtomicDirectory output(directory_, /*replace=*/true);
+    staging_ = output.staging();
     summary();
     protocols();
     base_models();
@@ -112,9 +120,10 @@ class ReportWriter {
           "their data and scripts are in this directory.");
     }
     const std::string title = "claw study: " + store_.meta("study_name").value_or("study");
-    write_file_atomic(directory_ / "report.md", "# " + title + "\n\n" + doc_.markdown());
-    write_file_atomic(directory_ / "report.html", html_with_title(title));
-    write_file_atomic(directory_ / "laws.json", laws_json().dump(2) + "\n");
+    write_file_atomic(staging_ / "report.md", "# " + title + "\n\n" + doc_.markdown());
+    write_file_atomic(staging_ / "report.html", html_with_title(title));
+    write_file_atomic(staging_ / "laws.json", laws_json().dump(2) + "\n");
+    output.commit();
     return directory_ / "report.md";
   }
 
@@ -144,7 +153,7 @@ class ReportWriter {
       doc_.paragraph("(No point to plot: " + caption + ".)");
       return;
     }
-    if (render_plot(plot, directory_)) {
+    if (render_plot(plot, staging_)) {
       doc_.figure(plot.name + ".png", plot.name + ".svg", caption);
     } else {
       plots_missing_ = true;
@@ -537,6 +546,7 @@ class ReportWriter {
 
   const Store& store_;
   fs::path directory_;
+  fs::path staging_;  // where write() draws the report before it takes directory_'s place
   Results results_;
   std::vector<laws::Observation> observations_;
   std::vector<StudyFit> fits_;

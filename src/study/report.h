@@ -10,7 +10,8 @@
 namespace claw::study {
 
 // Writes report.md, report.html, the plots (PNG, SVG, with their data and gnuplot scripts) and
-// laws.json into `directory`; returns the Markdown file's path.
+// laws.json as `directory`, which is replaced whole and at once (an existing directory must be
+// empty or an earlier report); returns the Markdown file's path.
 std::filesystem::path write_report(const Store& store, const std::filesystem::path& directory);
 
 }  // namespace claw::study

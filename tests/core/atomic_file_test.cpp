@@ -1,6 +1,8 @@
 #include "core/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <optional>
@@ -189,6 +191,44 @@ TEST(AtomicDirectoryTest, AcceptsATrailingSeparator) {
   }
   EXPECT_EQ(file_names(dir / "model"), std::set<std::string>{"b.txt"});
   EXPECT_EQ(file_names(dir.path()), std::set<std::string>{"model"});
+}
+
+// The id of a process that has exited (and been reaped).
+int dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+// A writer killed mid-write leaves its temporaries; the next writer of the same output removes
+// them, and leaves alone those of writers still running and those of other outputs.
+TEST(StaleTemporariesTest, TheNextWriterRemovesThoseOfDeadWriters) {
+  const ScratchDir dir;
+  const std::string dead = std::to_string(dead_pid()), alive = std::to_string(::getppid());
+  write_bytes(dir / ("out.txt.partial." + dead), "half");
+  write_bytes(dir / ("out.txt.partial." + alive), "being written");
+  write_bytes(dir / ("other.txt.partial." + dead), "not ours");
+  claw::write_file_atomic(dir / "out.txt", "whole");
+  EXPECT_EQ(file_names(dir.path()), (std::set<std::string>{"out.txt", "out.txt.partial." + alive,
+                                                           "other.txt.partial." + dead}));
+
+  fs::create_directories(dir / ("model.partial." + dead) / "sub");
+  write_bytes(dir / ("model.partial." + dead) / "sub" / "a.bin", "half");
+  claw::AtomicDirectory staged(dir / "model", /*replace=*/false);
+  EXPECT_FALSE(fs::exists(dir / ("model.partial." + dead)));
+}
+
+// Without an atomic exchange a replaced directory is moved aside before the new one moves in; a
+// kill between the two leaves the old one aside, the only copy, and the next writer restores it.
+TEST(StaleTemporariesTest, AnOldDirectoryLeftAsideComesBack) {
+  const ScratchDir dir;
+  const fs::path aside = dir / ("model.replaced." + std::to_string(dead_pid()));
+  fs::create_directory(aside);
+  write_bytes(aside / "old.txt", "old");
+  EXPECT_THROW(claw::AtomicDirectory(dir / "model", /*replace=*/false), claw::Error);
+  EXPECT_EQ(read_bytes(dir / "model" / "old.txt"), "old");
+  EXPECT_FALSE(fs::exists(aside));
 }
 
 TEST(PathWithinTest, ComparesWholeComponentsOfResolvedPaths) {

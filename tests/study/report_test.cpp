@@ -30,7 +30,7 @@ TEST(ReportDocument, RendersTheSameBlocksAsMarkdownAndHtml) {
   EXPECT_NE(html.find("alt=\"loss &quot;against&quot; r\""), std::string::npos);
 }
 
-TEST(Plot, WritesDataAndScriptAndWholeImages) {
+TEST(Plot, WritesDataScriptAndImages) {
   claw::testing::ScratchDir dir;
   Plot plot{"it's", "a title", "r", "loss"};
   plot.series.push_back({"measured", {{0.1, 2.0}, {0.5, 3.0}}, PlotSeries::kPoints});
@@ -48,7 +48,6 @@ TEST(Plot, WritesDataAndScriptAndWholeImages) {
     EXPECT_NE(claw::testing::read_bytes(dir / "it's.svg").find("<svg"), std::string::npos);
   }
   for (const auto& entry : fs::directory_iterator(dir.path())) {
-    EXPECT_EQ(entry.path().string().find("partial"), std::string::npos) << entry.path();
     EXPECT_NE(entry.path().extension(), ".log");
   }
 }
