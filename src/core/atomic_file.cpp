@@ -96,6 +96,7 @@ AtomicFileWriter::~AtomicFileWriter() {
 
 void AtomicFileWriter::write(const void* data, std::size_t size) {
   CLAW_CHECK(file_ != nullptr, path_.string(), ": write after commit");
+  if (size == 0) return;  // an empty tensor's data may be null, which fwrite must not see
   CLAW_CHECK(std::fwrite(data, 1, size, file_) == size, path_.string(),
              ": write failed: ", std::strerror(errno));
 }

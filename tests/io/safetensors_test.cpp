@@ -132,10 +132,12 @@ TEST(SafetensorsTest, WriterRefusesADuplicateName) {
 }
 
 TEST(SafetensorsTest, ParsesAHandBuiltBuffer) {
-  const auto contents =
-      parse(safetensors_bytes(R"({"b":{"dtype":"I64","shape":[1],"data_offsets":[4,12]},)"
-                              R"("a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})",
-                              "0123456789AB"));
+  // The views point into the buffer, which must outlive them.
+  const std::string buffer =
+      safetensors_bytes(R"({"b":{"dtype":"I64","shape":[1],"data_offsets":[4,12]},)"
+                        R"("a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})",
+                        "0123456789AB");
+  const auto contents = parse(buffer);
   ASSERT_EQ(contents.tensors.size(), 2u);
   EXPECT_EQ(view_bytes(contents.tensors.at("a")), "0123");
   EXPECT_EQ(view_bytes(contents.tensors.at("b")), "456789AB");
