@@ -8,7 +8,7 @@
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/stopwatch.h"
-#include "core/text_file.h"
+#include "core/json.h"
 #include "model/layout.h"
 #include "model/load.h"
 #include "model/presets.h"
@@ -262,7 +262,7 @@ Json Runner::compress(const Experiment& e, Attempt& attempt, CompressedModel& ou
       model::save_model(model, out.directory, save);
     });
   }
-  return Json::parse(read_text_file(out.directory / "compression.json"));
+  return read_json_file(out.directory / "compression.json");
 }
 
 void Runner::run_compressed_group(const std::vector<const Experiment*>& group, Tally& tally) {
