@@ -255,14 +255,15 @@ void validate_config(const ModelConfig& c, const std::string& source) {
     CLAW_CHECK(size <= kMaxSize, source, ": ", name, " ", size, " is implausibly large (over ",
                kMaxSize, ")");
   }
-  double parameters = static_cast<double>(c.vocab_size) * static_cast<double>(c.hidden_size) * 2;
+  // In double: the bounds above keep each factor exact, and the sum cannot overflow.
+  const double hidden = static_cast<double>(c.hidden_size);
+  const double attention_per_layer = hidden * static_cast<double>(c.num_heads + c.num_kv_heads) *
+                                     static_cast<double>(c.head_dim) * 2;
+  double parameters = static_cast<double>(c.vocab_size) * hidden * 2;
   for (std::int64_t width : c.intermediate_sizes) {
     CLAW_CHECK(width <= kMaxSize, source, ": intermediate size ", width,
                " is implausibly large (over ", kMaxSize, ")");
-    const double attention = static_cast<double>(c.hidden_size) *
-                             static_cast<double>(c.num_heads + c.num_kv_heads) *
-                             static_cast<double>(c.head_dim) * 2;
-    parameters += attention + 3.0 * static_cast<double>(c.hidden_size) * static_cast<double>(width);
+    parameters += attention_per_layer + 3.0 * hidden * static_cast<double>(width);
   }
   CLAW_CHECK(parameters <= kMaxParameters, source, ": declares about ", parameters,
              " parameters, more than any model claw can hold");
