@@ -43,7 +43,7 @@ const char* style_of(PlotSeries::Style style) {
 }
 
 // One data block per series, separated by two blank lines (gnuplot's `index`).
-std::string data_file(const Plot& plot) {
+std::string gnuplot_data(const Plot& plot) {
   std::string out;
   for (const PlotSeries& s : plot.series) {
     out += "# " + s.title + "\n";
@@ -80,7 +80,7 @@ bool gnuplot_available() {
 
 bool render_plot(const Plot& plot, const fs::path& directory) {
   fs::create_directories(directory);
-  write_file_atomic(directory / (plot.name + ".dat"), data_file(plot));
+  write_file_atomic(directory / (plot.name + ".dat"), gnuplot_data(plot));
   write_file_atomic(directory / (plot.name + ".gp"),
                     script(plot, "pngcairo size 900,560 noenhanced", plot.name + ".png") + "\n" +
                         script(plot, "svg size 900,560 noenhanced", plot.name + ".svg"));
