@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "cli/run_main.h"
 #include "compress/compression.h"
 #include "core/allocator.h"
 #include "core/error.h"
@@ -148,9 +149,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dtype", o.dtype, "stored dtype of the model")->capture_default_str();
   o.run.add_to(app);
-  CLI11_PARSE(app, argc, argv);
-
-  try {
+  return claw::cli::run_main("claw_compress_bench", app, argc, argv, [&] {
     o.run.apply();
     const claw::model::ModelConfig config = claw::model::preset_config(o.preset);
     const claw::model::Model model =
@@ -173,9 +172,5 @@ int main(int argc, char** argv) {
                               .dump(2)
                               .c_str());
     }
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw_compress_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

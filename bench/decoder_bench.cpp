@@ -1,6 +1,6 @@
 // claw_decoder_bench: prefill and decode speed of claw's decoder on a randomly initialised model
 // of a real shape, each reported as a fraction of a ceiling measured in the same run, so the
-// figures survive a change of machine (DESIGN.md, Conventions):
+// figures survive a change of machine (docs/architecture.md, Conventions):
 //   prefill: FLOP/s against a large matrix multiply of the same dtype (compute bound);
 //   decode:  weight bytes read per second against a streaming read of a large buffer (memory
 //            bound at batch 1).
@@ -15,7 +15,6 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
-#include <c10/util/Exception.h>
 #include <torch/types.h>
 #include <CLI/CLI.hpp>
 
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "cli/run_main.h"
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -203,9 +203,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", o.seed, "seed of the weights and tokens")->capture_default_str();
   o.run.add_to(app);
-  CLI11_PARSE(app, argc, argv);
-
-  try {
+  return claw::cli::run_main("claw_decoder_bench", app, argc, argv, [&] {
     std::vector<torch::ScalarType> dtypes;
     for (const std::string& d : o.dtypes) dtypes.push_back(claw::model::parse_dtype(d));
     o.run.apply();
@@ -231,15 +229,5 @@ int main(int argc, char** argv) {
                            {"results", results}};
       std::printf("%s\n", record.dump().c_str());
     }
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw_decoder_bench: %s [%s]\n", e.what(), e.where().c_str());
-    return 1;
-  } catch (const c10::Error& e) {
-    std::fprintf(stderr, "claw_decoder_bench: LibTorch error: %s\n", e.what_without_backtrace());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "claw_decoder_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

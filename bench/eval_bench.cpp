@@ -1,6 +1,6 @@
 // claw_eval_bench: intrinsic-evaluation speed, the scorer of `claw eval` on windows of random
 // tokens through a randomly initialised model of a real shape, as a fraction of a large matrix
-// multiply's rate measured in the same run (DESIGN.md, Conventions).
+// multiply's rate measured in the same run (docs/architecture.md, Conventions).
 //
 //   claw_eval_bench [--preset qwen2.5-0.5b] [--dtype f32,bf16] [--ctx 512,2048] [--reps 2]
 //                   [--threads 0] [--json] [-q]
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "cli/run_main.h"
 #include "core/allocator.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -126,9 +127,7 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str();
   o.run.add_to(app);
-  CLI11_PARSE(app, argc, argv);
-
-  try {
+  return claw::cli::run_main("claw_eval_bench", app, argc, argv, [&] {
     o.run.apply();
     const std::int64_t wiki_tokens = wikitext_tokens();
     Json results = Json::array();
@@ -142,9 +141,5 @@ int main(int argc, char** argv) {
       }
     }
     if (o.run.json) std::printf("%s\n", results.dump(2).c_str());
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw_eval_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "cli/run_main.h"
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -66,9 +67,7 @@ int main(int argc, char** argv) {
   app.add_option("--lora-rank", o.rank, "LoRA rank")->capture_default_str();
   app.add_flag("--full", o.full, "train all weights instead of LoRA");
   o.run.add_to(app);
-  CLI11_PARSE(app, argc, argv);
-
-  try {
+  return claw::cli::run_main("claw_recover_bench", app, argc, argv, [&] {
     o.run.apply();
     claw::model::Model model = claw::model::random_model(claw::model::preset_config(o.preset), 0,
                                                          claw::model::parse_dtype(o.dtype));
@@ -129,9 +128,5 @@ int main(int argc, char** argv) {
                   training.max);
       std::printf("ratio       %8.2fx  (target >= 0.3x)\n", ratio);
     }
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw_recover_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/run_main.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -51,9 +52,7 @@ int main(int argc, char** argv) {
   app.add_option("--text", text_path, "text to encode (default: WikiText-2 test)");
   app.add_option("--reps", reps, "timed repetitions")->check(CLI::PositiveNumber);
   app.add_flag("--json", json, "print the figures as JSON");
-  CLI11_PARSE(app, argc, argv);
-
-  try {
+  return claw::cli::run_main("claw_tokenizer_bench", app, argc, argv, [&] {
     if (tokenizer_path.empty()) {
       tokenizer_path = claw::data_file("tokenizers/qwen/tokenizer.json").string();
     }
@@ -89,9 +88,5 @@ int main(int argc, char** argv) {
                   megabytes / encode.median, megabytes / encode.max, megabytes / encode.min,
                   static_cast<double>(tokens) / encode.median);
     }
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw_tokenizer_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -26,6 +26,7 @@
 #include <algorithm>
 
 #include "bench_support.h"
+#include "cli/run_main.h"
 #include "core/allocator.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -144,9 +145,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   o.run.add_to(app);
-  CLI11_PARSE(app, argc, argv);
-
-  try {
+  return claw::cli::run_main("claw_zero_shot_bench", app, argc, argv, [&] {
     o.run.apply();
     const auto tokenizer =
         claw::text::load_tokenizer(claw::data_file("tokenizers/qwen/tokenizer.json"));
@@ -208,9 +207,5 @@ int main(int argc, char** argv) {
           "log-likelihoods agree to %.1e\n",
           median(2) / median(0), median(2) / median(1), largest_difference);
     }
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw_zero_shot_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -7,13 +7,12 @@
 // IN holds "tokens" [B, T] int64 and, optionally, "valid" [B, T] bool (false: padding, anywhere
 // in a row, as model::forward() takes it). OUT holds "logits" [B, T, vocab] float32, computed
 // in --dtype on --device.
-#include <c10/util/Exception.h>
 #include <torch/types.h>
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
 #include <string>
 
+#include "cli/run_main.h"
 #include "cli/runtime_flags.h"
 #include "core/error.h"
 #include "io/safetensors.h"
@@ -64,20 +63,6 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_path, "safetensors to write: logits [B, T, vocab] float32")
       ->required();
   flags.add_to(app);
-  try {
-    app.parse(argc, argv);
-    run(model_path, tokens_path, out_path, flags);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw_logits: %s [%s]\n", e.what(), e.where().c_str());
-    return 1;
-  } catch (const c10::Error& e) {
-    std::fprintf(stderr, "claw_logits: LibTorch error: %s\n", e.what_without_backtrace());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "claw_logits: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  return claw::cli::run_main("claw_logits", app, argc, argv,
+                             [&] { run(model_path, tokens_path, out_path, flags); });
 }

@@ -1,14 +1,13 @@
-// claw: compression laws for LLMs. One executable; each subcommand lives in its own file.
-#include <c10/util/Exception.h>
+// claw: compression laws for LLMs. One executable; each subcommand registers itself from its file
+// in src/cli (predict/critical and merge/report share one).
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
 #include <string>
 
 #include "cli/command.h"
+#include "cli/run_main.h"
 #include "core/allocator.h"
 #include "core/data_dir.h"
-#include "core/error.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
@@ -43,19 +42,5 @@ int main(int argc, char** argv) {
     if (!data_dir.empty()) claw::set_data_dir_override(data_dir);
   });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const claw::Error& e) {
-    std::fprintf(stderr, "claw: %s [%s]\n", e.what(), e.where().c_str());
-    return 1;
-  } catch (const c10::Error& e) {
-    std::fprintf(stderr, "claw: LibTorch error: %s\n", e.what_without_backtrace());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "claw: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  return claw::cli::run_main("claw", app, argc, argv);
 }
