@@ -1,6 +1,7 @@
 #include "fuzz/fuzz_target.h"
 
 #include "core/error.h"
+#include "core/format.h"
 #include "fuzz/targets.h"
 
 namespace claw::fuzz {
@@ -17,12 +18,11 @@ const std::vector<FuzzTarget>& fuzz_targets() {
 }
 
 const FuzzTarget& fuzz_target(std::string_view name) {
-  std::string names;
   for (const FuzzTarget& target : fuzz_targets()) {
     if (target.name == name) return target;
-    names += concat(names.empty() ? "" : ", ", target.name);
   }
-  CLAW_FAIL("unknown fuzz target '", name, "'; expected one of ", names);
+  CLAW_FAIL("unknown fuzz target '", name, "'; expected one of ",
+            join(fuzz_targets(), [](const FuzzTarget& t) { return t.name; }));
 }
 
 Outcome run_fuzz_input(const FuzzTarget& target, std::string_view input) {

@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/format.h"
 #include "core/log.h"
 #include "model/presets.h"
 #include "model/runtime.h"
@@ -39,11 +40,9 @@ void run(const InitArgs& args) {
 
 void register_init(CLI::App& app) {
   auto args = std::make_shared<InitArgs>();
-  std::string names;
-  for (const std::string& name : model::preset_names()) names += (names.empty() ? "" : ", ") + name;
   CLI::App* cmd = app.add_subcommand(
       "init", "Write a randomly initialised HF checkpoint with the real shapes of a known model");
-  cmd->add_option("--preset", args->preset, "one of: " + names)->required();
+  cmd->add_option("--preset", args->preset, "one of: " + join(model::preset_names()))->required();
   cmd->add_option("output", args->output, "HF directory to create")->required();
   cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
   cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16")->capture_default_str();

@@ -6,6 +6,7 @@
 #include "compress/magnitude_channels.h"
 #include "compress/random_channels.h"
 #include "core/error.h"
+#include "core/format.h"
 #include "core/stopwatch.h"
 #include "model/layout.h"
 
@@ -35,9 +36,7 @@ const std::vector<std::string> kMethodNames = {"random", "magnitude", "prunenet"
 }  // namespace
 
 std::string method_names_help() {
-  std::string names;
-  for (const std::string& n : kMethodNames) names += (names.empty() ? "" : ", ") + n;
-  return names;
+  return join(kMethodNames);
 }
 
 void check_method_name(const std::string& name) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace claw {
 namespace fs = std::filesystem;
@@ -39,12 +40,13 @@ void set_data_dir_override(const fs::path& dir) {
 }
 
 fs::path data_dir() {
-  std::string tried;
-  for (const fs::path& dir : candidates()) {
+  const std::vector<fs::path> dirs = candidates();
+  for (const fs::path& dir : dirs) {
     if (fs::is_directory(dir)) return dir;
-    tried += concat(tried.empty() ? "" : ", ", dir.string());
   }
-  CLAW_FAIL("no data directory found (tried ", tried, "); pass --data-dir or set CLAW_DATA");
+  CLAW_FAIL("no data directory found (tried ",
+            join(dirs, [](const fs::path& d) { return d.string(); }),
+            "); pass --data-dir or set CLAW_DATA");
 }
 
 fs::path data_file(const fs::path& relative) {

@@ -1,7 +1,8 @@
-// Numbers for people: thousands separators and byte sizes.
+// Text for people: thousands separators, byte sizes, lists.
 #pragma once
 
 #include <cstdint>
+#include <sstream>
 #include <string>
 
 namespace claw {
@@ -12,5 +13,25 @@ std::string with_commas(std::int64_t n);
 // In decimal units with three significant digits or more: 1536 -> "1.54 kB",
 // 988065792 -> "988 MB", 24582600000 -> "24.6 GB".
 std::string byte_size(std::int64_t bytes);
+
+// The items with ", " between them, each first turned into something printable by `text`:
+// join(laws, [](const GroupLaw& l) { return l.group; }) -> "tinystories, wikitext2".
+template <typename Range, typename ToText>
+std::string join(const Range& items, ToText&& text) {
+  std::ostringstream out;
+  const char* separator = "";
+  for (const auto& item : items) {
+    out << separator << text(item);
+    separator = ", ";
+  }
+  return out.str();
+}
+
+// The items, each printed as `<<` prints it, with ", " between them: join(shape) -> "2, 3".
+template <typename Range>
+std::string join(const Range& items) {
+  return join(
+      items, [](const auto& item) -> const auto& { return item; });
+}
 
 }  // namespace claw

@@ -1,16 +1,16 @@
 #include "laws/law_file.h"
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace claw::laws {
 
 const GroupLaw& choose_law(const std::vector<GroupLaw>& laws, const std::string& group,
                            const std::string& source) {
-  std::string names;
   for (const GroupLaw& l : laws) {
     if (l.group == group || (group.empty() && laws.size() == 1)) return l;
-    names += concat(names.empty() ? "" : ", ", "'", l.group, "'");
   }
+  const std::string names = join(laws, [](const GroupLaw& l) { return concat("'", l.group, "'"); });
   CLAW_CHECK(!group.empty(), source, " has a law per group (", names, "); choose one with --group");
   CLAW_FAIL(source, " has no law for the group '", group, "'; it has ", names);
 }

@@ -17,9 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += concat(i ? ", " : "", shape[i]);
-  return text + "]";
+  return concat("[", join(shape), "]");
 }
 
 // llama2.c checkpoints store float32.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace claw::model {
 namespace {
@@ -57,9 +58,7 @@ std::vector<std::string> preset_names() {
 ModelConfig preset_config(const std::string& name) {
   const auto it = presets().find(name);
   if (it == presets().end()) {
-    std::string known;
-    for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-    CLAW_FAIL("unknown preset '", name, "' (known: ", known, ")");
+    CLAW_FAIL("unknown preset '", name, "' (known: ", join(preset_names()), ")");
   }
   const Preset& p = it->second;
   ModelConfig c;

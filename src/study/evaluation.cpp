@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/format.h"
 #include "eval/intrinsic.h"
 #include "eval/zero_shot.h"
 
@@ -46,13 +47,14 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
     // The tasks are independent samples, so the mean's variance is the mean of their variances
     // over the number of tasks.
     double variance = 0;
-    std::string used;
     for (const eval::ZeroShotResult& r : results) {
       for (const eval::Metric& m : r.metrics) {
         if (m.name == r.average_metric) variance += m.standard_error * m.standard_error;
       }
-      used += concat(used.empty() ? "" : ", ", r.task, " ", r.average_metric);
     }
+    const std::string used = join(results, [](const eval::ZeroShotResult& r) {
+      return concat(r.task, " ", r.average_metric);
+    });
     const double n = static_cast<double>(results.size());
     const double standard_error = std::sqrt(variance) / n;
     metrics.push_back({kAverageAccuracy, average["accuracy"].get<double>(),

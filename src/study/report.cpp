@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/format.h"
 #include "core/log.h"
 #include "study/plot.h"
 #include "study/report_document.h"
@@ -194,16 +195,9 @@ class ReportWriter {
         "compressed model without recovery. The laws are fitted with D in millions of tokens.");
   }
 
-  static std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-    return out;
-  }
   template <typename T>
   static std::string join_numbers(const std::vector<T>& items) {
-    std::string out;
-    for (const T& v : items) out += (out.empty() ? "" : ", ") + number(static_cast<double>(v), 6);
-    return out;
+    return join(items, [](const T& v) { return number(static_cast<double>(v), 6); });
   }
 
   void protocols() {

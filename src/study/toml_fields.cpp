@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace claw::study {
 namespace {
@@ -150,8 +151,7 @@ void TomlFields::refuse_unknown_keys() const {
   for (const auto& [key, node] : *table_) {
     const std::string name(key.str());
     if (asked_.count(name) > 0) continue;
-    std::string known;
-    for (const std::string& k : asked_) known += (known.empty() ? "" : ", ") + k;
+    const std::string known = join(asked_);
     throw Error(concat(location(source_, key.source()), ": unknown key '", path_of(name), "'",
                        known.empty() ? std::string(" (this table takes no keys)")
                                      : concat(" (known here: ", known, ")")));
