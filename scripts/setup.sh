@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what claw needs from Debian (only what is missing, so it is cheap to re-run) and
-# builds it into build/.
+# Installs what claw needs from Debian (only what is missing, so it is cheap to re-run),
+# configures build/ and builds claw there (SETUP_BUILD=0: configure only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +17,7 @@ packages=(
 bash scripts/install-packages.sh "${packages[@]}"
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build
+# scripts/test.sh builds by itself, to time the build apart from the installs.
+if [[ ${SETUP_BUILD:-1} != 0 ]]; then
+  cmake --build build
+fi
