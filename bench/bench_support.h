@@ -1,5 +1,6 @@
 // What the benchmarks share: timing, flags, and the measured ceilings their figures are divided by
-// (DESIGN.md, Conventions). Median and spread and the work of a forward pass come from src/bench.
+// (docs/architecture.md, Conventions). Median and spread and the work of a forward pass come from
+// src/bench.
 #pragma once
 
 #include <torch/types.h>

@@ -1,5 +1,6 @@
-// Where datasets and the embedded default model live (DESIGN.md, "Data"): --data-dir, then
-// $CLAW_DATA, then ../shared/data beside the repository root, then the per-user data directory.
+// Where datasets and the embedded default model live (docs/architecture.md, "Data"): --data-dir,
+// then $CLAW_DATA, then ../shared/data beside the repository root, then the per-user data
+// directory.
 #pragma once
 
 #include <filesystem>

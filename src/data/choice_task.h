@@ -1,4 +1,4 @@
-// Zero-shot evaluation sets posed as lm-evaluation-harness 0.4 poses them (DESIGN.md,
+// Zero-shot evaluation sets posed as lm-evaluation-harness 0.4 poses them (docs/architecture.md,
 // "Protocols"): each item becomes log-likelihood requests whose strings are exactly the
 // harness's, so the scorer never needs to know which task it serves.
 #pragma once

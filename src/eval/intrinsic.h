@@ -1,6 +1,6 @@
 // Intrinsic evaluation: mean next-token cross-entropy (nats per predicted token) and perplexity
-// of a model on a corpus, under a stated protocol (DESIGN.md, "Protocols"). The scorer is the one
-// every part of claw uses, from `claw eval` to the study runner.
+// of a model on a corpus, under a stated protocol (docs/architecture.md, "Protocols"). The scorer
+// is the one every part of claw uses, from `claw eval` to the study runner.
 #pragma once
 
 #include <cstdint>

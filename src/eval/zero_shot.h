@@ -1,5 +1,5 @@
-// Zero-shot accuracy with lm-evaluation-harness 0.4 semantics (DESIGN.md, "Protocols"): acc,
-// acc_norm and, for LAMBADA, perplexity, each with the harness's standard error.
+// Zero-shot accuracy with lm-evaluation-harness 0.4 semantics (docs/architecture.md, "Protocols"):
+// acc, acc_norm and, for LAMBADA, perplexity, each with the harness's standard error.
 #pragma once
 
 #include <cstdint>

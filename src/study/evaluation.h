@@ -13,7 +13,7 @@
 
 namespace claw::study {
 
-// The metric the zero-shot law fits: the average over tasks as DESIGN.md defines it.
+// The metric the zero-shot law fits: the average over tasks as docs/architecture.md defines it.
 inline constexpr const char* kAverageAccuracy = "accuracy/average";
 
 class StudyEvaluation {

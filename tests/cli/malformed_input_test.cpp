@@ -1,5 +1,5 @@
 // Malformed inputs through the real executable: a non-zero exit, no crash, one line on stderr
-// naming the file and the problem (DESIGN.md, "Conventions").
+// naming the file and the problem (docs/architecture.md, "Conventions").
 #include <gtest/gtest.h>
 
 #include <algorithm>
