@@ -1,7 +1,8 @@
 // claw eval --model M --task T[,T...]: test cross-entropy and perplexity on text corpora, and
 // zero-shot accuracy with lm-evaluation-harness semantics, each under a stated protocol.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
-#include <variant>
 
 #include "cli/command.h"
 #include "cli/eval_report.h"
@@ -11,8 +12,10 @@
 #include "core/json.h"
 #include "data/choice_task.h"
 #include "data/corpus.h"
+#include "data/task_groups.h"
+#include "eval/harness.h"
 #include "eval/intrinsic.h"
-#include "eval/zero_shot.h"
+#include "eval/zero_shot_suite.h"
 #include "model/load.h"
 #include "model/runtime.h"
 #include "text/load_tokenizer.h"
@@ -25,15 +28,14 @@ namespace {
 constexpr std::int64_t kDefaultQuestionBatch = 8;
 
 struct EvalArgs {
-  std::string model, tokenizer, mode, log_samples;
+  std::string model, tokenizer, mode, log_samples,
+      harness = std::string(eval::harness_name(eval::kDefaultHarness));
   std::vector<std::string> tasks;
-  std::int64_t ctx = 0, stride = 0, limit_tokens = 0, limit = 0, batch = 0;
+  std::int64_t ctx = 0, stride = 0, limit_tokens = 0, limit = 0, batch = 0, num_fewshot = 0;
   std::optional<std::uint64_t> seed;
   bool no_prefix_sharing = false, json = false;
   RuntimeFlags runtime;
 };
-
-using Task = std::variant<data::Corpus, data::ChoiceTask>;
 
 eval::IntrinsicOptions intrinsic_options(const EvalArgs& args) {
   eval::IntrinsicOptions options;
@@ -54,22 +56,35 @@ eval::ZeroShotOptions zero_shot_options(const EvalArgs& args) {
   options.batch = args.batch > 0 ? args.batch : kDefaultQuestionBatch;
   options.share_prefix = !args.no_prefix_sharing;
   options.keep_samples = !args.log_samples.empty();
+  options.harness = eval::parse_harness(args.harness);
   return options;
+}
+
+bool in_a_group(const data::ChoiceTaskSet& set, const std::string& task) {
+  return std::any_of(set.groups.begin(), set.groups.end(), [&](const data::TaskGroup& g) {
+    return std::find(g.tasks.begin(), g.tasks.end(), task) != g.tasks.end();
+  });
 }
 
 void run(const EvalArgs& args) {
   CLAW_CHECK(!args.seed || args.limit > 0,
              "--seed picks which --limit items are evaluated; "
              "give --limit too");
+  const eval::ZeroShotOptions zero_shot = zero_shot_options(args);
   // Every task is read before the model, so a misspelt name or a broken file fails at once.
-  std::vector<Task> tasks;
+  std::vector<data::Corpus> corpora;
+  std::vector<std::string> choice_names;
   for (const std::string& name : args.tasks) {
     if (data::is_choice_task(name)) {
-      tasks.emplace_back(data::load_choice_task(name));
+      choice_names.push_back(name);
     } else {
-      tasks.emplace_back(data::load_corpus(name));
+      corpora.push_back(data::load_corpus(name));
     }
   }
+  CLAW_CHECK(args.num_fewshot == 0 || !choice_names.empty(),
+             "--num-fewshot applies to zero-shot tasks; none was given");
+  const data::ChoiceTaskSet choice_tasks =
+      data::load_choice_tasks(choice_names, {args.num_fewshot});
 
   const model::LoadOptions load_options = args.runtime.apply();
   const std::filesystem::path model_path = resolve_model_argument(args.model);
@@ -77,35 +92,43 @@ void run(const EvalArgs& args) {
   const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(
       model_tokenizer_path(model_path, model.config.vocab_size, args.tokenizer));
 
-  Json results = Json::object(), samples_count = Json::object(), higher_is_better = Json::object();
-  std::vector<eval::ZeroShotResult> zero_shot;
+  Json results = Json::object(), groups = Json::object(), samples_count = Json::object(),
+       higher_is_better = Json::object();
+  for (const data::Corpus& corpus : corpora) {
+    const eval::IntrinsicResult result =
+        eval::evaluate_intrinsic(model, *tokenizer, corpus, intrinsic_options(args));
+    results[corpus.name] = intrinsic_entry(corpus.name, result);
+    higher_is_better[corpus.name] = {{"loss", false}, {"perplexity", false}};
+    if (!args.json) print_intrinsic(args.model, corpus.name, result);
+  }
+  const eval::SuiteResult suite = eval::evaluate_suite(
+      model, *tokenizer, choice_tasks, zero_shot, [&](const eval::ZeroShotResult& result) {
+        if (args.json) return;
+        if (in_a_group(choice_tasks, result.task)) {
+          print_group_member(result);
+        } else {
+          print_zero_shot(args.model, result);
+        }
+      });
   std::string samples;
-  for (const Task& task : tasks) {
-    if (const auto* corpus = std::get_if<data::Corpus>(&task)) {
-      const eval::IntrinsicResult result =
-          eval::evaluate_intrinsic(model, *tokenizer, *corpus, intrinsic_options(args));
-      results[corpus->name] = intrinsic_entry(corpus->name, result);
-      higher_is_better[corpus->name] = {{"loss", false}, {"perplexity", false}};
-      if (!args.json) print_intrinsic(args.model, corpus->name, result);
-      continue;
-    }
-    const auto& choice_task = std::get<data::ChoiceTask>(task);
-    eval::ZeroShotResult result =
-        eval::evaluate_zero_shot(model, *tokenizer, choice_task, zero_shot_options(args));
+  for (const eval::ZeroShotResult& result : suite.tasks) {
     results[result.task] = zero_shot_entry(result);
     samples_count[result.task] = {{"original", result.items_available},
                                   {"effective", result.items_scored}};
     for (const eval::Metric& m : result.metrics) {
       higher_is_better[result.task][m.name] = m.name != "perplexity";
     }
-    if (!args.json) print_zero_shot(args.model, result);
     samples += sample_lines(result);
-    zero_shot.push_back(std::move(result));
   }
-  const Json average = zero_shot_average(zero_shot);
-  if (!args.json && zero_shot.size() > 1) {
-    std::printf("average accuracy over %zu tasks: %.4f\n", zero_shot.size(),
-                average["accuracy"].get<double>());
+  for (const eval::GroupResult& group : suite.groups) {
+    groups[group.name] = group_entry(group);
+    if (!args.json) print_group(args.model, group);
+  }
+  const Json average = eval::zero_shot_average(suite.figures);
+  if (!args.json && suite.figures.size() > 1) {
+    std::printf("average accuracy over %zu tasks: %.4f (chance %.4f)\n", suite.figures.size(),
+                average["accuracy"].get<double>(),
+                average["chance"].is_null() ? std::nan("") : average["chance"].get<double>());
   }
   if (!args.log_samples.empty()) write_file_atomic(args.log_samples, samples);
   if (args.json) {
@@ -113,6 +136,7 @@ void run(const EvalArgs& args) {
                          {"dtype", model::dtype_flag_name(model.dtype())},
                          {"device", model.embed.device().str()},
                          {"results", results},
+                         {"groups", groups},
                          {"average", average},
                          {"n-samples", samples_count},
                          {"higher_is_better", higher_is_better},
@@ -121,7 +145,8 @@ void run(const EvalArgs& args) {
                            {"seed", args.seed ? Json(*args.seed) : Json(nullptr)},
                            {"batch_size", args.batch > 0 ? Json(args.batch) : Json("default")},
                            {"prefix_sharing", !args.no_prefix_sharing},
-                           {"num_fewshot", 0}}}};
+                           {"num_fewshot", args.num_fewshot},
+                           {"harness", args.harness}}}};
     std::printf("%s\n", output.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
   }
 }
@@ -132,8 +157,8 @@ void register_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand(
       "eval",
-      "Measure a model: test cross-entropy and perplexity on a corpus, or zero-shot accuracy "
-      "with lm-evaluation-harness 0.4 semantics");
+      "Measure a model: test cross-entropy and perplexity on a corpus, or zero-shot and "
+      "few-shot accuracy with lm-evaluation-harness 0.4 semantics");
   cmd->add_option("--model", args->model, "HF directory, llama2.c .bin, or bundled model name")
       ->required();
   cmd->add_option("--task", args->tasks,
@@ -167,6 +192,23 @@ void register_eval(CLI::App& app) {
                   "sequences per forward pass for corpora (default 1); questions per forward "
                   "pass for zero-shot tasks (default 8)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--num-fewshot", args->num_fewshot,
+                  "zero-shot tasks: answered examples before each question (MMLU: the first K of "
+                  "its dev split, at most 5; default 0)")
+      ->check(CLI::Range(0, 5));
+  cmd->add_option("--harness", args->harness,
+                  "zero-shot tasks: the lm-evaluation-harness release whose BOS handling to "
+                  "follow: " +
+                      eval::harness_names_help())
+      ->check([](const std::string& name) {
+        try {
+          eval::parse_harness(name);
+          return std::string();
+        } catch (const Error& e) {
+          return std::string(e.what());
+        }
+      })
+      ->capture_default_str();
   cmd->add_flag("--no-prefix-sharing", args->no_prefix_sharing,
                 "zero-shot: run every choice as a sequence of its own, as the harness does, "
                 "instead of running a question's shared prompt once");

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/error.h"
 #include "core/format.h"
 
 namespace claw::cli {
@@ -11,6 +12,23 @@ namespace {
 // The harness writes "N/A" where an error cannot be estimated; JSON null says the same.
 Json number_or_null(double value) {
   return std::isnan(value) ? Json(nullptr) : Json(value);
+}
+
+void add_metrics(Json& entry, const std::vector<eval::Metric>& metrics, double chance) {
+  for (const eval::Metric& m : metrics) {
+    entry[m.name + ",none"] = m.value;
+    entry[m.name + "_stderr,none"] = number_or_null(m.standard_error);
+  }
+  entry["chance"] = number_or_null(chance);
+}
+
+// "acc 0.6800 ± 0.0148, acc_norm …": each metric with its error where it has one.
+std::string metrics_text(const std::vector<eval::Metric>& metrics) {
+  return join(metrics, [](const eval::Metric& m) {
+    return std::isnan(m.standard_error)
+               ? concat(m.name, " ", fixed(m.value, 4))
+               : concat(m.name, " ", fixed(m.value, 4), " ± ", fixed(m.standard_error, 4));
+  });
 }
 
 }  // namespace
@@ -31,16 +49,27 @@ Json intrinsic_entry(const std::string& task, const eval::IntrinsicResult& r) {
 
 Json zero_shot_entry(const eval::ZeroShotResult& r) {
   Json entry = {{"alias", r.task}};
-  for (const eval::Metric& m : r.metrics) {
-    entry[m.name + ",none"] = m.value;
-    entry[m.name + "_stderr,none"] = number_or_null(m.standard_error);
-  }
+  add_metrics(entry, r.metrics, r.chance);
   entry["items"] = r.items_scored;
   entry["items_skipped"] = r.skipped.size();
   entry["protocol"] = r.protocol;
   entry["tokens_processed"] = r.work.tokens_processed;
   entry["seconds"] = r.seconds;
   entry["items_per_second"] = static_cast<double>(r.items_scored) / r.seconds;
+  return entry;
+}
+
+Json group_entry(const eval::GroupResult& g) {
+  Json entry = {{"alias", g.name}};
+  add_metrics(entry, g.metrics, g.chance);
+  entry["tasks"] = g.tasks;
+  entry["items"] = g.items;
+  if (!g.protocol.empty()) entry["protocol"] = g.protocol;
+  if (!g.parts.empty()) {
+    Json parts = Json::object();
+    for (const eval::GroupResult& part : g.parts) parts[part.name] = group_entry(part);
+    entry["parts"] = parts;
+  }
   return entry;
 }
 
@@ -58,7 +87,8 @@ void print_intrinsic(const std::string& model, const std::string& task,
 }
 
 void print_zero_shot(const std::string& model, const eval::ZeroShotResult& r) {
-  std::printf("%s on %s (zero-shot)\n", model.c_str(), r.task.c_str());
+  std::printf("%s on %s (%lld-shot)\n", model.c_str(), r.task.c_str(),
+              static_cast<long long>(r.num_fewshot));
   for (const eval::Metric& m : r.metrics) {
     if (std::isnan(m.standard_error)) {
       std::printf("  %-11s %.4f\n", m.name.c_str(), m.value);
@@ -70,6 +100,25 @@ void print_zero_shot(const std::string& model, const eval::ZeroShotResult& r) {
   std::printf("  time        %.2f s (%.1f items/s, %s tokens through the model)\n", r.seconds,
               static_cast<double>(r.items_scored) / r.seconds,
               with_commas(r.work.tokens_processed).c_str());
+}
+
+void print_group_member(const eval::ZeroShotResult& r) {
+  std::printf("  %-55s %s (chance %.2f, %s items, %.1f s)\n", r.task.c_str(),
+              metrics_text(r.metrics).c_str(), r.chance, with_commas(r.items_scored).c_str(),
+              r.seconds);
+}
+
+void print_group(const std::string& model, const eval::GroupResult& g) {
+  std::printf("%s on %s (%lld tasks, %s items)\n", model.c_str(), g.name.c_str(),
+              static_cast<long long>(g.tasks), with_commas(g.items).c_str());
+  std::printf("  %-24s %s (chance %.4f)\n", g.name.c_str(), metrics_text(g.metrics).c_str(),
+              g.chance);
+  for (const eval::GroupResult& part : g.parts) {
+    std::printf("  %-24s %s (chance %.4f, %lld tasks)\n", part.name.c_str(),
+                metrics_text(part.metrics).c_str(), part.chance,
+                static_cast<long long>(part.tasks));
+  }
+  std::printf("  protocol    %s\n", g.protocol.c_str());
 }
 
 std::string sample_lines(const eval::ZeroShotResult& r) {

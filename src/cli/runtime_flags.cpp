@@ -13,7 +13,7 @@ void RuntimeFlags::add_to(CLI::App& command) {
 
 void RuntimeFlags::add_placement_to(CLI::App& command) {
   command.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
-  command.add_option("--threads", threads, "CPU threads (0: every core)")->capture_default_str();
+  command.add_option("--threads", threads, "CPU threads (0: every core that no other process is using when the command starts)")->capture_default_str();
 }
 
 model::LoadOptions RuntimeFlags::apply_placement() const {

@@ -5,6 +5,12 @@
 
 namespace claw {
 
+std::string fixed(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
 std::string with_commas(std::int64_t n) {
   const std::string digits = std::to_string(n < 0 ? -n : n);
   std::string text = n < 0 ? "-" : "";

@@ -10,6 +10,10 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/text_file.h"
+#include "data/blimp.h"
+#include "data/mmlu.h"
+#include "data/task_groups.h"
+#include "data/task_lines.h"
 
 namespace claw::data {
 namespace fs = std::filesystem;
@@ -107,7 +111,8 @@ std::string hellaswag_preprocess(std::string_view raw) {
   return collapsed;
 }
 
-// Multiple-choice requests: one shared context, each choice after lm-eval's " " delimiter.
+}  // namespace
+
 ChoiceItem multiple_choice(const std::string& context, std::vector<std::string> choices,
                            std::int64_t gold) {
   ChoiceItem item;
@@ -117,33 +122,7 @@ ChoiceItem multiple_choice(const std::string& context, std::vector<std::string> 
   return item;
 }
 
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    start = end + 1;
-  }
-  return lines;
-}
-
-struct NumberedLine {
-  std::int64_t number;  // 1-based
-  std::string_view text;
-};
-
-// The lines that hold something besides whitespace, with their line numbers.
-std::vector<NumberedLine> nonblank_lines(std::string_view text) {
-  std::vector<NumberedLine> numbered;
-  const std::vector<std::string_view> lines = split_lines(text);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (!strip(lines[i]).empty()) numbered.push_back({static_cast<std::int64_t>(i + 1), lines[i]});
-  }
-  return numbered;
-}
+namespace {
 
 class TaskReader {
  public:
@@ -276,17 +255,32 @@ class TaskReader {
 }  // namespace
 
 bool is_choice_task(std::string_view name) {
-  return find_task(name.substr(0, name.find(':'))) != nullptr;
+  const std::string_view task = name.substr(0, name.find(':'));
+  return find_task(task) != nullptr || !blimp_paradigm(task).empty() ||
+         mmlu_subject(task) != nullptr || find_task_group(name).has_value();
 }
 
-ChoiceTask load_choice_task(const std::string& name) {
+ChoiceTask load_choice_task(const std::string& name, const ChoiceTaskOptions& options) {
+  CLAW_CHECK(options.num_fewshot >= 0, "num_fewshot must not be negative");
   const std::size_t colon = name.find(':');
-  const TaskDefinition* definition = find_task(std::string_view(name).substr(0, colon));
+  const std::string task_name = name.substr(0, colon);
+  const std::string path = colon == std::string::npos ? "" : name.substr(colon + 1);
+  if (const std::string_view paradigm = blimp_paradigm(task_name); !paradigm.empty()) {
+    CLAW_CHECK(options.num_fewshot == 0, name, " is zero-shot: BLiMP has no few-shot examples");
+    return read_blimp_task(
+        name, path.empty() ? data_file(concat("blimp/", paradigm, ".jsonl")).string() : path);
+  }
+  if (const MmluSubject* subject = mmlu_subject(task_name)) {
+    return read_mmlu_task(name, *subject, path.empty() ? data_file("mmlu") : fs::path(path),
+                          options.num_fewshot);
+  }
+  const TaskDefinition* definition = find_task(task_name);
   CLAW_CHECK(definition != nullptr, "unknown task '", name, "'; expected ",
              choice_task_names_help());
-  const std::string path = colon == std::string::npos ? "" : name.substr(colon + 1);
+  CLAW_CHECK(options.num_fewshot == 0, name,
+             " has no few-shot examples in claw; num_fewshot applies to MMLU only");
   CLAW_CHECK(!path.empty() || !definition->file.empty(), name,
-             " needs a file: mc:PATH, e.g. mc:mmlu.jsonl");
+             " needs a file: mc:PATH, e.g. mc:questions.jsonl");
   ChoiceTask task;
   task.name = name;
   task.source = path.empty() ? data_file(definition->file).string() : path;
@@ -304,8 +298,10 @@ ChoiceTask load_choice_task(const std::string& name) {
 }
 
 std::string choice_task_names_help() {
-  return "piqa, hellaswag, winogrande, arc_easy, arc_challenge, boolq, lambada, openbookqa, copa "
-         "(TASK:PATH reads a file in TASK's format) or mc:PATH (any {\"query\", \"choices\", "
+  return "piqa, hellaswag, winogrande, arc_easy, arc_challenge, boolq, lambada, openbookqa, copa, "
+         "blimp_<UID> (67 paradigms), mmlu_<subject> (57 subjects), the groups " +
+         task_group_names_help() +
+         " (TASK:PATH reads a file in TASK's format) or mc:PATH (any {\"query\", \"choices\", "
          "\"gold\"} JSONL)";
 }
 

@@ -32,6 +32,9 @@ struct ChoiceItem {
 struct ChoiceTask {
   std::string name;    // as the user gave it, e.g. "piqa" or "mc:mmlu.jsonl"
   std::string source;  // the file the items were read from
+  // What a group breaks its tasks down by: BLiMP's field, MMLU's category; empty elsewhere.
+  std::string category;
+  std::int64_t num_fewshot = 0;  // answered examples in each context
   ChoiceScoring scoring = ChoiceScoring::kMultipleChoice;
   bool reports_acc_norm = false;
   std::string prompt;  // how items became requests, for the protocol line
@@ -39,15 +42,26 @@ struct ChoiceTask {
   std::vector<std::string> skipped;  // "FILE:LINE: why" for every item that could not be used
 };
 
-// Whether `name` names a zero-shot task (rather than a text corpus).
+// Multiple-choice requests: one shared context, each choice after lm-eval's " " delimiter.
+ChoiceItem multiple_choice(const std::string& context, std::vector<std::string> choices,
+                           std::int64_t gold);
+
+// Whether `name` names a zero-shot task or a group of them (rather than a text corpus).
 bool is_choice_task(std::string_view name);
 
+struct ChoiceTaskOptions {
+  std::int64_t num_fewshot = 0;  // answered examples before each question (MMLU only)
+};
+
 // The task called `name`: piqa, hellaswag, winogrande, arc_easy, arc_challenge, boolq, lambada,
-// openbookqa, copa with the files of the data directory; TASK:PATH for a file in TASK's format;
-// mc:PATH for any {"query", "choices", "gold"} JSONL file, the query used as the context as it
-// is. A malformed item is left out and listed in `skipped`, never dropped silently; a missing
-// or empty file, or one without a usable item, is an error.
-ChoiceTask load_choice_task(const std::string& name);
+// openbookqa, copa, blimp_<UID>, mmlu_<subject> with the files of the data directory;
+// TASK:PATH for a file in TASK's format (a directory with test/ and dev/ for MMLU); mc:PATH for
+// any {"query", "choices", "gold"} JSONL file, the query used as the context as it is. In the
+// first nine, a malformed item is left out and listed in `skipped`, never dropped silently; in
+// BLiMP and MMLU, fixed benchmarks, it is an error naming the file and line. A missing or empty
+// file, or one without a usable item, is an error; so is num_fewshot > 0 for a task without
+// few-shot examples. Groups (blimp, mmlu, ...) are expanded by data/task_groups.h.
+ChoiceTask load_choice_task(const std::string& name, const ChoiceTaskOptions& options = {});
 
 // The names load_choice_task knows, for help texts.
 std::string choice_task_names_help();

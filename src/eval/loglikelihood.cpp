@@ -3,8 +3,10 @@
 #include <torch/types.h>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <optional>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/text_file.h"
@@ -14,13 +16,15 @@
 namespace claw::eval {
 namespace {
 
-// A request as the model sees it: context + continuation, left-truncated to the model's context
-// + 1 tokens. The model reads all but the last token and predicts the last `scored`.
+// A distinct request as the model sees it: context + continuation, left-truncated to the model's
+// context + 1 tokens. The model reads all but the last token and predicts the last `scored`.
 struct Sequence {
   std::vector<std::int32_t> tokens;
   std::int64_t scored = 0;
-  std::size_t group = 0, index = 0;  // where its score goes
   std::int64_t input_length() const { return static_cast<std::int64_t>(tokens.size()) - 1; }
+  bool operator<(const Sequence& other) const {
+    return std::tie(scored, tokens) < std::tie(other.scored, other.tokens);
+  }
 };
 
 // Sequences whose first `prefix` input tokens are the same: the prefix runs once, followed by
@@ -30,13 +34,12 @@ struct Group {
   std::int64_t prefix = 0;
 };
 
-Sequence make_sequence(const TokenRequest& request, std::int64_t context, std::size_t group,
-                       std::size_t index) {
+Sequence make_sequence(const TokenRequest& request, std::int64_t context) {
   const auto scored = static_cast<std::int64_t>(request.continuation.size());
   CLAW_CHECK(!request.context.empty() && scored > 0,
              "a request needs context and continuation tokens");
   check_fits(request, context);
-  Sequence sequence{request.context, scored, group, index};
+  Sequence sequence{request.context, scored};
   sequence.tokens.insert(sequence.tokens.end(), request.continuation.begin(),
                          request.continuation.end());
   const auto excess = static_cast<std::int64_t>(sequence.tokens.size()) - (context + 1);
@@ -90,7 +93,7 @@ torch::Tensor int64_tensor(const std::vector<std::int64_t>& values, torch::Devic
 class BatchScorer {
  public:
   BatchScorer(const model::Model& model, const std::vector<Sequence>& sequences,
-              std::vector<std::vector<ContinuationScore>>& scores, LoglikelihoodWork& work)
+              std::vector<ContinuationScore>& scores, LoglikelihoodWork& work)
       : model_(model), sequences_(sequences), scores_(scores), work_(work) {}
 
   void run(const std::vector<const Group*>& batch) {
@@ -162,8 +165,7 @@ class BatchScorer {
     const double* lp = log_probs.data_ptr<double>();
     const bool* gr = greedy.data_ptr<bool>();
     for (std::size_t i = 0; i < owner.size(); ++i) {
-      const Sequence& s = sequences_[owner[i]];
-      ContinuationScore& score = scores_[s.group][s.index];
+      ContinuationScore& score = scores_[owner[i]];
       score.loglikelihood += lp[i];
       score.greedy = score.greedy && gr[i];
     }
@@ -172,7 +174,7 @@ class BatchScorer {
  private:
   const model::Model& model_;
   const std::vector<Sequence>& sequences_;
-  std::vector<std::vector<ContinuationScore>>& scores_;
+  std::vector<ContinuationScore>& scores_;  // per sequence
   LoglikelihoodWork& work_;
 };
 
@@ -185,8 +187,7 @@ void check_fits(const TokenRequest& request, std::int64_t context) {
 }
 
 TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
-                              const data::LoglikelihoodRequest& request) {
-  const text::EncodeOptions options{/*add_bos=*/false, /*parse_special=*/true};
+                              const data::LoglikelihoodRequest& request, Harness harness) {
   const std::string context(rstrip(request.context));
   const std::string continuation = request.context.substr(context.size()) + request.continuation;
 
@@ -196,8 +197,20 @@ TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
         tokenizer.bos_id() ? tokenizer.bos_id() : tokenizer.eos_id();
     CLAW_CHECK(prefix.has_value(), "an empty context needs a BOS or EOS token to start from");
     tokens.context = {*prefix};
-    tokens.continuation = tokenizer.encode(continuation, options);
+    tokens.continuation = tokenizer.encode(continuation, {/*add_bos=*/false, true});
+    // Since 0.4.9.2 a continuation that starts with the prefix token lends it to the context.
+    if (harness == Harness::k0_4_9_2 && !tokens.continuation.empty() &&
+        tokens.continuation.front() == *prefix) {
+      tokens.continuation.erase(tokens.continuation.begin());
+    }
   } else {
+    // A context that already starts with BOS's text gets no second one (has_bos_prefix).
+    bool add_bos = adds_bos(harness, tokenizer);
+    if (add_bos) {
+      const std::string bos_text = tokenizer.decode_token(-1, *tokenizer.bos_id());
+      add_bos = bos_text.empty() || context.rfind(bos_text, 0) != 0;
+    }
+    const text::EncodeOptions options{add_bos, /*parse_special=*/true};
     const std::vector<std::int32_t> whole = tokenizer.encode(context + continuation, options);
     tokens.context = tokenizer.encode(context, options);
     if (whole.size() > tokens.context.size()) {
@@ -215,14 +228,25 @@ std::vector<std::vector<ContinuationScore>> score_requests(
     const LoglikelihoodOptions& options, LoglikelihoodWork* work) {
   CLAW_CHECK(options.batch >= 1, "the batch size must be at least 1, got ", options.batch);
   const std::int64_t context = model.config.max_position_embeddings;
+  // Each distinct sequence is scored once, in the first group that asks for it, and its score is
+  // shared by every request that is the same sequence: identical requests score identically, so
+  // ties between duplicated choices are exact, as in the harness.
   std::vector<Sequence> sequences;
+  std::map<Sequence, std::size_t> distinct;
   std::vector<std::vector<std::size_t>> members(groups.size());
-  std::vector<std::vector<ContinuationScore>> scores(groups.size());
+  std::vector<std::vector<std::size_t>> sequence_of(groups.size());
+  std::vector<std::int64_t> requests_of;  // per sequence: the requests it answers
   for (std::size_t g = 0; g < groups.size(); ++g) {
-    for (std::size_t i = 0; i < groups[g].size(); ++i) {
-      members[g].push_back(sequences.size());
-      sequences.push_back(make_sequence(groups[g][i], context, g, i));
-      scores[g].push_back({0, true, sequences.back().scored});
+    for (const TokenRequest& request : groups[g]) {
+      Sequence sequence = make_sequence(request, context);
+      const auto [it, added] = distinct.emplace(std::move(sequence), sequences.size());
+      if (added) {
+        members[g].push_back(sequences.size());
+        sequences.push_back(it->first);
+        requests_of.push_back(0);
+      }
+      sequence_of[g].push_back(it->second);
+      ++requests_of[it->second];
     }
   }
   std::vector<Group> plan = plan_groups(sequences, members, options.share_prefix);
@@ -233,7 +257,9 @@ std::vector<std::vector<ContinuationScore>> score_requests(
 
   const torch::NoGradGuard no_grad;
   LoglikelihoodWork local_work;
-  BatchScorer scorer(model, sequences, scores, work ? *work : local_work);
+  std::vector<ContinuationScore> sequence_scores;
+  for (const Sequence& s : sequences) sequence_scores.push_back({0, true, s.scored});
+  BatchScorer scorer(model, sequences, sequence_scores, work ? *work : local_work);
   const auto batch = static_cast<std::size_t>(options.batch);
   std::int64_t done = 0;
   for (std::size_t start = 0; start < plan.size(); start += batch) {
@@ -242,8 +268,14 @@ std::vector<std::vector<ContinuationScore>> score_requests(
       selected.push_back(&plan[i]);
     }
     scorer.run(selected);
-    for (const Group* g : selected) done += static_cast<std::int64_t>(g->members.size());
+    for (const Group* g : selected) {
+      for (const std::size_t m : g->members) done += requests_of[m];
+    }
     if (options.on_progress) options.on_progress(done);
+  }
+  std::vector<std::vector<ContinuationScore>> scores(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    for (const std::size_t s : sequence_of[g]) scores[g].push_back(sequence_scores[s]);
   }
   return scores;
 }

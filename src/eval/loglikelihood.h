@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "data/choice_task.h"
+#include "eval/harness.h"
 #include "model/model.h"
 #include "text/tokenizer.h"
 
@@ -25,12 +26,13 @@ struct ContinuationScore {
 };
 
 // The harness's _encode_pair: trailing whitespace of the context moves to the front of the
-// continuation; context + continuation is encoded as one string (no BOS, special-token text
-// parsed) and split after as many tokens as the context alone encodes to. An empty context
-// becomes the BOS token (EOS when there is none). A continuation that encodes to no token of
-// its own is an error.
+// continuation; context + continuation is encoded as one string (special-token text parsed;
+// BOS as `harness` says) and split after as many tokens as the context alone encodes to. An
+// empty context becomes the prefix token, BOS (EOS when there is none), and the continuation is
+// encoded alone without BOS. A continuation that encodes to no token of its own is an error.
 TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
-                              const data::LoglikelihoodRequest& request);
+                              const data::LoglikelihoodRequest& request,
+                              Harness harness = kDefaultHarness);
 
 // An error unless the continuation fits in a model context of `context` tokens.
 void check_fits(const TokenRequest& request, std::int64_t context);
@@ -52,8 +54,10 @@ struct LoglikelihoodWork {
 // by group in request order; with share_prefix, a group's requests attend to their common
 // prefix and to themselves only (model::packed_attention), as if each ran alone. A sequence longer
 // than the model's context keeps its last context + 1 tokens, as the harness truncates; a
-// continuation longer than the context is an error. Groups are batched longest first; padding,
-// batch size and prefix sharing change nothing but float rounding.
+// continuation longer than the context is an error. Identical requests (the same tokens after
+// truncation) are computed once and share the score, so duplicated choices tie exactly, as in
+// the harness. Groups are batched longest first; padding, batch size and prefix sharing change
+// nothing but float rounding.
 std::vector<std::vector<ContinuationScore>> score_requests(
     const model::Model& model, const std::vector<std::vector<TokenRequest>>& groups,
     const LoglikelihoodOptions& options = {}, LoglikelihoodWork* work = nullptr);

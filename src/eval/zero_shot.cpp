@@ -52,7 +52,7 @@ std::vector<std::size_t> choose_items(std::size_t available, const ZeroShotOptio
 }
 
 std::string describe_protocol(const data::ChoiceTask& task, const ZeroShotResult& result,
-                              const ZeroShotOptions& options) {
+                              const ZeroShotOptions& options, const text::Tokenizer& tokenizer) {
   const bool last_word = task.scoring == data::ChoiceScoring::kLastWord;
   std::string selection =
       result.items_scored == result.items_available
@@ -63,9 +63,10 @@ std::string describe_protocol(const data::ChoiceTask& task, const ZeroShotResult
           : concat("the first ", with_commas(result.items_scored), " of ",
                    with_commas(result.items_available), " items");
   return concat(
-      task.name, ": lm-eval 0.4 semantics, 0-shot, ", task.prompt,
-      "; context and continuation encoded together (no BOS) and split at the context's token "
-      "count, trailing context whitespace moved into the continuation; ",
+      task.name, ": ", describe_harness(options.harness, tokenizer), ", ", task.num_fewshot,
+      "-shot, ", task.prompt,
+      "; context and continuation encoded together and split at the context's token count, "
+      "trailing context whitespace moved into the continuation; ",
       last_word ? "acc = greedy decoding gives every continuation token, perplexity = "
                   "exp(-mean log-likelihood per item)"
                 : concat("acc = argmax of the summed log-likelihood",
@@ -107,7 +108,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
     try {
       std::vector<TokenRequest> requests;
       for (const data::LoglikelihoodRequest& r : item.requests) {
-        requests.push_back(tokenize_request(tokenizer, r));
+        requests.push_back(tokenize_request(tokenizer, r, options.harness));
         check_fits(requests.back(), model.config.max_position_embeddings);
       }
       groups.push_back(std::move(requests));
@@ -131,7 +132,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
       score_requests(model, groups, scoring, &result.work);
   if (progress) progress->finish();
 
-  std::vector<double> acc, acc_norm, loglikelihoods;
+  std::vector<double> acc, acc_norm, loglikelihoods, guess;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const data::ChoiceItem& item = *items[i];
     ScoredItem scored{static_cast<std::int64_t>(&item - task.items.data()), &item, scores[i]};
@@ -144,6 +145,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
         ll.push_back(scores[i][c].loglikelihood);
         per_character.push_back(ll.back() / characters(item.choices[c]));
       }
+      guess.push_back(1.0 / static_cast<double>(ll.size()));
       scored.prediction = argmax(ll);
       acc.push_back(scored.prediction == item.gold ? 1 : 0);
       if (task.reports_acc_norm) {
@@ -155,6 +157,9 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
   }
 
   result.metrics.push_back({"acc", mean(acc), mean_standard_error(acc)});
+  result.chance = guess.empty() ? std::numeric_limits<double>::quiet_NaN() : mean(guess);
+  result.category = task.category;
+  result.num_fewshot = task.num_fewshot;
   result.average_metric = "acc";
   if (!acc_norm.empty()) {
     result.metrics.push_back({"acc_norm", mean(acc_norm), mean_standard_error(acc_norm)});
@@ -167,22 +172,9 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
     result.metrics.push_back(
         {"perplexity", perplexity, perplexity * mean_standard_error(loglikelihoods)});
   }
-  result.protocol = describe_protocol(task, result, options);
+  result.protocol = describe_protocol(task, result, options, tokenizer);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
-}
-
-Json zero_shot_average(const std::vector<ZeroShotResult>& results) {
-  if (results.empty()) return nullptr;
-  double sum = 0;
-  Json metrics = Json::object();
-  for (const ZeroShotResult& r : results) {
-    for (const Metric& m : r.metrics) {
-      if (m.name == r.average_metric) sum += m.value;
-    }
-    metrics[r.task] = r.average_metric;
-  }
-  return {{"accuracy", sum / static_cast<double>(results.size())}, {"metrics", metrics}};
 }
 
 }  // namespace claw::eval

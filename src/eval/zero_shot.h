@@ -1,5 +1,6 @@
-// Zero-shot accuracy with lm-evaluation-harness 0.4 semantics (docs/architecture.md, "Protocols"):
-// acc, acc_norm and, for LAMBADA, perplexity, each with the harness's standard error.
+// Zero-shot and few-shot accuracy with lm-evaluation-harness 0.4 semantics (docs/architecture.md,
+// "Protocols"): acc, acc_norm and, for LAMBADA, perplexity, each with the harness's standard
+// error, and the accuracy that guessing would get.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct ZeroShotOptions {
   bool share_prefix = true;
   bool progress = true;
   bool keep_samples = false;  // fill ZeroShotResult::samples
+  Harness harness = kDefaultHarness;
 };
 
 struct Metric {
@@ -43,6 +45,11 @@ struct ZeroShotResult {
   std::string task;
   std::vector<Metric> metrics;
   std::string average_metric;  // the metric the cross-task average uses
+  // The expected accuracy of a uniform guess: the mean over items of 1 / choices; NaN where
+  // guessing has no accuracy (LAMBADA).
+  double chance = 0;
+  std::string category;  // the task's, for group breakdowns
+  std::int64_t num_fewshot = 0;
   std::int64_t items_available = 0, items_scored = 0;
   std::vector<std::string> skipped;  // why each left-out item was left out
   std::string protocol;
@@ -53,11 +60,6 @@ struct ZeroShotResult {
 
 ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokenizer& tokenizer,
                                   const data::ChoiceTask& task, const ZeroShotOptions& options);
-
-// The unweighted mean of each zero-shot task's average metric (acc_norm where the task reports
-// it, else acc), with the metric used per task: {"accuracy", "metrics": {task: metric}}; null
-// without tasks.
-Json zero_shot_average(const std::vector<ZeroShotResult>& results);
 
 // The harness's standard error of a mean: sample standard deviation (n - 1) over √n.
 double mean_standard_error(const std::vector<double>& values);

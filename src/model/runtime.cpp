@@ -3,7 +3,12 @@
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 
@@ -38,10 +43,38 @@ std::string dtype_flag_name(torch::ScalarType type) {
   }
 }
 
+namespace {
+
+// Runnable threads on the machine now (procs_running of /proc/stat), or 0 where unknown.
+int running_threads() {
+  std::ifstream stat("/proc/stat");
+  std::string key;
+  long long value = 0;
+  while (stat >> key) {
+    if (key == "procs_running" && stat >> value) return static_cast<int>(value);
+    stat.ignore(1 << 20, '\n');
+  }
+  return 0;
+}
+
+}  // namespace
+
+int idle_cores() {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // The median of a few samples: one sample can catch a short burst of another process.
+  std::vector<int> samples;
+  for (int i = 0; i < 5; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(4));
+    samples.push_back(running_threads());
+  }
+  std::nth_element(samples.begin(), samples.begin() + 2, samples.end());
+  const int others = std::max(0, samples[2] - 1);  // this thread is one of them
+  return std::clamp(cores - others, 1, cores);
+}
+
 void set_threads(int threads) {
   CLAW_CHECK(threads >= 0, "--threads must be >= 0, got ", threads);
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  at::set_num_threads(threads > 0 ? threads : static_cast<int>(cores));
+  at::set_num_threads(threads > 0 ? threads : idle_cores());
 }
 
 }  // namespace claw::model

@@ -13,7 +13,12 @@ torch::Device parse_device(const std::string& text);
 torch::ScalarType parse_dtype(const std::string& text);
 std::string dtype_flag_name(torch::ScalarType type);
 
-// Intra-op threads for LibTorch (it starts with one here): `threads`, or every core when 0.
+// The cores no other runnable thread is using now, at least 1. LibTorch's threads meet at a
+// barrier after every operation, so one that another process has descheduled stalls them all:
+// beside a busy process, two threads on two cores ran an evaluation 50x slower than one.
+int idle_cores();
+
+// Intra-op threads for LibTorch (it starts with one here): `threads`, or idle_cores() when 0.
 void set_threads(int threads);
 
 }  // namespace claw::model

@@ -4,13 +4,13 @@
 
 #include "core/format.h"
 #include "eval/intrinsic.h"
-#include "eval/zero_shot.h"
+#include "eval/zero_shot_suite.h"
 
 namespace claw::study {
 
-StudyEvaluation::StudyEvaluation(const EvaluationSpec& spec) : spec_(spec) {
+StudyEvaluation::StudyEvaluation(const EvaluationSpec& spec)
+    : spec_(spec), tasks_(data::load_choice_tasks(spec.zero_shot)) {
   for (const LossTask& task : spec.loss) corpora_.push_back(data::load_corpus(task.task));
-  for (const std::string& name : spec.zero_shot) tasks_.push_back(data::load_choice_task(name));
 }
 
 std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
@@ -27,40 +27,50 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
     metrics.push_back({"loss/" + task, r.loss, std::nullopt, r.protocol});
     metrics.push_back({"perplexity/" + task, r.perplexity, std::nullopt, r.protocol});
   }
-  std::vector<eval::ZeroShotResult> results;
-  for (const data::ChoiceTask& task : tasks_) {
-    eval::ZeroShotOptions options;
-    options.limit = spec_.zero_shot_limit;
-    options.batch = spec_.batch;
-    options.progress = false;
-    results.push_back(eval::evaluate_zero_shot(model, tokenizer, task, options));
-    const eval::ZeroShotResult& r = results.back();
-    for (const eval::Metric& m : r.metrics) {
+  if (tasks_.names.empty()) return metrics;
+  eval::ZeroShotOptions options;
+  options.limit = spec_.zero_shot_limit;
+  options.batch = spec_.batch;
+  options.progress = false;
+  const eval::SuiteResult suite = eval::evaluate_suite(model, tokenizer, tasks_, options);
+  const auto error = [](double e) { return std::isfinite(e) ? std::optional(e) : std::nullopt; };
+  const auto add_chance = [&](const std::string& name, double chance, const std::string& protocol) {
+    if (std::isfinite(chance)) {
       metrics.push_back(
-          {m.name + "/" + r.task, m.value,
-           std::isfinite(m.standard_error) ? std::optional(m.standard_error) : std::nullopt,
-           r.protocol});
+          {"chance/" + name, chance, std::nullopt,
+           "the accuracy of a uniform guess: mean over items of 1 / choices; " + protocol});
+    }
+  };
+  for (const eval::ZeroShotResult& r : suite.tasks) {
+    for (const eval::Metric& m : r.metrics) {
+      metrics.push_back({m.name + "/" + r.task, m.value, error(m.standard_error), r.protocol});
+    }
+    add_chance(r.task, r.chance, r.protocol);
+  }
+  // A group's figure is an extrinsic frontier of its own; its parts are reported beside it.
+  for (const eval::GroupResult& g : suite.groups) {
+    const eval::TaskFigure figure = eval::figure_of(g);
+    metrics.push_back(
+        {kAccuracyPrefix + g.name, figure.value, error(figure.standard_error), g.protocol});
+    add_chance(g.name, g.chance, g.protocol);
+    for (const eval::GroupResult& part : g.parts) {
+      const eval::TaskFigure p = eval::figure_of(part);
+      metrics.push_back({"acc/" + part.name, p.value, error(p.standard_error), g.protocol});
+      add_chance(part.name, part.chance, g.protocol);
     }
   }
-  if (!results.empty()) {
-    const Json average = eval::zero_shot_average(results);
-    // The tasks are independent samples, so the mean's variance is the mean of their variances
-    // over the number of tasks.
-    double variance = 0;
-    for (const eval::ZeroShotResult& r : results) {
-      for (const eval::Metric& m : r.metrics) {
-        if (m.name == r.average_metric) variance += m.standard_error * m.standard_error;
-      }
-    }
-    const std::string used = join(results, [](const eval::ZeroShotResult& r) {
-      return concat(r.task, " ", r.average_metric);
-    });
-    const double n = static_cast<double>(results.size());
-    const double standard_error = std::sqrt(variance) / n;
-    metrics.push_back({kAverageAccuracy, average["accuracy"].get<double>(),
-                       std::isfinite(standard_error) ? std::optional(standard_error) : std::nullopt,
-                       concat("unweighted mean over ", results.size(), " tasks (", used,
-                              "), each as its own protocol states")});
+  const Json average = eval::zero_shot_average(suite.figures);
+  const std::string used =
+      join(suite.figures, [](const eval::TaskFigure& f) { return concat(f.name, " ", f.metric); });
+  const std::string protocol = concat("unweighted mean over ", suite.figures.size(), " tasks (",
+                                      used, "), each as its own protocol states");
+  metrics.push_back({kAverageAccuracy, average["accuracy"].get<double>(),
+                     average["standard_error"].is_null()
+                         ? std::nullopt
+                         : std::optional(average["standard_error"].get<double>()),
+                     protocol});
+  if (!average["chance"].is_null()) {
+    add_chance("average", average["chance"].get<double>(), protocol);
   }
   return metrics;
 }

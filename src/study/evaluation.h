@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "data/choice_task.h"
 #include "data/corpus.h"
+#include "data/task_groups.h"
 #include "model/model.h"
 #include "study/store.h"
 #include "study/study_config.h"
@@ -13,21 +13,24 @@
 
 namespace claw::study {
 
-// The metric the zero-shot law fits: the average over tasks as docs/architecture.md defines it.
+// The metrics the extrinsic law fits: "accuracy/average", the average over tasks as
+// docs/architecture.md defines it, and "accuracy/GROUP" for each group (blimp, mmlu, ...).
+inline constexpr const char* kAccuracyPrefix = "accuracy/";
 inline constexpr const char* kAverageAccuracy = "accuracy/average";
 
 class StudyEvaluation {
  public:
   explicit StudyEvaluation(const EvaluationSpec& spec);
 
-  // loss/T and perplexity/T per corpus T; acc/T, acc_norm/T per task; accuracy/average.
+  // loss/T and perplexity/T per corpus T; acc/T, acc_norm/T and chance/T per task;
+  // accuracy/G, chance/G and acc/PART per group G; accuracy/average and chance/average.
   std::vector<MetricValue> evaluate(const model::Model& model,
                                     const text::Tokenizer& tokenizer) const;
 
  private:
   const EvaluationSpec& spec_;
   std::vector<data::Corpus> corpora_;
-  std::vector<data::ChoiceTask> tasks_;
+  data::ChoiceTaskSet tasks_;
 };
 
 }  // namespace claw::study

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "data/choice_task.h"
+#include "data/task_groups.h"
 #include "data/corpus.h"
 #include "model/presets.h"
 #include "study/toml_fields.h"
@@ -39,7 +40,7 @@ void check_choice_task(TomlFields& fields, const std::string& key, const std::st
     fields.fail(key, concat("unknown zero-shot task '", name, "'; expected ",
                             data::choice_task_names_help()));
   }
-  fields.check(key, [&] { data::load_choice_task(name); });
+  fields.check(key, [&] { data::load_choice_tasks({name}); });
 }
 
 std::vector<double> read_ratios(TomlFields& fields, const std::string& key) {

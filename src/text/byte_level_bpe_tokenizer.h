@@ -19,6 +19,7 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
     BpeModel model;
     AddedTokenMatcher added_tokens;
     std::optional<std::int32_t> bos, eos;
+    bool adds_bos = false;  // the post-processor puts BOS first, unless the config says not to
   };
   explicit ByteLevelBpeTokenizer(Parts parts);
 
@@ -30,6 +31,7 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
   std::int64_t vocab_size() const override { return static_cast<std::int64_t>(texts_.size()); }
   std::optional<std::int32_t> bos_id() const override { return parts_.bos; }
   std::optional<std::int32_t> eos_id() const override { return parts_.eos; }
+  bool adds_bos_by_default() const override { return parts_.adds_bos && parts_.bos; }
 
  private:
   void encode_plain(std::string_view text, std::vector<std::int32_t>& ids) const;

@@ -25,6 +25,8 @@ class Llama2cTokenizer final : public Tokenizer {
   }
   std::optional<std::int32_t> bos_id() const override { return kBos; }
   std::optional<std::int32_t> eos_id() const override { return kEos; }
+  // SentencePiece Llama tokenizers add BOS by default (HF LlamaTokenizer's add_bos_token=True).
+  bool adds_bos_by_default() const override { return true; }
 
  private:
   // llama2.c's fixed ids: <unk>, <s>, </s> come first in every exported vocabulary.

@@ -29,6 +29,10 @@ class Tokenizer {
   virtual std::int64_t vocab_size() const = 0;
   virtual std::optional<std::int32_t> bos_id() const = 0;
   virtual std::optional<std::int32_t> eos_id() const = 0;
+  // Whether the HF tokenizer adds BOS when called with its defaults (add_special_tokens=True):
+  // yes for Llama-2 and Llama-3, no for Qwen2.5. Evaluation protocols that defer to the
+  // tokenizer (lm-evaluation-harness since 0.4.9.2) follow it.
+  virtual bool adds_bos_by_default() const = 0;
 };
 
 }  // namespace claw::text

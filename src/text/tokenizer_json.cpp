@@ -234,6 +234,7 @@ std::unique_ptr<ByteLevelBpeTokenizer> read_tokenizer_json(const fs::path& path)
                                      std::nullopt,          std::nullopt};
   if (auto bos = template_bos(section(root, "post_processor"), source)) {
     parts.bos = token_id(*bos, parts, source);
+    parts.adds_bos = true;
   }
   const fs::path config_path = path.parent_path() / "tokenizer_config.json";
   if (fs::exists(config_path)) {
@@ -245,6 +246,9 @@ std::unique_ptr<ByteLevelBpeTokenizer> read_tokenizer_json(const fs::path& path)
     if (auto eos = config_token(config, "eos_token", config_source)) {
       parts.eos = token_id(*eos, parts, config_source);
     }
+    // transformers rebuilds the post-processor from add_bos_token where the config sets it.
+    const Json& add_bos = section(config, "add_bos_token");
+    if (add_bos.is_boolean()) parts.adds_bos = add_bos.get<bool>();
   }
   return std::make_unique<ByteLevelBpeTokenizer>(std::move(parts));
 }

@@ -1,0 +1,27 @@
+// BLiMP, the Benchmark of Linguistic Minimal Pairs (Warstadt et al. 2020), posed as
+// lm-evaluation-harness's blimp_* tasks (docs/zero-shot.md, "BLiMP"): every pair is one item
+// with an empty context and the choices [sentence_good, sentence_bad], gold 0, scored by acc.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/choice_task.h"
+
+namespace claw::data {
+
+// The 67 paradigm UIDs, in the order of the harness's `blimp` group.
+const std::vector<std::string_view>& blimp_paradigms();
+
+// The paradigm of `name` ("blimp_<UID>"), or empty when `name` names none.
+std::string_view blimp_paradigm(std::string_view name);
+
+// The BLiMP file at `path` (one JSON object a line with sentence_good, sentence_bad, field and
+// UID) as the task `name`. Its `category` is the paradigm's field: morphology, syntax,
+// semantics or syntax_semantics. Every line must be a well-formed pair of this paradigm: a
+// malformed one is an error naming the file and line, since a benchmark with pairs left out is
+// no longer BLiMP.
+ChoiceTask read_blimp_task(const std::string& name, const std::string& path);
+
+}  // namespace claw::data
