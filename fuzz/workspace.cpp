@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/text_file.h"
+#include "data/blimp.h"
 
 namespace claw::fuzz {
 namespace fs = std::filesystem;
@@ -87,6 +88,10 @@ Workspace::Workspace() : real_data_(data_dir()) {
         "eval-gauntlet/arc_easy.jsonl", "eval-gauntlet/arc_challenge.jsonl",
         "eval-gauntlet/boolq.jsonl", "eval-gauntlet/lambada_openai.jsonl",
         "eval-gauntlet/openbook_qa.jsonl", "eval-gauntlet/copa.jsonl"}) {
+    add_stand_in(file, first_lines(real(file), 8));
+  }
+  for (const data::BlimpParadigm& paradigm : data::blimp_paradigms()) {
+    const std::string file = concat("blimp/", paradigm.uid, ".jsonl");
     add_stand_in(file, first_lines(real(file), 8));
   }
   // Models and tokenizers are read, never replaced: the real ones serve.

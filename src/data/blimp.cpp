@@ -14,92 +14,101 @@ constexpr std::string_view kPrefix = "blimp_";
 
 }  // namespace
 
-const std::vector<std::string_view>& blimp_paradigms() {
-  static const std::vector<std::string_view> paradigms = {
-      "adjunct_island",
-      "anaphor_gender_agreement",
-      "anaphor_number_agreement",
-      "animate_subject_passive",
-      "animate_subject_trans",
-      "causative",
-      "complex_NP_island",
-      "coordinate_structure_constraint_complex_left_branch",
-      "coordinate_structure_constraint_object_extraction",
-      "determiner_noun_agreement_1",
-      "determiner_noun_agreement_2",
-      "determiner_noun_agreement_irregular_1",
-      "determiner_noun_agreement_irregular_2",
-      "determiner_noun_agreement_with_adj_2",
-      "determiner_noun_agreement_with_adj_irregular_1",
-      "determiner_noun_agreement_with_adj_irregular_2",
-      "determiner_noun_agreement_with_adjective_1",
-      "distractor_agreement_relational_noun",
-      "distractor_agreement_relative_clause",
-      "drop_argument",
-      "ellipsis_n_bar_1",
-      "ellipsis_n_bar_2",
-      "existential_there_object_raising",
-      "existential_there_quantifiers_1",
-      "existential_there_quantifiers_2",
-      "existential_there_subject_raising",
-      "expletive_it_object_raising",
-      "inchoative",
-      "intransitive",
-      "irregular_past_participle_adjectives",
-      "irregular_past_participle_verbs",
-      "irregular_plural_subject_verb_agreement_1",
-      "irregular_plural_subject_verb_agreement_2",
-      "left_branch_island_echo_question",
-      "left_branch_island_simple_question",
-      "matrix_question_npi_licensor_present",
-      "npi_present_1",
-      "npi_present_2",
-      "only_npi_licensor_present",
-      "only_npi_scope",
-      "passive_1",
-      "passive_2",
-      "principle_A_c_command",
-      "principle_A_case_1",
-      "principle_A_case_2",
-      "principle_A_domain_1",
-      "principle_A_domain_2",
-      "principle_A_domain_3",
-      "principle_A_reconstruction",
-      "regular_plural_subject_verb_agreement_1",
-      "regular_plural_subject_verb_agreement_2",
-      "sentential_negation_npi_licensor_present",
-      "sentential_negation_npi_scope",
-      "sentential_subject_island",
-      "superlative_quantifiers_1",
-      "superlative_quantifiers_2",
-      "tough_vs_raising_1",
-      "tough_vs_raising_2",
-      "transitive",
-      "wh_island",
-      "wh_questions_object_gap",
-      "wh_questions_subject_gap",
-      "wh_questions_subject_gap_long_distance",
-      "wh_vs_that_no_gap",
-      "wh_vs_that_no_gap_long_distance",
-      "wh_vs_that_with_gap",
-      "wh_vs_that_with_gap_long_distance",
+const std::vector<BlimpParadigm>& blimp_paradigms() {
+  static const std::vector<BlimpParadigm> paradigms = {
+      {"adjunct_island", "syntax"},
+      {"anaphor_gender_agreement", "morphology"},
+      {"anaphor_number_agreement", "morphology"},
+      {"animate_subject_passive", "syntax"},
+      {"animate_subject_trans", "syntax"},
+      {"causative", "syntax"},
+      {"complex_NP_island", "syntax"},
+      {"coordinate_structure_constraint_complex_left_branch", "syntax"},
+      {"coordinate_structure_constraint_object_extraction", "syntax"},
+      {"determiner_noun_agreement_1", "morphology"},
+      {"determiner_noun_agreement_2", "morphology"},
+      {"determiner_noun_agreement_irregular_1", "morphology"},
+      {"determiner_noun_agreement_irregular_2", "morphology"},
+      {"determiner_noun_agreement_with_adj_2", "morphology"},
+      {"determiner_noun_agreement_with_adj_irregular_1", "morphology"},
+      {"determiner_noun_agreement_with_adj_irregular_2", "morphology"},
+      {"determiner_noun_agreement_with_adjective_1", "morphology"},
+      {"distractor_agreement_relational_noun", "morphology"},
+      {"distractor_agreement_relative_clause", "morphology"},
+      {"drop_argument", "syntax"},
+      {"ellipsis_n_bar_1", "syntax"},
+      {"ellipsis_n_bar_2", "syntax"},
+      {"existential_there_object_raising", "syntax_semantics"},
+      {"existential_there_quantifiers_1", "semantics"},
+      {"existential_there_quantifiers_2", "semantics"},
+      {"existential_there_subject_raising", "syntax_semantics"},
+      {"expletive_it_object_raising", "syntax_semantics"},
+      {"inchoative", "syntax"},
+      {"intransitive", "syntax"},
+      {"irregular_past_participle_adjectives", "morphology"},
+      {"irregular_past_participle_verbs", "morphology"},
+      {"irregular_plural_subject_verb_agreement_1", "morphology"},
+      {"irregular_plural_subject_verb_agreement_2", "morphology"},
+      {"left_branch_island_echo_question", "syntax"},
+      {"left_branch_island_simple_question", "syntax"},
+      {"matrix_question_npi_licensor_present", "semantics"},
+      {"npi_present_1", "semantics"},
+      {"npi_present_2", "semantics"},
+      {"only_npi_licensor_present", "semantics"},
+      {"only_npi_scope", "syntax_semantics"},
+      {"passive_1", "syntax"},
+      {"passive_2", "syntax"},
+      {"principle_A_c_command", "syntax_semantics"},
+      {"principle_A_case_1", "syntax_semantics"},
+      {"principle_A_case_2", "syntax_semantics"},
+      {"principle_A_domain_1", "syntax_semantics"},
+      {"principle_A_domain_2", "syntax_semantics"},
+      {"principle_A_domain_3", "syntax_semantics"},
+      {"principle_A_reconstruction", "syntax_semantics"},
+      {"regular_plural_subject_verb_agreement_1", "morphology"},
+      {"regular_plural_subject_verb_agreement_2", "morphology"},
+      {"sentential_negation_npi_licensor_present", "semantics"},
+      {"sentential_negation_npi_scope", "syntax_semantics"},
+      {"sentential_subject_island", "syntax"},
+      {"superlative_quantifiers_1", "semantics"},
+      {"superlative_quantifiers_2", "semantics"},
+      {"tough_vs_raising_1", "syntax_semantics"},
+      {"tough_vs_raising_2", "syntax_semantics"},
+      {"transitive", "syntax"},
+      {"wh_island", "syntax"},
+      {"wh_questions_object_gap", "syntax"},
+      {"wh_questions_subject_gap", "syntax"},
+      {"wh_questions_subject_gap_long_distance", "syntax"},
+      {"wh_vs_that_no_gap", "syntax"},
+      {"wh_vs_that_no_gap_long_distance", "syntax"},
+      {"wh_vs_that_with_gap", "syntax"},
+      {"wh_vs_that_with_gap_long_distance", "syntax"},
   };
   return paradigms;
 }
 
-std::string_view blimp_paradigm(std::string_view name) {
-  if (name.substr(0, kPrefix.size()) != kPrefix) return {};
+const BlimpParadigm* blimp_paradigm(std::string_view name) {
+  if (name.substr(0, kPrefix.size()) != kPrefix) return nullptr;
   const std::string_view uid = name.substr(kPrefix.size());
   const auto& all = blimp_paradigms();
-  return std::find(all.begin(), all.end(), uid) != all.end() ? uid : std::string_view();
+  const auto it =
+      std::find_if(all.begin(), all.end(), [&](const BlimpParadigm& p) { return p.uid == uid; });
+  return it == all.end() ? nullptr : &*it;
+}
+
+const std::vector<std::string_view>& blimp_fields() {
+  static const std::vector<std::string_view> fields = {"morphology", "syntax", "semantics",
+                                                       "syntax_semantics"};
+  return fields;
 }
 
 ChoiceTask read_blimp_task(const std::string& name, const std::string& path) {
-  const std::string_view uid = blimp_paradigm(name);
-  CLAW_CHECK(!uid.empty(), "'", name, "' is not a BLiMP paradigm");
+  const BlimpParadigm* paradigm = blimp_paradigm(name);
+  CLAW_CHECK(paradigm != nullptr, "'", name, "' is not a BLiMP paradigm");
   ChoiceTask task;
   task.name = name;
   task.source = path;
+  task.category = paradigm->field;
   task.prompt = "\"\" (the model's prefix token) + \" {sentence_good}\" | \" {sentence_bad}\"";
   const std::string text = read_text_file(path);
   for (const NumberedLine& line : nonblank_lines(text)) {
@@ -107,15 +116,14 @@ ChoiceTask read_blimp_task(const std::string& name, const std::string& path) {
     const Json doc = parse_json(line.text, where);
     const auto good = json_required<std::string>(doc, "sentence_good", where);
     const auto bad = json_required<std::string>(doc, "sentence_bad", where);
-    const auto paradigm = json_required<std::string>(doc, "UID", where);
-    CLAW_CHECK(paradigm == uid, where, ": a pair of paradigm '", paradigm, "' in the file of '",
-               uid, "'");
+    const auto uid = json_required<std::string>(doc, "UID", where);
+    CLAW_CHECK(uid == paradigm->uid, where, ": a pair of paradigm '", uid, "' in the file of '",
+               paradigm->uid, "'");
     // One paradigm spells its field "syntax/semantics", the others "syntax_semantics".
     std::string field = json_required<std::string>(doc, "field", where);
     std::replace(field.begin(), field.end(), '/', '_');
-    CLAW_CHECK(task.category.empty() || task.category == field, where, ": field '", field,
-               "' where the paradigm's earlier pairs have '", task.category, "'");
-    task.category = field;
+    CLAW_CHECK(field == paradigm->field, where, ": field '", field, "', but BLiMP's ",
+               paradigm->uid, " is ", paradigm->field);
     ChoiceItem item = multiple_choice("", {good, bad}, 0);
     item.line = line.number;
     task.items.push_back(std::move(item));

@@ -256,7 +256,7 @@ class TaskReader {
 
 bool is_choice_task(std::string_view name) {
   const std::string_view task = name.substr(0, name.find(':'));
-  return find_task(task) != nullptr || !blimp_paradigm(task).empty() ||
+  return find_task(task) != nullptr || blimp_paradigm(task) != nullptr ||
          mmlu_subject(task) != nullptr || find_task_group(name).has_value();
 }
 
@@ -265,10 +265,10 @@ ChoiceTask load_choice_task(const std::string& name, const ChoiceTaskOptions& op
   const std::size_t colon = name.find(':');
   const std::string task_name = name.substr(0, colon);
   const std::string path = colon == std::string::npos ? "" : name.substr(colon + 1);
-  if (const std::string_view paradigm = blimp_paradigm(task_name); !paradigm.empty()) {
+  if (const BlimpParadigm* paradigm = blimp_paradigm(task_name)) {
     CLAW_CHECK(options.num_fewshot == 0, name, " is zero-shot: BLiMP has no few-shot examples");
     return read_blimp_task(
-        name, path.empty() ? data_file(concat("blimp/", paradigm, ".jsonl")).string() : path);
+        name, path.empty() ? data_file(concat("blimp/", paradigm->uid, ".jsonl")).string() : path);
   }
   if (const MmluSubject* subject = mmlu_subject(task_name)) {
     return read_mmlu_task(name, *subject, path.empty() ? data_file("mmlu") : fs::path(path),

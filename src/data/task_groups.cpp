@@ -10,15 +10,25 @@
 namespace claw::data {
 namespace {
 
-TaskGroup blimp_group() {
-  TaskGroup group{"blimp",
-                  {},
-                  false,
-                  TaskGroup::Parts::kBreakdown,
-                  "blimp_",
-                  "plain mean of acc over the 67 paradigms (weight_by_size: false); the field "
-                  "means are plain means over each field's paradigms"};
-  for (const std::string_view uid : blimp_paradigms()) group.tasks.push_back(concat("blimp_", uid));
+// blimp, or with `field` the paradigms of one field.
+TaskGroup blimp_group(std::string_view field) {
+  TaskGroup group;
+  if (field.empty()) {
+    group.name = "blimp";
+    group.parts = TaskGroup::Parts::kBreakdown;
+    group.part_prefix = "blimp_";
+    group.categories.assign(blimp_fields().begin(), blimp_fields().end());
+    group.description =
+        "plain mean of acc over the 67 paradigms (weight_by_size: false), with each field's "
+        "plain mean beside it";
+  } else {
+    group.name = concat("blimp_", field);
+    group.description = concat("plain mean of acc over the ", field,
+                               " paradigms (claw's field group; weight_by_size: false)");
+  }
+  for (const BlimpParadigm& p : blimp_paradigms()) {
+    if (field.empty() || p.field == field) group.tasks.push_back(concat("blimp_", p.uid));
+  }
   return group;
 }
 
@@ -30,6 +40,7 @@ TaskGroup mmlu_group(std::string_view category) {
     group.name = "mmlu";
     group.parts = TaskGroup::Parts::kSubgroups;
     group.part_prefix = "mmlu_";
+    group.categories.assign(mmlu_categories().begin(), mmlu_categories().end());
     group.description =
         "mean of acc over the four category groups weighted by their questions "
         "(weight_by_size: true), i.e. over all questions";
@@ -49,7 +60,10 @@ TaskGroup mmlu_group(std::string_view category) {
 }  // namespace
 
 std::optional<TaskGroup> find_task_group(std::string_view name) {
-  if (name == "blimp") return blimp_group();
+  if (name == "blimp") return blimp_group("");
+  for (const std::string_view field : blimp_fields()) {
+    if (name == concat("blimp_", field)) return blimp_group(field);
+  }
   if (name == "mmlu") return mmlu_group("");
   for (const std::string_view category : mmlu_categories()) {
     if (name == concat("mmlu_", category)) return mmlu_group(category);

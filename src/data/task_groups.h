@@ -24,7 +24,8 @@ struct TaskGroup {
   enum class Parts { kNone, kSubgroups, kBreakdown };
   Parts parts = Parts::kNone;
   std::string part_prefix;
-  std::string description;  // how the figure is formed, for the protocol line
+  std::vector<std::string> categories;  // of the parts, in the order they are reported
+  std::string description;              // how the figure is formed, for the protocol line
 };
 
 // The group called `name`, or nullopt when `name` names none.

@@ -86,19 +86,18 @@ GroupResult aggregate_group(const data::TaskGroup& group,
                             const std::vector<ZeroShotResult>& results) {
   // The group's tasks, by category where it has parts.
   std::map<std::string, std::vector<Entry>> by_category;
-  std::vector<std::string> categories;  // in the order they first appear
   std::vector<Entry> tasks;
   for (const std::string& task : group.tasks) {
     const auto it = std::find_if(results.begin(), results.end(),
                                  [&](const ZeroShotResult& r) { return r.task == task; });
     CLAW_CHECK(it != results.end(), group.name, ": no result for its task ", task);
     tasks.push_back(entry_of(*it));
-    if (by_category.count(it->category) == 0) categories.push_back(it->category);
     by_category[it->category].push_back(tasks.back());
   }
   std::vector<GroupResult> parts;
   if (group.parts != data::TaskGroup::Parts::kNone) {
-    for (const std::string& category : categories) {
+    for (const std::string& category : group.categories) {
+      if (by_category.count(category) == 0) continue;
       parts.push_back(
           combine(group.part_prefix + category, by_category[category], group.weight_by_size));
     }

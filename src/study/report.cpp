@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
+#include "study/evaluation.h"
 #include "study/plot.h"
 #include "study/report_document.h"
 #include "study/study_laws.h"
@@ -136,11 +137,14 @@ class ReportWriter {
     return html;
   }
 
-  // The loss metrics (one per frontier), then the zero-shot average.
+  // The loss metrics (one per frontier), then the extrinsic ones: the zero-shot average and
+  // each group's accuracy.
   std::vector<std::string> law_metric_names() const {
     std::vector<std::string> names;
     for (const std::string& name : results_.base_metrics()) {
-      if (name.rfind("loss/", 0) == 0 || name == "accuracy/average") names.push_back(name);
+      if (name.rfind("loss/", 0) == 0 || name.rfind(kAccuracyPrefix, 0) == 0) {
+        names.push_back(name);
+      }
     }
     return names;
   }
@@ -214,13 +218,21 @@ class ReportWriter {
 
   void base_models() {
     doc_.heading(2, "Uncompressed models (L0)");
+    doc_.paragraph(concat(
+        "Chance is the accuracy of a uniform guess. An accuracy within ", kChanceSigmas,
+        " standard errors of it is at chance: no law is fitted to it, since its changes under "
+        "compression are noise."));
     std::vector<std::vector<std::string>> rows;
     for (const ExperimentResult* e : results_.base) {
       for (const MetricValue& m : e->metrics) {
-        rows.push_back({e->model, m.name, with_error(m.value, m.standard_error)});
+        if (m.name.rfind("chance/", 0) == 0) continue;
+        const std::optional<double> chance = chance_level(*e, m.name);
+        rows.push_back({e->model, m.name, with_error(m.value, m.standard_error),
+                        chance ? number(*chance) : "",
+                        chance && at_chance(*e, m.name) ? "at chance" : ""});
       }
     }
-    doc_.table({"model", "metric", "value"}, rows);
+    doc_.table({"model", "metric", "value", "chance", ""}, rows);
   }
 
   // Points per method at D = 0 and at the largest D, with each family's law at the same D.
@@ -322,7 +334,8 @@ class ReportWriter {
     doc_.paragraph(
         "OLS on log L = α·log L0 + β·log(1+r) + γ·log(1+1/(D+1)), D in millions of tokens, no "
         "intercept (R² uncentred, as statsmodels reports it without a constant). loss pools "
-        "every loss frontier (model × dataset); accuracy is the zero-shot average. Held-out: "
+        "every loss frontier (model × dataset); accuracy pools the extrinsic frontiers (the "
+        "zero-shot average, each task group) whose base model is above chance. Held-out: "
         "RMSE (MAPE) of refits that leave one ratio, or one budget D, out.");
     std::vector<std::vector<std::string>> rows;
     for (const StudyFit& f : fits_) {

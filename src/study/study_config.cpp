@@ -6,8 +6,8 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "data/choice_task.h"
-#include "data/task_groups.h"
 #include "data/corpus.h"
+#include "data/task_groups.h"
 #include "model/presets.h"
 #include "study/toml_fields.h"
 

@@ -25,6 +25,18 @@ bool is_quality_metric(const std::string& kind) {
 
 }  // namespace
 
+std::optional<double> chance_level(const ExperimentResult& result, const std::string& metric) {
+  const MetricValue* chance = result.metric("chance/" + split_metric(metric).second);
+  return chance ? std::optional(chance->value) : std::nullopt;
+}
+
+bool at_chance(const ExperimentResult& base, const std::string& metric) {
+  const std::optional<double> chance = chance_level(base, metric);
+  const MetricValue* value = base.metric(metric);
+  if (!chance || value == nullptr) return false;
+  return !value->standard_error || value->value - *chance <= kChanceSigmas * *value->standard_error;
+}
+
 std::string method_family(const std::string& method) {
   return method == "slicegpt" ? "calibration-based" : "calibration-free";
 }
@@ -47,7 +59,7 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
       const auto [kind, task] = split_metric(m.name);
       if (!is_quality_metric(kind)) continue;
       const MetricValue* base_metric = base->second->metric(m.name);
-      if (base_metric == nullptr) continue;
+      if (base_metric == nullptr || at_chance(*base->second, m.name)) continue;
       laws::Observation o;
       o.model = r.model;
       o.task = task;

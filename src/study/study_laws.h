@@ -17,9 +17,20 @@ namespace claw::study {
 // "calibration-free" (random, magnitude, prunenet) or "calibration-based" (slicegpt).
 std::string method_family(const std::string& method);
 
+// The chance level recorded beside an accuracy metric of `result` ("acc/piqa" -> the value of
+// "chance/piqa"), if any.
+std::optional<double> chance_level(const ExperimentResult& result, const std::string& metric);
+
+// How many standard errors above chance an accuracy must be before a law is fitted to it.
+inline constexpr double kChanceSigmas = 3;
+
+// Whether the base model's `metric` is within kChanceSigmas standard errors of its chance level
+// (or has no error to tell): a law fitted to it would be fitted to noise.
+bool at_chance(const ExperimentResult& base, const std::string& metric);
+
 // One observation per compressed experiment and metric (loss, perplexity, acc, acc_norm,
-// accuracy), with L0 from the base experiment of the same model and evaluation. `source` names
-// the store in messages.
+// accuracy), with L0 from the base experiment of the same model and evaluation; an accuracy
+// whose base is at chance gives none. `source` names the store in messages.
 std::vector<laws::Observation> store_observations(const std::vector<ExperimentResult>& results,
                                                   const std::string& source);
 

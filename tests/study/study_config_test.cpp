@@ -37,7 +37,8 @@ TEST(StudyConfig, DefaultStudyIsTheIssuesSweep) {
   EXPECT_EQ(c.recovery.budgets, (std::vector<std::int64_t>{0, 25000, 50000, 100000, 200000}));
   ASSERT_EQ(c.evaluation.loss.size(), 2u);
   EXPECT_EQ(c.evaluation.loss[1].task, "wikitext2");
-  EXPECT_EQ(c.evaluation.zero_shot.size(), 5u);
+  EXPECT_EQ(c.evaluation.zero_shot.size(), 6u);
+  EXPECT_EQ(c.evaluation.zero_shot.back(), "blimp_morphology");
   EXPECT_TRUE(c.speed.enabled);
   EXPECT_EQ(c.speed.preset, "qwen2.5-0.5b");
 }
