@@ -102,13 +102,12 @@ const std::vector<std::string_view>& blimp_fields() {
   return fields;
 }
 
-ChoiceTask read_blimp_task(const std::string& name, const std::string& path) {
-  const BlimpParadigm* paradigm = blimp_paradigm(name);
-  CLAW_CHECK(paradigm != nullptr, "'", name, "' is not a BLiMP paradigm");
+ChoiceTask read_blimp_task(const std::string& name, const BlimpParadigm& paradigm,
+                           const std::string& path) {
   ChoiceTask task;
   task.name = name;
   task.source = path;
-  task.category = paradigm->field;
+  task.category = paradigm.field;
   task.prompt = "\"\" (the model's prefix token) + \" {sentence_good}\" | \" {sentence_bad}\"";
   const std::string text = read_text_file(path);
   for (const NumberedLine& line : nonblank_lines(text)) {
@@ -117,15 +116,16 @@ ChoiceTask read_blimp_task(const std::string& name, const std::string& path) {
     const auto good = json_required<std::string>(doc, "sentence_good", where);
     const auto bad = json_required<std::string>(doc, "sentence_bad", where);
     const auto uid = json_required<std::string>(doc, "UID", where);
-    CLAW_CHECK(uid == paradigm->uid, where, ": a pair of paradigm '", uid, "' in the file of '",
-               paradigm->uid, "'");
+    CLAW_CHECK(uid == paradigm.uid, where, ": a pair of paradigm '", uid, "' in the file of '",
+               paradigm.uid, "'");
     // One paradigm spells its field "syntax/semantics", the others "syntax_semantics".
     std::string field = json_required<std::string>(doc, "field", where);
     std::replace(field.begin(), field.end(), '/', '_');
-    CLAW_CHECK(field == paradigm->field, where, ": field '", field, "', but BLiMP's ",
-               paradigm->uid, " is ", paradigm->field);
+    CLAW_CHECK(field == paradigm.field, where, ": field '", field, "', but BLiMP's ", paradigm.uid,
+               " is ", paradigm.field);
     ChoiceItem item = multiple_choice("", {good, bad}, 0);
     item.line = line.number;
+    item.index = static_cast<std::int64_t>(task.items.size());
     task.items.push_back(std::move(item));
   }
   CLAW_CHECK(!task.items.empty(), path, ": is empty");

@@ -25,11 +25,11 @@ const std::vector<std::string_view>& blimp_fields();
 // The paradigm of `name` ("blimp_<UID>"), or nullptr when `name` names none.
 const BlimpParadigm* blimp_paradigm(std::string_view name);
 
-// The BLiMP file at `path` (one JSON object a line with sentence_good, sentence_bad, field and
-// UID) as the task `name`. Its `category` is the paradigm's field. Every line must be a
-// well-formed pair of this paradigm, in its field: a
-// malformed one is an error naming the file and line, since a benchmark with pairs left out is
-// no longer BLiMP.
-ChoiceTask read_blimp_task(const std::string& name, const std::string& path);
+// The BLiMP file of `paradigm` at `path` (one JSON object a line with sentence_good,
+// sentence_bad, field and UID) as the task `name`. Its `category` is the paradigm's field. Every
+// line must be a well-formed pair of this paradigm, in its field: a malformed one is an error
+// naming the file and line, since a benchmark with pairs left out is no longer BLiMP.
+ChoiceTask read_blimp_task(const std::string& name, const BlimpParadigm& paradigm,
+                           const std::string& path);
 
 }  // namespace claw::data

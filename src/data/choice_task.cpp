@@ -147,6 +147,7 @@ class TaskReader {
  private:
   // Adds the item `make` builds, or records why it could not be built.
   void attempt(std::int64_t line, const std::function<ChoiceItem()>& make) {
+    const std::int64_t index = documents_++;
     try {
       ChoiceItem item = make();
       CLAW_CHECK(definition_.format == Format::kLambada || item.choices.size() >= 2,
@@ -155,6 +156,7 @@ class TaskReader {
                  "gold ", item.gold, " is not a choice index (0 to ", item.requests.size() - 1,
                  ")");
       item.line = line;
+      item.index = index;
       task_.items.push_back(std::move(item));
     } catch (const Error& e) {
       task_.skipped.push_back(concat(task_.source, ":", line, ": ", e.what()));
@@ -250,6 +252,7 @@ class TaskReader {
 
   const TaskDefinition& definition_;
   ChoiceTask& task_;
+  std::int64_t documents_ = 0;  // seen so far
 };
 
 }  // namespace
@@ -268,7 +271,8 @@ ChoiceTask load_choice_task(const std::string& name, const ChoiceTaskOptions& op
   if (const BlimpParadigm* paradigm = blimp_paradigm(task_name)) {
     CLAW_CHECK(options.num_fewshot == 0, name, " is zero-shot: BLiMP has no few-shot examples");
     return read_blimp_task(
-        name, path.empty() ? data_file(concat("blimp/", paradigm->uid, ".jsonl")).string() : path);
+        name, *paradigm,
+        path.empty() ? data_file(concat("blimp/", paradigm->uid, ".jsonl")).string() : path);
   }
   if (const MmluSubject* subject = mmlu_subject(task_name)) {
     return read_mmlu_task(name, *subject, path.empty() ? data_file("mmlu") : fs::path(path),

@@ -22,6 +22,8 @@ enum class ChoiceScoring {
 
 struct ChoiceItem {
   std::int64_t line = 0;  // 1-based line where the item starts in its file
+  // 0-based place among the file's documents, left-out ones counted: the harness's doc_id.
+  std::int64_t index = 0;
   // One per choice (in choice order), or the single request of a kLastWord item.
   std::vector<LoglikelihoodRequest> requests;
   // The harness's doc_to_choice strings: acc_norm divides by their length in characters.

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "data/alpaca.h"
+#include "data/task_lines.h"
 
 namespace claw::data {
 namespace fs = std::filesystem;
@@ -95,6 +96,20 @@ Corpus load_corpus(const std::string& name) {
             .string();
     corpus.text = read_text_file(corpus.source);
     corpus.documents = wikitext_articles(corpus.text);
+  } else if (dataset == "ptb") {
+    CLAW_CHECK(!variant.empty(),
+               "ptb:PATH needs the path of a Penn Treebank file in the Mikolov format, e.g. "
+               "ptb:ptb.test.txt (claw does not ship it: the LDC licence forbids)");
+    corpus.source = variant;
+    // One sentence a line with a leading space; the reference codebases (GPTQ, SparseGPT,
+    // Wanda, LLM-Pruner) read HF's ptb_text_only, whose sentences are the stripped lines, and
+    // score " ".join(sentences) as one running text.
+    const std::string file = read_text_file(variant);
+    for (const std::string_view line : split_lines(file)) add_document(corpus.documents, line);
+    for (const std::string& sentence : corpus.documents) {
+      if (!corpus.text.empty()) corpus.text += ' ';
+      corpus.text += sentence;
+    }
   } else if (dataset == "tinystories") {
     corpus.layout = TextLayout::kDocuments;
     corpus.source = data_file("tinystories/tinystories_valid_first1000.txt").string();
@@ -118,8 +133,8 @@ Corpus load_corpus(const std::string& name) {
 
 std::string corpus_names_help() {
   return "wikitext2, wikitext2:valid, wikitext2:train, tinystories, tinystories:train, "
-         "tinystories:test, alpaca, "
-         "alpaca:train, alpaca:test or text:PATH";
+         "tinystories:test, alpaca, alpaca:train, alpaca:test, ptb:PATH (Penn Treebank, "
+         "Mikolov's ptb.test.txt format) or text:PATH";
 }
 
 }  // namespace claw::data

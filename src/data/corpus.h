@@ -29,6 +29,9 @@ struct Corpus {
 //   alpaca | alpaca:train | alpaca:test
 //        the 2,000-record Alpaca subset, each record one document in the Alpaca template; train
 //        is the first 1,800 and test the last 200
+//   ptb:PATH     Penn Treebank in Mikolov's format (ptb.test.txt: one sentence a line), a
+//        running text of the stripped sentences joined by " " as the reference codebases
+//        score it; documents are the sentences
 //   text:PATH    any UTF-8 file, a running text; documents are separated by <|endoftext|>
 // An unknown name, a missing file or a corpus with no text is an error that says so.
 Corpus load_corpus(const std::string& name);

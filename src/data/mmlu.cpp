@@ -159,6 +159,7 @@ ChoiceTask read_mmlu_task(const std::string& name, const MmluSubject& subject,
     ChoiceItem item = multiple_choice(mmlu_prompt(subject.name, shots, question),
                                       {"A", "B", "C", "D"}, question.answer);
     item.line = question.line;
+    item.index = static_cast<std::int64_t>(task.items.size());
     task.items.push_back(std::move(item));
   }
   return task;

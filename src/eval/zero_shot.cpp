@@ -135,7 +135,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
   std::vector<double> acc, acc_norm, loglikelihoods, guess;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const data::ChoiceItem& item = *items[i];
-    ScoredItem scored{static_cast<std::int64_t>(&item - task.items.data()), &item, scores[i]};
+    ScoredItem scored{item.index, &item, scores[i]};
     if (task.scoring == data::ChoiceScoring::kLastWord) {
       acc.push_back(scores[i].front().greedy ? 1 : 0);
       loglikelihoods.push_back(scores[i].front().loglikelihood);

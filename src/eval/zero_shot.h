@@ -34,7 +34,7 @@ struct Metric {
 
 // One item as scored, for --log-samples.
 struct ScoredItem {
-  std::int64_t doc_id = 0;  // index among the task's usable items
+  std::int64_t doc_id = 0;  // the item's place among its file's documents (ChoiceItem::index)
   const data::ChoiceItem* item = nullptr;
   std::vector<ContinuationScore> scores;  // per choice
   std::int64_t prediction = 0;

@@ -34,29 +34,29 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
   options.progress = false;
   const eval::SuiteResult suite = eval::evaluate_suite(model, tokenizer, tasks_, options);
   const auto error = [](double e) { return std::isfinite(e) ? std::optional(e) : std::nullopt; };
-  const auto add_chance = [&](const std::string& name, double chance, const std::string& protocol) {
+  const auto add_chance = [&](const std::string& name, double chance) {
     if (std::isfinite(chance)) {
-      metrics.push_back(
-          {"chance/" + name, chance, std::nullopt,
-           "the accuracy of a uniform guess: mean over items of 1 / choices; " + protocol});
+      metrics.push_back({"chance/" + name, chance, std::nullopt,
+                         concat("the accuracy of a uniform guess on ", name,
+                                "'s items (the mean of 1 / choices), aggregated as its accuracy")});
     }
   };
   for (const eval::ZeroShotResult& r : suite.tasks) {
     for (const eval::Metric& m : r.metrics) {
       metrics.push_back({m.name + "/" + r.task, m.value, error(m.standard_error), r.protocol});
     }
-    add_chance(r.task, r.chance, r.protocol);
+    add_chance(r.task, r.chance);
   }
   // A group's figure is an extrinsic frontier of its own; its parts are reported beside it.
   for (const eval::GroupResult& g : suite.groups) {
     const eval::TaskFigure figure = eval::figure_of(g);
     metrics.push_back(
         {kAccuracyPrefix + g.name, figure.value, error(figure.standard_error), g.protocol});
-    add_chance(g.name, g.chance, g.protocol);
+    add_chance(g.name, g.chance);
     for (const eval::GroupResult& part : g.parts) {
       const eval::TaskFigure p = eval::figure_of(part);
       metrics.push_back({"acc/" + part.name, p.value, error(p.standard_error), g.protocol});
-      add_chance(part.name, part.chance, g.protocol);
+      add_chance(part.name, part.chance);
     }
   }
   const Json average = eval::zero_shot_average(suite.figures);
@@ -70,7 +70,7 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
                          : std::optional(average["standard_error"].get<double>()),
                      protocol});
   if (!average["chance"].is_null()) {
-    add_chance("average", average["chance"].get<double>(), protocol);
+    add_chance("average", average["chance"].get<double>());
   }
   return metrics;
 }

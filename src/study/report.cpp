@@ -218,10 +218,10 @@ class ReportWriter {
 
   void base_models() {
     doc_.heading(2, "Uncompressed models (L0)");
-    doc_.paragraph(concat(
-        "Chance is the accuracy of a uniform guess. An accuracy within ", kChanceSigmas,
-        " standard errors of it is at chance: no law is fitted to it, since its changes under "
-        "compression are noise."));
+    doc_.paragraph(
+        concat("Chance is the accuracy of a uniform guess. An accuracy less than ", kChanceSigmas,
+               " standard errors above it is not above chance: no law is fitted to it, since its "
+               "changes under compression are noise."));
     std::vector<std::vector<std::string>> rows;
     for (const ExperimentResult* e : results_.base) {
       for (const MetricValue& m : e->metrics) {
@@ -229,7 +229,7 @@ class ReportWriter {
         const std::optional<double> chance = chance_level(*e, m.name);
         rows.push_back({e->model, m.name, with_error(m.value, m.standard_error),
                         chance ? number(*chance) : "",
-                        chance && at_chance(*e, m.name) ? "at chance" : ""});
+                        chance && at_chance(*e, m.name) ? "not above chance" : ""});
       }
     }
     doc_.table({"model", "metric", "value", "chance", ""}, rows);

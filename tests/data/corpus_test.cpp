@@ -37,6 +37,19 @@ TEST(Corpus, WikiTextIsOneTextOfArticles) {
   EXPECT_EQ(claw::data::load_corpus("wikitext2:valid").text.size(), 1146846u);
 }
 
+TEST(Corpus, PennTreebankJoinsStrippedSentencesWithSpaces) {
+  claw::testing::ScratchDir dir;
+  // The first lines of Mikolov's ptb.test.txt, in its form: a leading space, " \n" endings.
+  claw::testing::write_bytes(dir / "ptb.test.txt",
+                             " no it was n't black monday \n"
+                             " but while the new york stock exchange did n't fall <unk> \n\n");
+  const claw::data::Corpus ptb = claw::data::load_corpus("ptb:" + (dir / "ptb.test.txt").string());
+  EXPECT_EQ(ptb.text,
+            "no it was n't black monday but while the new york stock exchange did n't fall <unk>");
+  EXPECT_EQ(ptb.documents.size(), 2u);
+  EXPECT_EQ(ptb.layout, claw::data::TextLayout::kRunningText);
+}
+
 TEST(Corpus, BadNamesAndEmptyFilesAreClearErrors) {
   claw::testing::ScratchDir dir;
   claw::testing::write_bytes(dir / "empty.txt", " \n\n");
@@ -52,6 +65,8 @@ TEST(Corpus, BadNamesAndEmptyFilesAreClearErrors) {
   expect_error("text:" + (dir / "missing.txt").string(), "missing.txt: no such file");
   expect_error("wikitext3", "unknown dataset 'wikitext3'");
   expect_error("tinystories:dev", "unknown split 'dev'");
+  expect_error("ptb", "ptb:PATH needs the path");
+  expect_error("ptb:" + (dir / "empty.txt").string(), "empty.txt: holds no text");
 }
 
 }  // namespace

@@ -168,6 +168,56 @@ TEST(TokenizeRequest, SplitsOneEncodingAtTheContextsLength) {
   EXPECT_THROW(tokenize_request(tokenizer, {"Once", ""}), Error);
 }
 
+TEST(TokenizeRequest, HarnessVersionsPlaceBosAsTheyDid) {
+  // SentencePiece Llama tokenizers add BOS by default; Qwen's adds none.
+  const text::Tokenizer& llama = *fixture().tokenizer;
+  ASSERT_TRUE(llama.adds_bos_by_default());
+  const data::LoglikelihoodRequest request{"Once upon a time", " there was"};
+  const TokenRequest before = tokenize_request(llama, request, Harness::k0_4_4);
+  const TokenRequest since = tokenize_request(llama, request, Harness::k0_4_9_2);
+  std::vector<std::int32_t> with_bos = {*llama.bos_id()};
+  with_bos.insert(with_bos.end(), before.context.begin(), before.context.end());
+  EXPECT_EQ(since.context, with_bos);
+  EXPECT_EQ(since.continuation, before.continuation);
+  // An empty context is the prefix token under both; the continuation never gets a BOS.
+  for (const Harness harness : {Harness::k0_4_4, Harness::k0_4_9_2}) {
+    const TokenRequest empty = tokenize_request(llama, {"", " The cat."}, harness);
+    EXPECT_EQ(empty.context, std::vector<std::int32_t>{*llama.bos_id()});
+    EXPECT_EQ(empty.continuation, llama.encode(" The cat.", {}));
+  }
+  // Since 0.4.9.2 a continuation that starts with the prefix token lends it to the context.
+  const TokenRequest lent = tokenize_request(llama, {"", "<s> The cat."}, Harness::k0_4_9_2);
+  const TokenRequest kept = tokenize_request(llama, {"", "<s> The cat."}, Harness::k0_4_4);
+  EXPECT_EQ(lent.continuation.size() + 1, kept.continuation.size());
+
+  const auto qwen = text::load_tokenizer(data_path("tokenizers/qwen/tokenizer.json"));
+  EXPECT_FALSE(qwen->adds_bos_by_default());
+  const TokenRequest qwen_before = tokenize_request(*qwen, request, Harness::k0_4_4);
+  const TokenRequest qwen_since = tokenize_request(*qwen, request, Harness::k0_4_9_2);
+  EXPECT_EQ(qwen_before.context, qwen_since.context);
+  EXPECT_EQ(parse_harness("0.4.9.2"), Harness::k0_4_9_2);
+  EXPECT_THROW(parse_harness("0.4.5"), Error);
+}
+
+TEST(Loglikelihood, IdenticalRequestsScoreIdentically) {
+  // ARC-Challenge item 122 offers " faster" twice; prefix sharing put the two in different
+  // segments of one row, and float rounding made them differ in the seventh digit.
+  const text::Tokenizer& tokenizer = *fixture().tokenizer;
+  const std::string context = "Question: A toy truck rolls over a smooth surface.\nAnswer:";
+  std::vector<TokenRequest> choices;
+  for (const std::string choice : {" faster", " slower", " faster", " at the same speed"}) {
+    choices.push_back(tokenize_request(tokenizer, {context, choice}));
+  }
+  // The same request again in another group, alone.
+  const std::vector<std::vector<TokenRequest>> groups = {choices, {choices[0]}};
+  for (const bool share : {true, false}) {
+    const auto scores = score_requests(fixture().model, groups, batched(8, share));
+    EXPECT_EQ(scores[0][0].loglikelihood, scores[0][2].loglikelihood);
+    EXPECT_EQ(scores[0][0].loglikelihood, scores[1][0].loglikelihood);
+    EXPECT_NE(scores[0][0].loglikelihood, scores[0][1].loglikelihood);
+  }
+}
+
 TEST(Loglikelihood, RefusesAContinuationLongerThanTheContext) {
   const TokenRequest request{{1}, std::vector<std::int32_t>(600, 5)};
   EXPECT_THROW(score_requests(fixture().model, {{request}}), Error);

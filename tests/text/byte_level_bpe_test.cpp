@@ -121,6 +121,7 @@ TEST_F(ByteLevelBpe, BosAndEosComeFromTheConfigOrTheTemplate) {
   const auto bare = load(json);
   EXPECT_FALSE(bare->bos_id().has_value());
   EXPECT_EQ(bare->encode("ab", {true}), (Ids{kAb}));  // no BOS to add
+  EXPECT_FALSE(bare->adds_bos_by_default());
 
   json["post_processor"] = {{"type", "TemplateProcessing"},
                             {"single",
@@ -130,11 +131,15 @@ TEST_F(ByteLevelBpe, BosAndEosComeFromTheConfigOrTheTemplate) {
   EXPECT_EQ(templated->bos_id(), kEnd);
   EXPECT_EQ(templated->encode("ab", {true}), (Ids{kEnd, kAb}));
   EXPECT_EQ(templated->encode("", {true}), (Ids{kEnd}));
+  EXPECT_TRUE(templated->adds_bos_by_default());  // as HF's add_special_tokens=True
+  // A config's add_bos_token overrides the template, as transformers rebuilds it.
+  EXPECT_FALSE(load(json, {{"add_bos_token", false}})->adds_bos_by_default());
 
   const auto configured = load(tiny_tokenizer(kMerges),
                                {{"bos_token", "<think>"}, {"eos_token", {{"content", "<|end|>"}}}});
   EXPECT_EQ(configured->bos_id(), kThink);
   EXPECT_EQ(configured->eos_id(), kEnd);
+  EXPECT_FALSE(configured->adds_bos_by_default());  // a BOS the template does not add
 }
 
 TEST_F(ByteLevelBpe, NormalizesToNfcBeforeEncoding) {
