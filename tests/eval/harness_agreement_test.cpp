@@ -4,7 +4,7 @@
 // plain forward pass in double precision (as the harness scores identical requests from one
 // computation), argmax taking the first of equal values (numpy). Per-item predictions (acc and
 // acc_norm) must agree on every item checked. The first CLAW_AGREEMENT_ITEMS items of each task
-// are checked (0: every item); by default 12, and 2 of each MMLU subject 5-shot, whose prompts
+// are checked (0: every item); by default 8, and 1 of each MMLU subject 5-shot, whose prompts
 // fill the model's context.
 #include <gtest/gtest.h>
 
@@ -244,7 +244,7 @@ void check_task(Reference& reference, const std::string& task, const std::string
   ASSERT_FALSE(docs.empty()) << task;
   const data::ChoiceTask loaded = data::load_choice_task(claw_name, {num_fewshot});
   ZeroShotOptions options;
-  options.limit = static_cast<std::int64_t>(items_to_check(num_fewshot > 0 ? 2 : 12));
+  options.limit = static_cast<std::int64_t>(items_to_check(num_fewshot > 0 ? 1 : 8));
   options.progress = false;
   options.keep_samples = true;
   const ZeroShotResult result =
