@@ -34,13 +34,15 @@ const Metric* find_metric(const std::vector<Metric>& metrics, const std::string&
 
 GroupResult combine(const std::string& name, const std::vector<Entry>& entries,
                     bool weight_by_size) {
+  const auto weight = [&](const Entry& e) {
+    return weight_by_size ? static_cast<double>(e.items) : 1.0;
+  };
   GroupResult group;
   group.name = name;
   double weights = 0;
   for (const Entry& e : entries) {
-    const double weight = weight_by_size ? static_cast<double>(e.items) : 1.0;
-    weights += weight;
-    group.chance += weight * e.chance;
+    weights += weight(e);
+    group.chance += weight(e) * e.chance;
     group.items += e.items;
     group.tasks += e.tasks;
   }
@@ -56,7 +58,7 @@ GroupResult combine(const std::string& name, const std::vector<Entry>& entries,
         everywhere = false;
         break;
       }
-      sum += (weight_by_size ? static_cast<double>(e.items) : 1.0) * m->value;
+      sum += weight(e) * m->value;
       errors.push_back(m->standard_error);
       sizes.push_back(e.items);
     }

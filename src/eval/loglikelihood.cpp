@@ -197,7 +197,8 @@ TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
         tokenizer.bos_id() ? tokenizer.bos_id() : tokenizer.eos_id();
     CLAW_CHECK(prefix.has_value(), "an empty context needs a BOS or EOS token to start from");
     tokens.context = {*prefix};
-    tokens.continuation = tokenizer.encode(continuation, {/*add_bos=*/false, true});
+    tokens.continuation =
+        tokenizer.encode(continuation, {/*add_bos=*/false, /*parse_special=*/true});
     // Since 0.4.9.2 a continuation that starts with the prefix token lends it to the context.
     if (harness == Harness::k0_4_9_2 && !tokens.continuation.empty() &&
         tokens.continuation.front() == *prefix) {

@@ -22,13 +22,17 @@ ZeroShotResult result(const std::string& task, const std::string& category, doub
   return r;
 }
 
+// Three tasks in two categories, of 10, 30 and 20 items.
+std::vector<ZeroShotResult> three_tasks() {
+  return {result("t1", "a", 0.5, 10), result("t2", "a", 0.7, 30), result("t3", "b", 0.9, 20)};
+}
+
 double error_of(double acc, double n) {
   return std::sqrt(acc * (1 - acc) / (n - 1));
 }
 
 TEST(GroupResults, PlainMeanWithAFieldBreakdown) {
-  const std::vector<ZeroShotResult> results = {
-      result("t1", "a", 0.5, 10), result("t2", "a", 0.7, 30), result("t3", "b", 0.9, 20)};
+  const std::vector<ZeroShotResult> results = three_tasks();
   data::TaskGroup group{"g",  {"t1", "t2", "t3"}, false, data::TaskGroup::Parts::kBreakdown,
                         "g_", {"a", "b"},         "test"};
   const GroupResult g = aggregate_group(group, results);
@@ -48,8 +52,7 @@ TEST(GroupResults, PlainMeanWithAFieldBreakdown) {
 }
 
 TEST(GroupResults, WeightedMeanThroughSubgroups) {
-  const std::vector<ZeroShotResult> results = {
-      result("t1", "a", 0.5, 10), result("t2", "a", 0.7, 30), result("t3", "b", 0.9, 20)};
+  const std::vector<ZeroShotResult> results = three_tasks();
   data::TaskGroup group{"g",  {"t1", "t2", "t3"}, true,  data::TaskGroup::Parts::kSubgroups,
                         "g_", {"a", "b"},         "test"};
   const GroupResult g = aggregate_group(group, results);
