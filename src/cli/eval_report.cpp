@@ -36,6 +36,8 @@ std::string metrics_text(const std::vector<eval::Metric>& metrics) {
 Json intrinsic_entry(const std::string& task, const eval::IntrinsicResult& r) {
   return {{"alias", task},
           {"loss,none", r.loss},
+          {"loss_stderr,none",
+           std::isfinite(r.standard_error) ? Json(r.standard_error) : Json(nullptr)},
           {"perplexity,none", r.perplexity},
           {"tokens_scored", r.tokens_scored},
           {"mode", eval::mode_name(r.mode)},
@@ -77,7 +79,11 @@ void print_intrinsic(const std::string& model, const std::string& task,
                      const eval::IntrinsicResult& r) {
   const char* unit = r.mode == eval::Mode::kWindows ? "windows" : "documents";
   std::printf("%s on %s (%s)\n", model.c_str(), task.c_str(), eval::mode_name(r.mode));
-  std::printf("  loss        %.6f nats/token\n", r.loss);
+  std::printf("  loss        %.6f nats/token", r.loss);
+  if (std::isfinite(r.standard_error)) {
+    std::printf(" ± %.6f (standard error over the %s)", r.standard_error, unit);
+  }
+  std::printf("\n");
   std::printf("  perplexity  %.4f\n", r.perplexity);
   std::printf("  scored      %s tokens in %s %s\n", with_commas(r.tokens_scored).c_str(),
               with_commas(r.sequences).c_str(), unit);

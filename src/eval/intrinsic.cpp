@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 #include "core/format.h"
@@ -19,6 +20,21 @@ namespace {
 constexpr std::int64_t kDefaultWindow = 2048;
 
 }  // namespace
+
+double LossTotal::standard_error() const {
+  std::int64_t n = 0;
+  double squared = 0;
+  const double m = mean();
+  for (const SpanLoss& s : spans) {
+    if (s.targets == 0) continue;
+    ++n;
+    const double deviation = s.nll - m * static_cast<double>(s.targets);
+    squared += deviation * deviation;
+  }
+  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  const double scale = static_cast<double>(n) / static_cast<double>(n - 1);
+  return std::sqrt(scale * squared) / static_cast<double>(targets);
+}
 
 const char* mode_name(Mode mode) {
   return mode == Mode::kWindows ? "windows" : "documents";
@@ -42,12 +58,14 @@ LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& s
   const torch::Device device = model.embed.device();
   const auto batch = static_cast<std::size_t>(options.batch);
   LossTotal total;
+  total.spans.resize(spans.size());
   for (std::size_t start = 0; start < order.size(); start += batch) {
     const std::size_t count = std::min(batch, order.size() - start);
     const auto steps = static_cast<std::int64_t>(spans[order[start]].tokens.size());
     torch::Tensor tokens = torch::zeros({static_cast<std::int64_t>(count), steps}, torch::kInt64);
     torch::Tensor valid = torch::zeros({static_cast<std::int64_t>(count), steps}, torch::kBool);
     std::vector<std::int64_t> rows, targets;
+    std::vector<std::size_t> owners;  // the span each target belongs to
     auto token_data = tokens.accessor<std::int64_t, 2>();
     auto valid_data = valid.accessor<bool, 2>();
     for (std::size_t i = 0; i < count; ++i) {
@@ -61,6 +79,7 @@ LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& s
       for (std::int64_t p = span.first_target - 1; p + 1 < length; ++p) {
         rows.push_back(static_cast<std::int64_t>(i) * steps + p);
         targets.push_back(span.tokens[p + 1]);
+        owners.push_back(order[start + i]);
       }
     }
     const bool padded =
@@ -74,9 +93,16 @@ LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& s
     };
     const torch::Tensor selected =
         hidden.reshape({-1, hidden.size(-1)}).index_select(0, as_tensor(rows));
-    total.nll -= score_tokens(model, selected, as_tensor(targets), /*want_greedy=*/false)
-                     .log_probs.sum()
-                     .item<double>();
+    const torch::Tensor log_probs =
+        score_tokens(model, selected, as_tensor(targets), /*want_greedy=*/false)
+            .log_probs.to(torch::kCPU, torch::kFloat64)
+            .contiguous();
+    const double* lp = log_probs.data_ptr<double>();
+    for (std::size_t t = 0; t < owners.size(); ++t) {
+      total.spans[owners[t]].nll -= lp[t];
+      ++total.spans[owners[t]].targets;
+      total.nll -= lp[t];
+    }
     total.targets += static_cast<std::int64_t>(targets.size());
     if (options.on_progress) options.on_progress(total.targets);
   }
@@ -194,6 +220,7 @@ IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokeni
   if (progress) progress->finish();
 
   result.loss = total.mean();
+  result.standard_error = total.standard_error();
   result.perplexity = std::exp(result.loss);
   result.tokens_scored = total.targets;
   result.sequences = static_cast<std::int64_t>(spans.size());

@@ -23,10 +23,21 @@ struct TokenSpan {
   std::int64_t targets() const { return static_cast<std::int64_t>(tokens.size()) - first_target; }
 };
 
+struct SpanLoss {
+  double nll = 0;  // summed in double over the span's targets
+  std::int64_t targets = 0;
+};
+
 struct LossTotal {
   double nll = 0;  // summed in double over every target
   std::int64_t targets = 0;
+  std::vector<SpanLoss> spans;  // one per input span, in input order
   double mean() const { return targets > 0 ? nll / static_cast<double>(targets) : 0; }
+  // The standard error of mean() with the spans (documents or windows) as the sampled units, not
+  // the tokens, which are correlated within a span: the ratio estimator's
+  // √(n/(n−1) · Σ (nll_i − mean·targets_i)²) / Σ targets_i over the n spans with targets. NaN
+  // with fewer than two.
+  double standard_error() const;
 };
 
 struct ScoreOptions {
@@ -61,7 +72,8 @@ struct IntrinsicOptions {
 };
 
 struct IntrinsicResult {
-  double loss = 0;  // nats per predicted token
+  double loss = 0;            // nats per predicted token
+  double standard_error = 0;  // of the loss, over the sequences (LossTotal::standard_error)
   double perplexity = 0;
   std::int64_t tokens_scored = 0;
   std::int64_t sequences = 0;  // windows or documents

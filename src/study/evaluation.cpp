@@ -16,6 +16,7 @@ StudyEvaluation::StudyEvaluation(const EvaluationSpec& spec)
 std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
                                                    const text::Tokenizer& tokenizer) const {
   std::vector<MetricValue> metrics;
+  const auto error = [](double e) { return std::isfinite(e) ? std::optional(e) : std::nullopt; };
   for (std::size_t i = 0; i < corpora_.size(); ++i) {
     eval::IntrinsicOptions options;
     options.limit_tokens = spec_.loss[i].limit_tokens;
@@ -24,7 +25,7 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
     const eval::IntrinsicResult r =
         eval::evaluate_intrinsic(model, tokenizer, corpora_[i], options);
     const std::string& task = spec_.loss[i].task;
-    metrics.push_back({"loss/" + task, r.loss, std::nullopt, r.protocol});
+    metrics.push_back({"loss/" + task, r.loss, error(r.standard_error), r.protocol});
     metrics.push_back({"perplexity/" + task, r.perplexity, std::nullopt, r.protocol});
   }
   if (tasks_.names.empty()) return metrics;
@@ -33,7 +34,6 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
   options.batch = spec_.batch;
   options.progress = false;
   const eval::SuiteResult suite = eval::evaluate_suite(model, tokenizer, tasks_, options);
-  const auto error = [](double e) { return std::isfinite(e) ? std::optional(e) : std::nullopt; };
   const auto add_chance = [&](const std::string& name, double chance) {
     if (std::isfinite(chance)) {
       metrics.push_back({"chance/" + name, chance, std::nullopt,

@@ -67,6 +67,35 @@ TEST(ScoreSpans, MatchesAPlainComputationFromFullLogits) {
   EXPECT_NEAR(total.nll, plain_nll(model, spans), 1e-6 * total.nll);
 }
 
+// Each span's own loss, from the plain computation, and the standard error of the ratio mean
+// written out: √(n/(n−1) Σ (nll_i − mean·targets_i)²) / Σ targets_i.
+TEST(ScoreSpans, PerSpanLossesAndTheirStandardErrorFollowThePlainComputation) {
+  const claw::model::Model model = tiny_model();
+  const std::vector<TokenSpan> spans = random_spans(model, 3);
+  const claw::eval::LossTotal total = claw::eval::score_spans(model, spans, {3, {}});
+  ASSERT_EQ(total.spans.size(), spans.size());
+  std::vector<double> nll;
+  std::vector<double> targets;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    nll.push_back(plain_nll(model, {spans[i]}));
+    targets.push_back(static_cast<double>(spans[i].targets()));
+    EXPECT_NEAR(total.spans[i].nll, nll.back(), 1e-6 * nll.back() + 1e-9) << "span " << i;
+    EXPECT_EQ(total.spans[i].targets, spans[i].targets());
+  }
+  double sum_nll = 0, sum_targets = 0;
+  for (std::size_t i = 0; i < nll.size(); ++i) sum_nll += nll[i], sum_targets += targets[i];
+  const double mean = sum_nll / sum_targets;
+  double squared = 0;
+  for (std::size_t i = 0; i < nll.size(); ++i) {
+    squared += (nll[i] - mean * targets[i]) * (nll[i] - mean * targets[i]);
+  }
+  const double n = static_cast<double>(nll.size());
+  const double expected = std::sqrt(n / (n - 1) * squared) / sum_targets;
+  // A difference of float32-rounded sums: looser than the sums themselves.
+  EXPECT_NEAR(total.standard_error(), expected, 1e-4 * expected);
+  EXPECT_TRUE(std::isnan(claw::eval::score_spans(model, {spans[0]}).standard_error()));
+}
+
 TEST(ScoreSpans, BatchPaddingAndThreadsDoNotChangeTheLoss) {
   const claw::model::Model model = tiny_model();
   const std::vector<TokenSpan> spans = random_spans(model, 2);
