@@ -5,7 +5,7 @@
 #include "core/text_file.h"
 #include "fuzz/targets.h"
 #include "fuzz/workspace.h"
-#include "laws/compression_law.h"
+#include "laws/critical.h"
 #include "laws/law_file.h"
 #include "laws/results_file.h"
 #include "study/study_config.h"
@@ -28,11 +28,21 @@ std::vector<Seed> study_config_seeds() {
 }
 
 // What claw fit and claw predict do with what they read: fit, predict and find critical ratios.
-void use(const laws::CompressionLaw& law) {
-  for (const std::optional<double> tokens : {std::optional<double>(), std::optional(1000.0)}) {
-    laws::predict(law, 2.0, 0.5, tokens);
-    laws::critical_ratio(law, 0.9, 2.0, tokens);
+void use(const laws::FittedLaw& law) {
+  for (const laws::LawPart& part : law.parts) {
+    for (const auto& [frontier, base] : part.base_values) {
+      for (const std::optional<double> tokens : {std::optional<double>(), std::optional(1000.0)}) {
+        laws::predict(law, frontier, base, 0.5, tokens);
+        laws::critical_ratio(law, frontier, 0.9, base, tokens);
+      }
+    }
   }
+}
+
+// The paper's law, and a form with a fitted D scale, whose search runs on what was read.
+laws::FittedLaw fit(const std::vector<laws::Observation>& observations, const char* form,
+                    laws::DScaleKind scale) {
+  return laws::fit_law({&laws::law_form(form), scale, laws::Scope::kPooled}, observations);
 }
 
 constexpr std::array<const char*, 3> kResultFiles = {"results.csv", "results.jsonl", "laws.json"};
@@ -43,7 +53,9 @@ void run_results(std::string_view input) {
   if (choice == 2) {
     for (const laws::GroupLaw& group : laws::read_law_file(path)) use(group.law);
   } else {
-    use(laws::fit_compression_law(laws::read_results(path), {}));
+    const std::vector<laws::Observation> observations = laws::read_results(path);
+    use(fit(observations, "v1", laws::DScaleKind::kMillions));
+    use(fit(observations, "anchored+r2", laws::DScaleKind::kFitted));
   }
 }
 
@@ -75,8 +87,10 @@ std::vector<Seed> results_seeds() {
                  .dump() +
              "\n";
   }
-  laws::GroupLaw law{"", laws::fit_compression_law(grid_observations(), {}), {2.0}};
-  const Json law_file = {{"laws", {laws::group_law_json(law)}}};
+  const Json law_file = {
+      {"laws",
+       {{{"group", ""},
+         {"law", fit(grid_observations(), "v1", laws::DScaleKind::kMillions).json()}}}}};
   return {selected_seed("csv", 0, csv), selected_seed("jsonl", 1, jsonl),
           selected_seed("law_file", 2, law_file.dump(2))};
 }

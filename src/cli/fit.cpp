@@ -1,16 +1,16 @@
-// claw fit --results FILE: the compression law fitted to measured experiments, with its
-// statistics, its held-out error and the later paper's alternative form beside it.
+// claw fit --results FILE: compression laws fitted to measured experiments, chosen by how well
+// they predict what they were not fitted on, with their statistics and held-out errors.
 #include <cmath>
 #include <cstdio>
-#include <set>
 
 #include "cli/command.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/format.h"
 #include "core/log.h"
-#include "laws/held_out.h"
-#include "laws/law_file.h"
+#include "laws/chance.h"
 #include "laws/results_file.h"
+#include "laws/selection.h"
 #include "study/store.h"
 #include "study/study_laws.h"
 
@@ -18,49 +18,111 @@ namespace claw::cli {
 namespace {
 
 struct FitArgs {
-  std::string results, metric = "loss", by, out, d_unit = "mtokens";
-  std::vector<std::string> where;
-  bool intercept = false, json = false;
+  std::string results, metric = "loss", by, out;
+  std::vector<std::string> where, forms = {"auto"}, d_scales = {"auto"}, scopes = {"auto"};
+  bool above_chance = false, json = false;
 };
 
-void print_fit(const std::string& title, const laws::CompressionLaw& law,
-               const std::vector<laws::HeldOutQuality>& held_out,
-               const std::optional<laws::RatioPowerLaw>& alternative) {
-  const laws::OlsFit& f = law.fit;
-  std::printf("%s: %lld observations, D in %s, %s\n", title.c_str(),
-              static_cast<long long>(f.observations), laws::token_unit_name(law.options.unit),
-              law.options.intercept ? "with an intercept" : "without an intercept");
-  std::printf("  %-24s %10s %10s %9s %10s   %s\n", "coefficient", "estimate", "std err", "t", "p",
-              "95% interval");
-  for (const laws::Coefficient& c : f.coefficients) {
-    std::printf("  %-24s %10.5f %10.5f %9.2f %10.3g   [%.5f, %.5f]\n", c.name.c_str(), c.estimate,
-                c.std_error, c.t, c.p_value, c.ci_low, c.ci_high);
+// The values of a list option, "auto" standing for every value (an empty list).
+template <typename T, typename Parse>
+std::vector<T> parse_choices(const std::vector<std::string>& texts, Parse parse) {
+  std::vector<T> out;
+  for (const std::string& text : texts) {
+    if (text != "auto") out.push_back(parse(text));
+  }
+  return out;
+}
+
+laws::SelectionOptions selection_options(const FitArgs& args) {
+  laws::SelectionOptions options;
+  options.forms = parse_choices<const laws::LawForm*>(
+      args.forms, [](const std::string& t) { return &laws::law_form(t); });
+  options.d_scales = parse_choices<laws::DScaleKind>(
+      args.d_scales, [](const std::string& t) { return laws::parse_d_scale(t, "--d-scale"); });
+  options.scopes = parse_choices<laws::Scope>(
+      args.scopes, [](const std::string& t) { return laws::parse_scope(t, "--scope"); });
+  return options;
+}
+
+std::string percent_or_dash(const laws::HeldOutQuality* q) {
+  if (q == nullptr || q->errors.predicted == 0) return "-";
+  const std::string mape = std::isfinite(q->errors.mape) ? fixed(q->errors.mape, 2) + "%" : "∞";
+  return mape + (q->complete() ? "" : "*");
+}
+
+void print_candidates(const laws::LawSelection& selection) {
+  std::printf("  %-2s%-44s %3s %9s %9s %9s %9s %9s %9s\n", "", "candidate", "k", "R2 log L",
+              "R2 vs L0", "ratio-out", "D-out", "front-out", "rolling");
+  for (std::size_t i = 0; i < selection.candidates.size(); ++i) {
+    const laws::Candidate& c = selection.candidates[i];
+    const char* mark = selection.chosen && *selection.chosen == i ? "*" : "";
+    if (!c.law) {
+      std::printf("  %-2s%-44s not fitted: %s\n", mark, c.spec.name().c_str(), c.error.c_str());
+      continue;
+    }
+    const laws::FitDiagnostics& d = c.law->diagnostics;
+    std::printf("  %-2s%-44s %3lld %9.4f %9.4f %9s %9s %9s %9s\n", mark, c.spec.name().c_str(),
+                static_cast<long long>(c.law->parameters()), d.r_squared_log, d.r_squared_null,
+                percent_or_dash(laws::find_held_out(c.held_out, "ratio")).c_str(),
+                percent_or_dash(laws::find_held_out(c.held_out, "tokens")).c_str(),
+                percent_or_dash(laws::find_held_out(c.held_out, "frontier")).c_str(),
+                percent_or_dash(laws::find_held_out(c.held_out, "rolling")).c_str());
   }
   std::printf(
-      "  R² %.6f (%s), adjusted %.6f; F %.6g on %lld and %lld df (p %.3g); residual std "
-      "error %.5f (log scale)\n",
-      f.r_squared, f.centered ? "centred" : "uncentred", f.adj_r_squared, f.f_value,
-      static_cast<long long>(f.df_model), static_cast<long long>(f.df_resid), f.f_p_value,
-      f.residual_std_error);
-  for (const laws::HeldOutQuality& q : held_out) {
-    if (q.predicted == 0) {
+      "  (k: coefficients; R2 log L: centred R² of log L; R2 vs L0: against the null law L = L0; "
+      "held-out MAPE, * where a fold could not be refitted)\n");
+}
+
+void print_law(const laws::Candidate& chosen) {
+  const laws::FittedLaw& law = *chosen.law;
+  std::printf("  %s   [%s]\n", law.spec.form->formula, law.spec.form->origin);
+  if (*law.spec.form->fixes) std::printf("  fixes %s\n", law.spec.form->fixes);
+  for (const laws::LawPart& part : law.parts) {
+    const laws::OlsFit& f = part.fit;
+    std::printf("  %s%s: %lld observations", part.frontier.empty() ? "pooled" : "frontier ",
+                part.frontier.c_str(), static_cast<long long>(f.observations));
+    if (law.spec.form->uses_tokens() && law.spec.d_scale == laws::DScaleKind::kFitted) {
+      std::printf(", fitted D scale s = %.4g tokens (the statistics below are conditional on it)",
+                  part.d_scale);
+    }
+    std::printf("\n    %-24s %10s %10s %9s %10s   %s\n", "coefficient", "estimate", "std err", "t",
+                "p", "95% interval");
+    for (const laws::Coefficient& c : f.coefficients) {
+      std::printf("    %-24s %10.5f %10.5f %9.2f %10.3g   [%.5f, %.5f]\n", c.name.c_str(),
+                  c.estimate, c.std_error, c.t, c.p_value, c.ci_low, c.ci_high);
+    }
+    std::printf(
+        "    centred R² of log L %.6f; R² against L = L0 %.6f; statsmodels' R² %.6f (%s); F %.6g "
+        "on %lld and %lld df (p %.3g); residual std error %.5f (log scale)\n",
+        part.diagnostics.r_squared_log, part.diagnostics.r_squared_null, f.r_squared,
+        f.centered ? "centred" : "uncentred: no constant, near 1 for almost any data", f.f_value,
+        static_cast<long long>(f.df_model), static_cast<long long>(f.df_resid), f.f_p_value,
+        f.residual_std_error);
+    if (!part.warning.empty()) std::printf("    WARNING: %s\n", part.warning.c_str());
+  }
+  for (const laws::HeldOutQuality& q : chosen.held_out) {
+    if (q.errors.predicted == 0) {
       std::printf("  held out by %-8s no fold could be refitted\n", q.by.c_str());
       continue;
     }
-    std::printf("  held out by %-8s RMSE %.5f, MAPE %.2f%% over %lld predictions (%zu folds)\n",
-                q.by.c_str(), q.rmse, q.mape, static_cast<long long>(q.predicted), q.folds.size());
-  }
-  if (alternative) {
-    std::printf("  alternative L = L0·P0·(1−r)^α: P0 %.5f, α %.5f, R² %.6f (centred)\n",
-                alternative->p0, alternative->alpha, alternative->fit.r_squared);
+    std::printf(
+        "  held out by %-8s RMSE %.5f, MAPE %.2f%% ± %.2f over %lld predictions (%zu folds%s)",
+        q.by.c_str(), q.errors.rmse, q.errors.mape, q.errors.mape_std_error,
+        static_cast<long long>(q.errors.predicted), q.folds.size(),
+        q.complete() ? "" : ", some skipped");
+    if (q.by_frontier.size() > 1) {
+      std::printf("; per frontier:");
+      for (const auto& [frontier, e] : q.by_frontier) {
+        std::printf(" %s %.2f%%", frontier.c_str(), e.mape);
+      }
+    }
+    std::printf("\n");
   }
   for (const std::string& note : law.notes) std::printf("  note: %s\n", note.c_str());
 }
 
 void run(const FitArgs& args) {
-  laws::LawOptions options;
-  options.intercept = args.intercept;
-  options.unit = laws::parse_token_unit(args.d_unit);
+  const laws::SelectionOptions options = selection_options(args);
   std::vector<laws::Condition> where;
   for (const std::string& w : args.where) where.push_back(laws::parse_condition(w));
   if (!args.by.empty()) laws::observation_field({}, args.by);  // refuses unknown keys
@@ -76,33 +138,62 @@ void run(const FitArgs& args) {
   CLAW_CHECK(!selected.empty(), args.results, ": no rows of metric '", args.metric,
              "' meet the conditions (", all.size(), " rows in all)");
 
+  for (const laws::Observation& o : selected) laws::check_observation(o);
+
   Json laws_json = Json::array();
-  for (const auto& [group, observations] : laws::group_observations(selected, args.by)) {
+  std::vector<std::string> without_law;  // "group: why", for the error when no group has a law
+  for (const auto& [group, rows] : laws::group_observations(selected, args.by)) {
     const std::string title = group.empty() ? "law" : concat("law for ", args.by, " = ", group);
-    log::info("fitting the ", title, " to ", observations.size(), " observations");
-    laws::GroupLaw fitted{group, laws::fit_compression_law(observations, options), {}};
-    std::set<double> bases;
-    for (const laws::Observation& o : observations) bases.insert(o.base_value);
-    fitted.base_values.assign(bases.begin(), bases.end());
-    const std::vector<laws::HeldOutQuality> held_out =
-        laws::leave_one_group_out(observations, options);
-    std::optional<laws::RatioPowerLaw> alternative;
-    try {
-      alternative = laws::fit_ratio_power_law(observations);
-    } catch (const Error& e) {
-      log::warn("the alternative form could not be fitted: ", e.what());
+    laws::ChanceScreen screen = laws::leave_out_chance_frontiers(rows);
+    std::vector<std::string> notes;
+    if (args.above_chance) screen.kept = laws::above_chance(screen.kept, notes);
+    Json entry = {{"group", group},
+                  {"observations", screen.kept.size()},
+                  {"warnings", screen.warnings},
+                  {"notes", notes},
+                  {"law", nullptr}};
+    if (!args.json) {
+      std::printf("%s: %s of %zu observations%s\n", title.c_str(), args.metric.c_str(),
+                  screen.kept.size(),
+                  args.above_chance ? ", as (acc − chance) / (1 − chance)" : "");
+      for (const std::string& w : screen.warnings) std::printf("  WARNING: %s\n", w.c_str());
+      for (const std::string& n : notes) std::printf("  note: %s\n", n.c_str());
     }
-    Json entry = laws::group_law_json(fitted);
-    entry["held_out"] = Json::array();
-    for (const laws::HeldOutQuality& q : held_out) entry["held_out"].push_back(q.json());
-    entry["alternative"] = alternative ? alternative->json() : Json(nullptr);
+    if (screen.kept.empty()) {
+      entry["reason"] = "no observations left to fit";
+      laws_json.push_back(entry);
+      without_law.push_back(
+          concat(title, ": ", join(screen.warnings), notes.empty() ? "" : "; ", join(notes)));
+      continue;
+    }
+    log::info("fitting the ", title, " to ", screen.kept.size(), " observations");
+    const laws::LawSelection selection = laws::select_law(screen.kept, options);
+    entry["reason"] = selection.reason;
+    entry["selection"] = selection.json();
+    if (const laws::Candidate* chosen = selection.chosen_candidate()) {
+      entry["law"] = chosen->law->json();
+    } else {
+      without_law.push_back(concat(title, ": ", selection.reason));
+    }
     laws_json.push_back(entry);
-    if (!args.json) print_fit(title, fitted.law, held_out, alternative);
+    if (args.json) continue;
+    print_candidates(selection);
+    const laws::Candidate* chosen = selection.chosen_candidate();
+    std::printf("  chosen: %s: %s\n", chosen ? chosen->spec.name().c_str() : "none",
+                selection.reason.c_str());
+    if (chosen) print_law(*chosen);
   }
 
-  const Json record = {
-      {"claw_version", CLAW_VERSION}, {"results", args.results}, {"metric", args.metric},
-      {"where", args.where},          {"by", args.by},           {"laws", laws_json}};
+  CLAW_CHECK(without_law.size() < laws_json.size(),
+             "no law could be fitted: ", join(without_law, [](const std::string& s) { return s; }));
+
+  const Json record = {{"claw_version", CLAW_VERSION},
+                       {"results", args.results},
+                       {"metric", args.metric},
+                       {"above_chance", args.above_chance},
+                       {"where", args.where},
+                       {"by", args.by},
+                       {"laws", laws_json}};
   if (args.json) std::printf("%s\n", record.dump(2).c_str());
   if (!args.out.empty()) {
     write_file_atomic(args.out, record.dump(2) + "\n");
@@ -115,10 +206,12 @@ void run(const FitArgs& args) {
 void register_fit(CLI::App& app) {
   auto args = std::make_shared<FitArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "fit", "Fit the compression law L = L0^α (1+r)^β (1+1/(D+1))^γ to measured results");
+      "fit",
+      "Fit compression laws to measured results and choose the one that predicts best "
+      "(docs/laws.md)");
   cmd->add_option("--results", args->results,
                   "CSV or JSON Lines with model, task, method, ratio, tokens, metric, value, "
-                  "base_value; or a study's store (study.sqlite)")
+                  "base_value [, chance, base_std_error]; or a study's store (study.sqlite)")
       ->required();
   cmd->add_option("--metric", args->metric, "the metric to fit (loss, acc, acc_norm, avg, ...)")
       ->capture_default_str();
@@ -126,9 +219,23 @@ void register_fit(CLI::App& app) {
                   "KEY=VALUE conditions on model, task, method, ratio or tokens, comma-separated")
       ->delimiter(',');
   cmd->add_option("--by", args->by, "fit one law per value of this key (e.g. method)");
-  cmd->add_flag("--intercept", args->intercept, "fit log L = c + ... with an intercept c");
-  cmd->add_option("--d-unit", args->d_unit, "the unit of D in the law: mtokens or tokens")
+  cmd->add_option("--form", args->forms,
+                  "auto (every form, the best predictor chosen) or forms, comma-separated: " +
+                      laws::law_form_names())
+      ->delimiter(',')
       ->capture_default_str();
+  cmd->add_option("--d-scale", args->d_scales,
+                  "how D enters g(D) = log(1 + 1/(D/s + 1)): auto, or tokens, ktokens, mtokens, "
+                  "fitted (s by least squares), comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--scope", args->scopes,
+                  "auto, pooled (one law for every model × dataset) or per-frontier, "
+                  "comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_flag("--above-chance", args->above_chance,
+                "fit (acc − chance) / (1 − chance), the share of the way from chance to perfect");
   cmd->add_option("--out", args->out, "write the laws to this file, for claw predict / critical");
   cmd->add_flag("--json", args->json, "print the laws as JSON instead of the tables");
   cmd->callback([args] { run(*args); });

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/format.h"
+#include "core/json.h"
 
 namespace claw::laws {
 
@@ -15,10 +16,6 @@ const GroupLaw& choose_law(const std::vector<GroupLaw>& laws, const std::string&
   CLAW_FAIL(source, " has no law for the group '", group, "'; it has ", names);
 }
 
-Json group_law_json(const GroupLaw& l) {
-  return {{"group", l.group}, {"base_values", l.base_values}, {"law", l.law.json()}};
-}
-
 std::vector<GroupLaw> read_law_file(const std::filesystem::path& path) {
   const std::string source = path.string();
   const Json file = read_json_file(path);
@@ -27,13 +24,11 @@ std::vector<GroupLaw> read_law_file(const std::filesystem::path& path) {
       source, ": not a law file (claw fit --out writes them): expected a list 'laws'");
   std::vector<GroupLaw> laws;
   for (const Json& entry : file["laws"]) {
-    GroupLaw l;
-    l.group = json_required<std::string>(entry, "group", source);
-    l.base_values = json_optional<std::vector<double>>(entry, "base_values", {}, source);
-    CLAW_CHECK(entry.contains("law"), source, ": a law entry has no 'law'");
-    l.law = CompressionLaw::from_json(entry["law"], source);
-    laws.push_back(std::move(l));
+    const std::string group = json_required<std::string>(entry, "group", source);
+    if (!entry.contains("law") || entry["law"].is_null()) continue;
+    laws.push_back({group, FittedLaw::from_json(entry["law"], source)});
   }
+  CLAW_CHECK(!laws.empty(), source, ": no group of the file has a law (see its 'reason')");
   return laws;
 }
 

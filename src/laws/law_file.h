@@ -1,21 +1,19 @@
-// LAW.json: the laws `claw fit` found, one per group of --by, with what they were fitted on, so
-// that `claw predict` and `claw critical` can use them later.
+// LAW.json: the laws `claw fit` chose, one per group of --by, so that `claw predict` and
+// `claw critical` can use them later. Beside each law the file keeps how every candidate
+// predicted; only the chosen law is read back.
 #pragma once
 
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "core/json.h"
-#include "laws/compression_law.h"
+#include "laws/law_fit.h"
 
 namespace claw::laws {
 
 struct GroupLaw {
   std::string group;  // the value of --by for this group; "" without --by
-  CompressionLaw law;
-  std::vector<double> base_values;  // the distinct L0 it was fitted on
+  FittedLaw law;
 };
 
 // The law of `group`; the only one when `group` is empty and there is one. Errors list the
@@ -23,10 +21,7 @@ struct GroupLaw {
 const GroupLaw& choose_law(const std::vector<GroupLaw>& laws, const std::string& group,
                            const std::string& source);
 
-// Reads the "laws" of a file `claw fit --out` wrote.
+// Reads the "laws" of a file `claw fit --out` wrote; an entry without a chosen law is skipped.
 std::vector<GroupLaw> read_law_file(const std::filesystem::path& path);
-
-// One entry of "laws".
-Json group_law_json(const GroupLaw& law);
 
 }  // namespace claw::laws

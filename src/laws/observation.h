@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace claw::laws {
@@ -12,6 +13,9 @@ struct Observation {
   double tokens = 0;      // recovery tokens D (0: no recovery)
   double value = 0;       // the metric after compression and recovery, L
   double base_value = 0;  // the same metric of the uncompressed model, L0
+  // For an accuracy: the accuracy of a uniform guess, and L0's standard error, which tell whether
+  // the base model is above chance at all (chance.h).
+  std::optional<double> chance, base_std_error;
   std::int64_t line = 0;  // where it was read, for messages
   std::string source;
 

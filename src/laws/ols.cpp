@@ -136,7 +136,10 @@ OlsFit ols(const Design& design, const std::vector<double>& y) {
   return fit;
 }
 
-Interval prediction_interval(const OlsFit& fit, const std::vector<double>& x, double level) {
+namespace {
+
+// x·β ± t · s · √(extra + x (XᵀX)⁻¹ xᵀ): extra is 1 for a new observation, 0 for the mean.
+Interval interval_at(const OlsFit& fit, const std::vector<double>& x, double level, double extra) {
   const std::size_t p = fit.coefficients.size();
   CLAW_CHECK(x.size() == p, "a prediction needs ", p, " regressors, got ", x.size());
   double estimate = 0, leverage = 0;
@@ -145,8 +148,18 @@ Interval prediction_interval(const OlsFit& fit, const std::vector<double>& x, do
     for (std::size_t j = 0; j < p; ++j) leverage += x[i] * fit.covariance_unscaled[i][j] * x[j];
   }
   const double half_width =
-      t_quantile(level, fit.df_resid) * fit.residual_std_error * std::sqrt(1 + leverage);
+      t_quantile(level, fit.df_resid) * fit.residual_std_error * std::sqrt(extra + leverage);
   return {estimate, estimate - half_width, estimate + half_width};
+}
+
+}  // namespace
+
+Interval prediction_interval(const OlsFit& fit, const std::vector<double>& x, double level) {
+  return interval_at(fit, x, level, 1);
+}
+
+Interval confidence_interval(const OlsFit& fit, const std::vector<double>& x, double level) {
+  return interval_at(fit, x, level, 0);
 }
 
 namespace {

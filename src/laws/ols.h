@@ -51,5 +51,8 @@ struct Interval {
   double estimate, low, high;
 };
 Interval prediction_interval(const OlsFit& fit, const std::vector<double>& x, double level = 0.95);
+// The interval that holds x·β itself, the mean at `x` (or a contrast between two rows when `x` is
+// their difference), with probability `level`: x·β ± t · s · √(x (XᵀX)⁻¹ xᵀ).
+Interval confidence_interval(const OlsFit& fit, const std::vector<double>& x, double level = 0.95);
 
 }  // namespace claw::laws

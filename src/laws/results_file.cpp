@@ -1,6 +1,8 @@
 #include "laws/results_file.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -13,6 +15,8 @@ namespace {
 
 constexpr const char* kColumns[] = {"model",  "task",   "method", "ratio",
                                     "tokens", "metric", "value",  "base_value"};
+// Optional: an accuracy's chance level and the standard error of its base value.
+constexpr const char* kOptionalColumns[] = {"chance", "base_std_error"};
 constexpr const char* kKeys = "model, task, method, metric, ratio, tokens";
 
 double parse_number(const std::string& text, const std::string& where, const char* column) {
@@ -24,6 +28,7 @@ double parse_number(const std::string& text, const std::string& where, const cha
   return value;
 }
 
+// `fields` holds kColumns, then kOptionalColumns (empty when absent).
 Observation from_fields(const std::vector<std::string>& fields, const std::string& source,
                         std::int64_t line) {
   Observation o;
@@ -38,6 +43,8 @@ Observation from_fields(const std::vector<std::string>& fields, const std::strin
   o.metric = fields[5];
   o.value = parse_number(fields[6], where, "value");
   o.base_value = parse_number(fields[7], where, "base_value");
+  if (!fields[8].empty()) o.chance = parse_number(fields[8], where, "chance");
+  if (!fields[9].empty()) o.base_std_error = parse_number(fields[9], where, "base_std_error");
   return o;
 }
 
@@ -46,10 +53,18 @@ std::vector<Observation> read_csv(const fs::path& path) {
   const CsvTable table = parse_csv(read_text_file(path), source);
   std::vector<std::size_t> index;
   for (const char* column : kColumns) index.push_back(table.column(column, source));
+  std::vector<std::optional<std::size_t>> optional_index;
+  for (const char* column : kOptionalColumns) {
+    const auto at = std::find(table.header.begin(), table.header.end(), column);
+    optional_index.push_back(at == table.header.end() ? std::nullopt
+                                                      : std::optional(static_cast<std::size_t>(
+                                                            at - table.header.begin())));
+  }
   std::vector<Observation> observations;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     std::vector<std::string> fields;
     for (const std::size_t i : index) fields.push_back(table.rows[r][i]);
+    for (const auto& i : optional_index) fields.push_back(i ? table.rows[r][*i] : "");
     observations.push_back(from_fields(fields, source, table.lines[r]));
   }
   return observations;
@@ -74,6 +89,12 @@ std::vector<Observation> read_jsonl(const fs::path& path) {
                  "'");
       const Json& value = object[column];
       fields.push_back(value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    for (const char* column : kOptionalColumns) {
+      const bool present = object.contains(column) && !object[column].is_null();
+      fields.push_back(!present                     ? ""
+                       : object[column].is_string() ? object[column].get<std::string>()
+                                                    : object[column].dump());
     }
     observations.push_back(from_fields(fields, source, line));
   }

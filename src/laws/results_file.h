@@ -1,6 +1,6 @@
 // Experiment results as the law reads them: CSV or JSON Lines with the columns model, task,
-// method, ratio, tokens, metric, value and base_value (others are ignored), and the selections
-// `claw fit` makes of them.
+// method, ratio, tokens, metric, value and base_value, optionally chance and base_std_error
+// (others are ignored), and the selections `claw fit` makes of them.
 #pragma once
 
 #include <filesystem>

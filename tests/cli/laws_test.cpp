@@ -44,22 +44,25 @@ TEST(Fit, RecoversKnownCoefficientsAndAnswersQueries) {
   testing::write_bytes(scratch / "results.csv", results_csv());
   const std::string law = (scratch / "law.json").string();
   const auto fit = run_claw("-q fit --results " + (scratch / "results.csv").string() +
-                            " --by method --out " + law);
+                            " --by method --form v1 --d-scale mtokens --scope pooled --out " + law);
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
-  EXPECT_NE(fit.out.find("law for method = slicegpt: 60 observations"), std::string::npos)
+  EXPECT_NE(fit.out.find("law for method = slicegpt: loss of 60 observations"), std::string::npos)
       << fit.out;
   EXPECT_NE(fit.out.find("held out by frontier"), std::string::npos) << fit.out;
+  EXPECT_NE(fit.out.find("chosen: v1, D in mtokens, pooled: the only candidate"), std::string::npos)
+      << fit.out;
+  EXPECT_NE(fit.out.find("centred R² of log L"), std::string::npos) << fit.out;
 
   const Json file = read_json_file(law);
   ASSERT_EQ(file["laws"].size(), 2u);
   for (const Json& entry : file["laws"]) {
-    const Json& coefficients = entry["law"]["fit"]["coefficients"];
+    const Json& coefficients = entry["law"]["parts"][0]["fit"]["coefficients"];
     const double truth[] = {kAlpha, kBeta, kGamma};
     for (int j = 0; j < 3; ++j) {
       EXPECT_LE(coefficients[j]["ci95"][0].get<double>(), truth[j]) << coefficients[j].dump();
       EXPECT_GE(coefficients[j]["ci95"][1].get<double>(), truth[j]) << coefficients[j].dump();
     }
-    EXPECT_EQ(entry["held_out"].size(), 3u);
+    EXPECT_EQ(entry["selection"]["candidates"][0]["held_out"].size(), 4u);
   }
 
   // The critical ratio, fed back to predict, gives σ · L0.
@@ -76,7 +79,8 @@ TEST(Fit, RecoversKnownCoefficientsAndAnswersQueries) {
 
   expect_claw_refuses("predict --law " + law + " --L0 2 --ratio 0.5",
                       "has a law per group ('prunenet', 'slicegpt'); choose one with --group");
-  expect_claw_refuses("predict --law " + law + " --group prunenet --ratio 0.5", "pass --L0");
+  expect_claw_refuses("predict --law " + law + " --group prunenet --ratio 0.5",
+                      "pass --frontier or --L0: the law was fitted on 'm1.6/wikitext2'");
   expect_claw_refuses("predict --law " + law + " --group prunenet --L0 2 --ratio 1.5",
                       "outside [0, 1)");
   expect_claw_refuses("critical --law " + law + " --group prunenet --L0 -2 --sigma 0.9",
@@ -95,9 +99,12 @@ TEST(Fit, SaysWhatCannotBeFitted) {
                       "b.csv:2: the value 0 must be positive");
   expect_claw_refuses("fit --results " + file("c.csv", header + "m,t,x,1.5,0,loss,3,2\n"),
                       "c.csv:2: the ratio 1.5 is outside [0, 1)");
-  expect_claw_refuses(
-      "fit --results " + file("d.csv", header + "m,t,x,0.5,0,loss,3,2\nm,t,x,0.6,0,loss,3.1,2\n"),
-      "fitting 2 coefficients needs more than 2 observations");
+  const std::string two_rows =
+      file("d.csv", header + "m,t,x,0.5,0,loss,3,2\nm,t,x,0.6,0,loss,3.1,2\n");
+  expect_claw_refuses("fit --form v1 --results " + two_rows,
+                      "fitting 2 coefficients needs more than 2 observations");
+  expect_claw_refuses("fit --results " + two_rows,
+                      "no candidate could be refitted on every fold of any held-out grouping");
   expect_claw_refuses("fit --metric acc --results " + file("e.csv", header), "no rows of metric");
   expect_claw_refuses("fit --where colour=red --results " + file("f.csv", header),
                       "unknown field 'colour'");
@@ -110,9 +117,60 @@ TEST(Fit, SaysWhatCannotBeFitted) {
           concat("m", base, ",t,x,", r, ",0,loss,", base * (1 + r) * (1 + r), ",", base, "\n");
     }
   }
-  const auto fit = run_claw("-q fit --results " + file("g.csv", one_budget));
+  const auto fit = run_claw("-q fit --form v1 --results " + file("g.csv", one_budget));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
-  EXPECT_NE(fit.out.find("γ cannot be identified"), std::string::npos) << fit.out;
+  EXPECT_NE(fit.out.find("so gamma (g(D)) cannot be identified"), std::string::npos) << fit.out;
+  const auto every_form = run_claw("-q fit --results " + file("g2.csv", one_budget));
+  ASSERT_EQ(every_form.exit_code, 0) << every_form.err;
+  EXPECT_NE(every_form.out.find("cannot be identified; the law was fitted without"),
+            std::string::npos)
+      << every_form.out;
+  expect_claw_refuses("fit --form v3 --results " + file("h.csv", one_budget),
+                      "unknown law form 'v3'; the forms are v1, v1+c, v2");
+  expect_claw_refuses("fit --d-scale days --results " + file("i.csv", one_budget),
+                      "the D scale must be tokens, ktokens, mtokens or fitted");
+}
+
+// By default every form is fitted and the best predictor chosen, with the reason.
+TEST(Fit, ChoosesTheFormThatPredictsBest) {
+  const ScratchDir scratch;
+  testing::write_bytes(scratch / "results.csv", results_csv());
+  const auto fit =
+      run_claw("-q fit --where method=prunenet --results " + (scratch / "results.csv").string());
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("chosen: "), std::string::npos) << fit.out;
+  EXPECT_NE(fit.out.find("rolling-extrapolation MAPE"), std::string::npos) << fit.out;
+  EXPECT_NE(fit.out.find("anchored+r2, D scale fitted, per-frontier"), std::string::npos);
+}
+
+// An accuracy whose base model is at chance: no law, and so no critical ratio, and why.
+TEST(Fit, AnAccuracyAtChanceGetsAWarningAndNoLaw) {
+  const ScratchDir scratch;
+  std::string csv =
+      "model,task,method,ratio,tokens,metric,value,base_value,chance,base_std_error\n";
+  for (const double r : {0.1, 0.3, 0.5, 0.7, 0.9}) {
+    csv += concat("m,piqa,random,", r, ",0,acc,", 0.5 + 0.01 * r, ",0.51,0.5,0.02\n");
+  }
+  testing::write_bytes(scratch / "acc.csv", csv);
+  expect_claw_refuses("fit --metric acc --results " + (scratch / "acc.csv").string(),
+                      "no law could be fitted: law: m/piqa: the uncompressed model's acc 0.51 ± "
+                      "0.02 is not 2 standard errors above chance (0.5)");
+
+  // Above chance: (acc − chance) / (1 − chance), rows at chance left out and said to be.
+  csv = "model,task,method,ratio,tokens,metric,value,base_value,chance,base_std_error\n";
+  for (const double r : {0.1, 0.3, 0.5, 0.7, 0.9, 0.95}) {
+    csv += concat("m,piqa,random,", r, ",0,acc,", 0.8 - 0.32 * r, ",0.8,0.5,0.01\n");
+  }
+  testing::write_bytes(scratch / "above.csv", csv);
+  const auto above = run_claw(
+      "-q fit --metric acc --above-chance --form v2 --scope pooled "
+      "--results " +
+      (scratch / "above.csv").string());
+  ASSERT_EQ(above.exit_code, 0) << above.err;
+  EXPECT_NE(above.out.find("acc of 5 observations, as (acc − chance) / (1 − chance)"),
+            std::string::npos)
+      << above.out;
+  EXPECT_NE(above.out.find("1 observations at or below chance were left out"), std::string::npos);
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
-// OLS against statsmodels (tests/laws/fixtures/statsmodels_ols.json, made by the script beside
-// it), with and without an intercept, and its refusals.
+// OLS against statsmodels (tests/laws/fixtures/statsmodels_ols.json), with and without an
+// intercept, and its refusals; every law form fitted by it against statsmodels' fit of the same
+// form (statsmodels_forms.json). Each fixture is made by the script beside it.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "core/error.h"
 #include "core/json.h"
+#include "laws/law_fit.h"
 #include "laws/ols.h"
+#include "laws/synthetic_laws.h"
 #include "support/test_support.h"
 
 namespace claw::laws {
@@ -20,7 +23,8 @@ void expect_relative(double actual, double expected, double tolerance, const std
 class StatsmodelsOls : public ::testing::TestWithParam<int> {};
 
 TEST_P(StatsmodelsOls, AgreesToOnePartIn1e8) {
-  const Json fixture = read_json_file(testing::fixture_path("laws/fixtures/statsmodels_ols.json"));
+  const Json fixture =
+      read_json_file(claw::testing::fixture_path("laws/fixtures/statsmodels_ols.json"));
   const Json& c = fixture["cases"][GetParam()];
   const auto rows = c["x"].get<std::vector<std::vector<double>>>();
   Design design;
@@ -67,6 +71,52 @@ TEST_P(StatsmodelsOls, AgreesToOnePartIn1e8) {
 }
 
 INSTANTIATE_TEST_SUITE_P(, StatsmodelsOls, ::testing::Values(0, 1));
+
+TEST(StatsmodelsForms, EveryFormAgreesToOnePartIn1e8) {
+  const Json fixture =
+      read_json_file(claw::testing::fixture_path("laws/fixtures/statsmodels_forms.json"));
+  std::vector<Observation> observations;
+  for (const Json& row : fixture["observations"]) {
+    Observation o;
+    o.model = row["model"].get<std::string>();
+    o.task = "wikitext2";
+    o.metric = "loss";
+    o.ratio = row["ratio"].get<double>();
+    o.tokens = row["tokens"].get<double>();
+    o.value = row["value"].get<double>();
+    o.base_value = row["base_value"].get<double>();
+    observations.push_back(o);
+  }
+  ASSERT_EQ(fixture["d_scale_tokens"].get<double>(), d_scale_tokens(DScaleKind::kMillions));
+  ASSERT_EQ(fixture["forms"].size(), law_forms().size());
+  for (const Json& expected : fixture["forms"]) {
+    const std::string name = expected["form"].get<std::string>();
+    const FittedLaw law = fit_law(synthetic::spec_of(name), observations);
+    ASSERT_EQ(law.parts.size(), 1u);
+    const OlsFit& fit = law.parts[0].fit;
+    ASSERT_EQ(fit.coefficients.size(), expected["params"].size()) << name;
+    for (std::size_t j = 0; j < fit.coefficients.size(); ++j) {
+      const Coefficient& c = fit.coefficients[j];
+      const std::string what = name + " " + c.name;
+      EXPECT_EQ(c.name, expected["names"][j].get<std::string>());
+      expect_relative(c.estimate, expected["params"][j], 1e-8, what + " estimate");
+      expect_relative(c.std_error, expected["bse"][j], 1e-8, what + " std error");
+      expect_relative(c.t, expected["tvalues"][j], 1e-8, what + " t");
+      expect_relative(c.ci_low, expected["conf_int"][j][0], 1e-8, what + " ci low");
+      expect_relative(c.ci_high, expected["conf_int"][j][1], 1e-8, what + " ci high");
+    }
+    expect_relative(fit.r_squared, expected["rsquared"], 1e-8, name + " statsmodels' R²");
+    expect_relative(fit.adj_r_squared, expected["rsquared_adj"], 1e-8, name + " adjusted R²");
+    expect_relative(fit.f_value, expected["fvalue"], 1e-8, name + " F");
+    expect_relative(fit.rss, expected["ssr"], 1e-8, name + " RSS");
+    EXPECT_EQ(fit.df_model, expected["df_model"].get<double>()) << name;
+    EXPECT_EQ(fit.df_resid, expected["df_resid"].get<double>()) << name;
+    expect_relative(law.diagnostics.r_squared_log, expected["r_squared_log_centred"], 1e-8,
+                    name + " centred R² of log L");
+    expect_relative(law.diagnostics.r_squared_null, expected["r_squared_against_L0"], 1e-8,
+                    name + " R² against L = L0");
+  }
+}
 
 TEST(Ols, RefusesACollinearColumnByName) {
   Design design;

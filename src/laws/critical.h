@@ -1,0 +1,28 @@
+// The critical compression ratio: the smallest r at which a law's prediction reaches σ·L0, with
+// the interval of ratios at which a new experiment's 95% prediction interval reaches it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "laws/law_fit.h"
+
+namespace claw::laws {
+
+struct CriticalRatio {
+  // r*, unset when no ratio in [0, 1) reaches the target (or a warning withholds it).
+  std::optional<double> ratio;
+  // The 95% interval: from the first r at which the prediction interval touches the target to the
+  // first at which all of it is past the target. `high` unset: not before r = 1.
+  std::optional<double> low, high;
+  std::string meaning;  // a sentence for people, also when there is no ratio
+};
+
+// σ > 1 asks when a metric that rises under compression (a loss) reaches σ·L0; σ < 1 when one
+// that falls (an accuracy) does. The prediction is followed from r = 0 upwards and the first
+// crossing is taken, so a law need not be monotone. For the paper's v1 at D → ∞ with α = 1 this
+// is σ^(1/β) − 1. A part with a warning gives no ratio; its warning is the meaning.
+CriticalRatio critical_ratio(const FittedLaw& law, const std::string& frontier, double sigma,
+                             double base_value, std::optional<double> tokens);
+
+}  // namespace claw::laws
