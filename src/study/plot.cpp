@@ -38,6 +38,8 @@ const char* style_of(PlotSeries::Style style) {
       return "linespoints pt 7 ps 0.8 lw 1.5";
     case PlotSeries::kDashed:
       return "lines lw 1.5 dt 2";
+    case PlotSeries::kBand:
+      return "filledcurves fs transparent solid 0.18 noborder";
   }
   return "lines";
 }
@@ -47,9 +49,14 @@ std::string gnuplot_data(const Plot& plot) {
   std::string out;
   for (const PlotSeries& s : plot.series) {
     out += "# " + s.title + "\n";
-    for (const auto& [x, y] : s.points) {
-      char line[64];
-      std::snprintf(line, sizeof line, "%.10g %.10g\n", x, y);
+    for (std::size_t i = 0; i < s.points.size(); ++i) {
+      char line[96];
+      const auto& [x, y] = s.points[i];
+      if (s.style == PlotSeries::kBand) {
+        std::snprintf(line, sizeof line, "%.10g %.10g %.10g\n", x, y, s.upper.at(i));
+      } else {
+        std::snprintf(line, sizeof line, "%.10g %.10g\n", x, y);
+      }
       out += line;
     }
     out += "\n\n";
@@ -65,8 +72,11 @@ std::string script(const Plot& plot, const std::string& terminal, const std::str
   s += "plot ";
   for (std::size_t i = 0; i < plot.series.size(); ++i) {
     if (i > 0) s += ", \\\n     ";
-    s += quoted(plot.name + ".dat") + " index " + std::to_string(i) + " using 1:2 with " +
-         style_of(plot.series[i].style) + " title " + quoted(plot.series[i].title);
+    const bool band = plot.series[i].style == PlotSeries::kBand;
+    s += quoted(plot.name + ".dat") + " index " + std::to_string(i) +
+         (band ? " using 1:2:3 with " : " using 1:2 with ") + style_of(plot.series[i].style) +
+         (plot.series[i].color.empty() ? "" : " lc rgb " + quoted(plot.series[i].color)) +
+         " title " + quoted(plot.series[i].title);
   }
   return s + "\n";
 }

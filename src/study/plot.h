@@ -12,7 +12,10 @@ namespace claw::study {
 struct PlotSeries {
   std::string title;
   std::vector<std::pair<double, double>> points;
-  enum Style { kPoints, kLines, kLinesPoints, kDashed } style = kLinesPoints;
+  // kBand fills between each point's y and the same index of `upper` (an interval's bounds).
+  enum Style { kPoints, kLines, kLinesPoints, kDashed, kBand } style = kLinesPoints;
+  std::vector<double> upper;
+  std::string color;  // "": gnuplot's next colour; "#rrggbb" to pair a band with its line
 };
 
 struct Plot {

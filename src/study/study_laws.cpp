@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "core/error.h"
+#include "laws/chance.h"
 
 namespace claw::study {
 namespace {
@@ -31,10 +31,13 @@ std::optional<double> chance_level(const ExperimentResult& result, const std::st
 }
 
 bool at_chance(const ExperimentResult& base, const std::string& metric) {
-  const std::optional<double> chance = chance_level(base, metric);
   const MetricValue* value = base.metric(metric);
-  if (!chance || value == nullptr) return false;
-  return !value->standard_error || value->value - *chance <= kChanceSigmas * *value->standard_error;
+  if (value == nullptr) return false;
+  laws::Observation o;
+  o.base_value = value->value;
+  o.base_std_error = value->standard_error;
+  o.chance = chance_level(base, metric);
+  return laws::base_at_chance(o);
 }
 
 std::string method_family(const std::string& method) {
@@ -59,7 +62,7 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
       const auto [kind, task] = split_metric(m.name);
       if (!is_quality_metric(kind)) continue;
       const MetricValue* base_metric = base->second->metric(m.name);
-      if (base_metric == nullptr || at_chance(*base->second, m.name)) continue;
+      if (base_metric == nullptr) continue;
       laws::Observation o;
       o.model = r.model;
       o.task = task;
@@ -69,6 +72,8 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
       o.tokens = static_cast<double>(r.tokens);
       o.value = m.value;
       o.base_value = base_metric->value;
+      o.chance = chance_level(*base->second, m.name);
+      o.base_std_error = base_metric->standard_error;
       o.line = row;
       o.source = source;
       out.push_back(std::move(o));
@@ -92,71 +97,51 @@ std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& obser
       StudyFit fit;
       fit.metric = metric;
       fit.family = family;
-      fit.observations = std::move(rows);
-      try {
-        fit.law = laws::fit_compression_law(fit.observations, {});
-        fit.held_out = laws::leave_one_group_out(fit.observations, {});
-      } catch (const Error& e) {
-        fit.error = e.what();
-      }
+      laws::ChanceScreen screen = laws::leave_out_chance_frontiers(rows);
+      fit.observations = std::move(screen.kept);
+      fit.warnings = std::move(screen.warnings);
+      if (!fit.observations.empty()) fit.selection = laws::select_law(fit.observations, {});
       fits.push_back(std::move(fit));
     }
   }
   return fits;
 }
 
-CurveShape curve_shape(const std::vector<std::pair<double, double>>& points) {
-  CLAW_CHECK(points.size() >= 3, "curve_shape needs 3 points, got ", points.size());
-  const double n = static_cast<double>(points.size());
-  double sx = 0, sy = 0;
-  for (const auto& [x, y] : points) {
-    sx += x;
-    sy += y;
-  }
-  const double mx = sx / n, my = sy / n;
-  double sxx = 0, sxy = 0, syy = 0;
-  for (const auto& [x, y] : points) {
-    sxx += (x - mx) * (x - mx);
-    sxy += (x - mx) * (y - my);
-    syy += (y - my) * (y - my);
-  }
-  double second = 0;
-  for (std::size_t i = 1; i + 1 < points.size(); ++i) {
-    const auto& [x0, y0] = points[i - 1];
-    const auto& [x1, y1] = points[i];
-    const auto& [x2, y2] = points[i + 1];
-    second += ((y2 - y1) / (x2 - x1) - (y1 - y0) / (x1 - x0)) / ((x2 - x0) / 2);
-  }
-  return {syy > 0 ? sxy * sxy / (sxx * syy) : 1, second / (n - 2)};
-}
-
 std::vector<CriticalRow> critical_ratios(const std::vector<StudyFit>& fits) {
   std::vector<CriticalRow> rows;
   for (const StudyFit& fit : fits) {
-    if (!fit.law) continue;
-    std::map<std::string, double> frontiers;  // frontier → L0
+    const laws::Candidate* chosen = fit.chosen();
+    if (chosen == nullptr) continue;
+    std::map<std::string, const laws::Observation*> frontiers;
     double largest_budget = 0;
     for (const laws::Observation& o : fit.observations) {
-      frontiers[o.frontier()] = o.base_value;
+      frontiers.emplace(o.frontier(), &o);
       largest_budget = std::max(largest_budget, o.tokens);
     }
     std::vector<std::optional<double>> budgets = {0.0};
     if (largest_budget > 0) budgets.push_back(largest_budget);
     budgets.push_back(std::nullopt);
     const bool higher_is_worse = fit.metric == "loss";
-    for (const auto& [frontier, base_value] : frontiers) {
+    for (const auto& [frontier, o] : frontiers) {
       for (const double sigma : kCriticalSigmas) {
         for (const std::optional<double>& tokens : budgets) {
           CriticalRow row;
           row.metric = fit.metric;
           row.family = fit.family;
           row.frontier = frontier;
-          row.base_value = base_value;
+          row.base_value = o->base_value;
           row.sigma = sigma;
           const double factor = higher_is_worse ? 1 / sigma : sigma;
-          row.target = factor * base_value;
+          row.target = factor * o->base_value;
           row.tokens = tokens;
-          row.critical = laws::critical_ratio(*fit.law, factor, base_value, tokens);
+          if (o->chance && row.target <= *o->chance) {
+            row.critical.meaning =
+                concat("no critical ratio: the target ", row.target, " is at or below chance (",
+                       *o->chance, "), where a model is no better than a guess");
+          } else {
+            row.critical =
+                laws::critical_ratio(*chosen->law, frontier, factor, o->base_value, tokens);
+          }
           rows.push_back(std::move(row));
         }
       }

@@ -1,10 +1,9 @@
 // The store: an experiment is written once and read back whole, failures are kept apart, and
-// merging adds exactly what is missing. Its observations carry L0 from the base experiment.
+// merging adds exactly what is missing.
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "study/store.h"
-#include "study/study_laws.h"
 #include "support/test_support.h"
 
 namespace claw::study {
@@ -97,40 +96,6 @@ TEST(Store, RefusesAFileThatIsNotAStore) {
   claw::testing::write_bytes(dir / "results.csv", "model,task\n");
   EXPECT_FALSE(is_sqlite_file(dir / "results.csv"));
   EXPECT_THROW(Store(dir / "results.csv"), Error);
-}
-
-TEST(StudyLaws, ObservationsTakeL0FromTheBaseOfTheSameEvaluation) {
-  std::vector<ExperimentResult> results = {result("b", "base", 0, 2.0),
-                                           result("c1", "compressed", 0.5, 3.0)};
-  results[0].config = results[1].config = Json{{"evaluation", {{"loss", "x"}}}};
-  ExperimentResult other = result("c2", "compressed", 0.5, 9.0);
-  other.config = {{"evaluation", {{"loss", "another"}}}};  // no base of its evaluation
-  results.push_back(other);
-  const std::vector<laws::Observation> o = store_observations(results, "s.sqlite");
-  ASSERT_EQ(o.size(), 2u);  // loss and acc of c1; fraction_removed is no quality metric
-  EXPECT_EQ(o[0].metric, "loss");
-  EXPECT_EQ(o[0].task, "tiny");
-  EXPECT_EQ(o[0].value, 3.0);
-  EXPECT_EQ(o[0].base_value, 2.0);
-  EXPECT_EQ(o[0].tokens, 1000);
-  EXPECT_EQ(o[1].metric, "acc");
-  EXPECT_EQ(method_family("slicegpt"), "calibration-based");
-  EXPECT_EQ(method_family("prunenet"), "calibration-free");
-}
-
-TEST(StudyLaws, CurveShapeAgainstClosedForms) {
-  // On a·x² + b·x + c every second divided difference is 2a, even on an uneven grid.
-  std::vector<std::pair<double, double>> parabola;
-  for (const double x : {0.1, 0.2, 0.4, 0.5, 0.9}) parabola.emplace_back(x, 3 * x * x + x + 1);
-  EXPECT_NEAR(curve_shape(parabola).mean_second_derivative, 6, 1e-9);
-  const CurveShape line = curve_shape({{0, 1}, {1, 3}, {2, 5}, {4, 9}});
-  EXPECT_NEAR(line.linear_r_squared, 1, 1e-12);
-  EXPECT_NEAR(line.mean_second_derivative, 0, 1e-12);
-  // (0,0), (1,1), (2,1): Sxy = 1, Sxx = 2, Syy = 2/3, so R² = 1 / (2 · 2/3) = 0.75; bends down.
-  const CurveShape bent = curve_shape({{0, 0}, {1, 1}, {2, 1}});
-  EXPECT_NEAR(bent.linear_r_squared, 0.75, 1e-12);
-  EXPECT_NEAR(bent.mean_second_derivative, -1, 1e-12);
-  EXPECT_THROW(curve_shape({{0, 0}, {1, 1}}), Error);
 }
 
 }  // namespace

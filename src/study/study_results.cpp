@@ -1,0 +1,83 @@
+#include "study/study_results.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "study/evaluation.h"
+
+namespace claw::study {
+
+StudyResults::StudyResults(std::vector<ExperimentResult> results) : all(std::move(results)) {
+  std::set<double> r;
+  std::set<std::int64_t> d;
+  for (const ExperimentResult& e : all) {
+    if (e.kind == "base") base.push_back(&e);
+    if (e.kind == "speed") speed.push_back(&e);
+    if (e.kind != "compressed") continue;
+    compressed.push_back(&e);
+    if (std::find(methods.begin(), methods.end(), e.method) == methods.end()) {
+      methods.push_back(e.method);
+    }
+    r.insert(e.ratio);
+    d.insert(e.tokens);
+  }
+  ratios.assign(r.begin(), r.end());
+  budgets.assign(d.begin(), d.end());
+}
+
+std::optional<MeasuredValue> StudyResults::measured(const std::string& method, double ratio,
+                                                    std::int64_t tokens,
+                                                    const std::string& metric) const {
+  double sum = 0, variance = 0;
+  int n = 0;
+  bool every_error = true;
+  for (const ExperimentResult* e : compressed) {
+    if (e->method != method || e->ratio != ratio || e->tokens != tokens) continue;
+    if (const MetricValue* m = e->metric(metric)) {
+      sum += m->value;
+      every_error = every_error && m->standard_error.has_value();
+      if (m->standard_error) variance += *m->standard_error * *m->standard_error;
+      ++n;
+    }
+  }
+  if (n == 0) return std::nullopt;
+  MeasuredValue v{sum / n, std::nullopt};
+  if (every_error) v.standard_error = std::sqrt(variance) / n;
+  return v;
+}
+
+double StudyResults::value(const std::string& method, double ratio, std::int64_t tokens,
+                           const std::string& metric) const {
+  const std::optional<MeasuredValue> m = measured(method, ratio, tokens, metric);
+  return m ? m->value : NAN;
+}
+
+const ExperimentResult* StudyResults::base_with(const std::string& metric) const {
+  for (const ExperimentResult* e : base) {
+    if (e->metric(metric) != nullptr) return e;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> StudyResults::base_metrics() const {
+  std::vector<std::string> names;
+  for (const ExperimentResult* e : base) {
+    for (const MetricValue& m : e->metrics) {
+      if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> StudyResults::law_metric_names() const {
+  std::vector<std::string> names;
+  for (const std::string& name : base_metrics()) {
+    if (name.rfind("loss/", 0) == 0 || name.rfind(kAccuracyPrefix, 0) == 0) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+}  // namespace claw::study

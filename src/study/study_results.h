@@ -1,0 +1,47 @@
+// A store's experiments sorted by kind, with the lookups the report and the findings share.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "study/store.h"
+
+namespace claw::study {
+
+// A metric averaged over the experiments that measured it, with the standard error of that
+// mean when each has one (the experiments taken as independent).
+struct MeasuredValue {
+  double value = 0;
+  std::optional<double> standard_error;
+};
+
+struct StudyResults {
+  std::vector<ExperimentResult> all;
+  std::vector<const ExperimentResult*> base, compressed, speed;
+  std::vector<std::string> methods;  // in order of first appearance
+  std::vector<double> ratios;
+  std::vector<std::int64_t> budgets;
+
+  explicit StudyResults(std::vector<ExperimentResult> results);
+
+  // The metric for `method` at (r, D), averaged over seeds and models; unset when absent.
+  std::optional<MeasuredValue> measured(const std::string& method, double ratio,
+                                        std::int64_t tokens, const std::string& metric) const;
+  // The same, NaN when absent.
+  double value(const std::string& method, double ratio, std::int64_t tokens,
+               const std::string& metric) const;
+
+  // The base experiment that measured `metric` (the first), or null.
+  const ExperimentResult* base_with(const std::string& metric) const;
+
+  // Every metric name the base experiments measured, in their order.
+  std::vector<std::string> base_metrics() const;
+
+  // The loss metrics (one per frontier), then the extrinsic ones: the zero-shot average and
+  // each group's accuracy.
+  std::vector<std::string> law_metric_names() const;
+};
+
+}  // namespace claw::study
