@@ -97,13 +97,9 @@ void curvature_findings(const StudyResults& results, std::vector<Finding>& out) 
   }
 }
 
-// g = 1 − after/before, with the delta method's standard error for independent measurements.
-struct Gain {
-  double value = NAN;
-  std::optional<double> standard_error;
-};
-Gain relative_gain(const MeasuredValue& before, const MeasuredValue& after) {
-  Gain g{1 - after.value / before.value, std::nullopt};
+// 1 − after/before, with the delta method's standard error for independent measurements.
+MeasuredValue relative_gain(const MeasuredValue& before, const MeasuredValue& after) {
+  MeasuredValue g{1 - after.value / before.value, std::nullopt};
   if (before.standard_error && after.standard_error) {
     const double a = *before.standard_error / before.value, b = *after.standard_error / after.value;
     g.standard_error = after.value / before.value * std::sqrt(a * a + b * b);
@@ -116,14 +112,14 @@ void recovery_gain_findings(const StudyResults& results, std::vector<Finding>& o
   const std::int64_t before_d = first_budget(results), after_d = results.budgets.back();
   for (const std::string& metric : results.law_metric_names()) {
     if (metric.rfind("loss/", 0) != 0) continue;
-    Gain best;
+    MeasuredValue best{NAN, std::nullopt};
     std::string where;
     for (const std::string& method : results.methods) {
       for (const double r : results.ratios) {
         const auto before = results.measured(method, r, before_d, metric);
         const auto after = results.measured(method, r, after_d, metric);
         if (!before || !after) continue;
-        const Gain g = relative_gain(*before, *after);
+        const MeasuredValue g = relative_gain(*before, *after);
         if (!(g.value <= best.value)) {
           best = g;
           where = concat(method, " at r = ", r);
@@ -154,26 +150,16 @@ void recovery_gain_findings(const StudyResults& results, std::vector<Finding>& o
 
 // The mean of `quantity` over the family's methods and the ratios, with its standard error.
 template <typename Quantity>
-std::optional<Gain> family_mean(const StudyResults& results, const std::string& family,
-                                Quantity quantity) {
-  double sum = 0, variance = 0;
-  int n = 0;
-  bool every_error = true;
+std::optional<MeasuredValue> family_mean(const StudyResults& results, const std::string& family,
+                                         Quantity quantity) {
+  std::vector<MeasuredValue> values;
   for (const std::string& method : results.methods) {
     if (method_family(method) != family) continue;
     for (const double r : results.ratios) {
-      const std::optional<Gain> g = quantity(method, r);
-      if (!g) continue;
-      sum += g->value;
-      every_error = every_error && g->standard_error.has_value();
-      if (g->standard_error) variance += *g->standard_error * *g->standard_error;
-      ++n;
+      if (const std::optional<MeasuredValue> v = quantity(method, r)) values.push_back(*v);
     }
   }
-  if (n == 0) return std::nullopt;
-  Gain mean{sum / n, std::nullopt};
-  if (every_error) mean.standard_error = std::sqrt(variance) / n;
-  return mean;
+  return mean_of(values);
 }
 
 // Calibration-free minus calibration-based (or the reverse), as a finding row.
@@ -218,10 +204,10 @@ void family_findings(const StudyResults& results, std::vector<Finding>& out) {
           results, concat("intrinsic stability: ", metric, " rise at D = ", before_d),
           "calibration-based methods are more stable intrinsically", "calibration-free",
           "calibration-based", "%", 100,
-          [&](const std::string& method, double r) -> std::optional<Gain> {
+          [&](const std::string& method, double r) -> std::optional<MeasuredValue> {
             const auto v = results.measured(method, r, before_d, metric);
             if (!v) return std::nullopt;
-            Gain g{v->value / l0 - 1, std::nullopt};
+            MeasuredValue g{v->value / l0 - 1, std::nullopt};
             if (v->standard_error) g.standard_error = *v->standard_error / l0;
             return g;
           },
@@ -233,11 +219,11 @@ void family_findings(const StudyResults& results, std::vector<Finding>& out) {
           concat("extrinsic recovery: ", metric, " regained, D = ", before_d, " → ", after_d),
           "calibration-free methods recover more extrinsically", "calibration-free",
           "calibration-based", " points", 100,
-          [&](const std::string& method, double r) -> std::optional<Gain> {
+          [&](const std::string& method, double r) -> std::optional<MeasuredValue> {
             const auto before = results.measured(method, r, before_d, metric);
             const auto after = results.measured(method, r, after_d, metric);
             if (!before || !after) return std::nullopt;
-            Gain g{after->value - before->value, std::nullopt};
+            MeasuredValue g{after->value - before->value, std::nullopt};
             if (before->standard_error && after->standard_error) {
               g.standard_error = std::hypot(*before->standard_error, *after->standard_error);
             }

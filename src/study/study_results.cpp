@@ -26,25 +26,30 @@ StudyResults::StudyResults(std::vector<ExperimentResult> results) : all(std::mov
   budgets.assign(d.begin(), d.end());
 }
 
+std::optional<MeasuredValue> mean_of(const std::vector<MeasuredValue>& measurements) {
+  if (measurements.empty()) return std::nullopt;
+  double sum = 0, variance = 0;
+  bool every_error = true;
+  for (const MeasuredValue& m : measurements) {
+    sum += m.value;
+    every_error = every_error && m.standard_error.has_value();
+    if (m.standard_error) variance += *m.standard_error * *m.standard_error;
+  }
+  const double n = static_cast<double>(measurements.size());
+  MeasuredValue mean{sum / n, std::nullopt};
+  if (every_error) mean.standard_error = std::sqrt(variance) / n;
+  return mean;
+}
+
 std::optional<MeasuredValue> StudyResults::measured(const std::string& method, double ratio,
                                                     std::int64_t tokens,
                                                     const std::string& metric) const {
-  double sum = 0, variance = 0;
-  int n = 0;
-  bool every_error = true;
+  std::vector<MeasuredValue> found;
   for (const ExperimentResult* e : compressed) {
     if (e->method != method || e->ratio != ratio || e->tokens != tokens) continue;
-    if (const MetricValue* m = e->metric(metric)) {
-      sum += m->value;
-      every_error = every_error && m->standard_error.has_value();
-      if (m->standard_error) variance += *m->standard_error * *m->standard_error;
-      ++n;
-    }
+    if (const MetricValue* m = e->metric(metric)) found.push_back({m->value, m->standard_error});
   }
-  if (n == 0) return std::nullopt;
-  MeasuredValue v{sum / n, std::nullopt};
-  if (every_error) v.standard_error = std::sqrt(variance) / n;
-  return v;
+  return mean_of(found);
 }
 
 double StudyResults::value(const std::string& method, double ratio, std::int64_t tokens,

@@ -17,6 +17,10 @@ struct MeasuredValue {
   std::optional<double> standard_error;
 };
 
+// The mean of independent measurements, with √(Σ se²) / n when each has a standard error; unset
+// for none.
+std::optional<MeasuredValue> mean_of(const std::vector<MeasuredValue>& measurements);
+
 struct StudyResults {
   std::vector<ExperimentResult> all;
   std::vector<const ExperimentResult*> base, compressed, speed;
