@@ -81,7 +81,7 @@ void curvature_findings(const StudyResults& results, std::vector<Finding>& out) 
                                                        : "quadratic, bending down";
         f.here = concat("r² coefficient ", num(t.quadratic.estimate), " ",
                         interval(t.quadratic.ci_low, t.quadratic.ci_high),
-                        "; its interval bends the curve by up to ", num(100 * t.bend_share, 2),
+                        "; its interval bends the curve by up to ", num(100 * t.bend_share, 3),
                         "% of its change: ", shape);
         if (t.shape == Curvature::kCannotTell) {
           f.verdict = kCannotTell;
