@@ -44,12 +44,6 @@ laws::SelectionOptions selection_options(const FitArgs& args) {
   return options;
 }
 
-std::string percent_or_dash(const laws::HeldOutQuality* q) {
-  if (q == nullptr || q->errors.predicted == 0) return "-";
-  const std::string mape = std::isfinite(q->errors.mape) ? fixed(q->errors.mape, 2) + "%" : "∞";
-  return mape + (q->complete() ? "" : "*");
-}
-
 void print_candidates(const laws::LawSelection& selection) {
   std::printf("  %-2s%-44s %3s %9s %9s %9s %9s %9s %9s\n", "", "candidate", "k", "R2 log L",
               "R2 vs L0", "ratio-out", "D-out", "front-out", "rolling");
@@ -63,10 +57,10 @@ void print_candidates(const laws::LawSelection& selection) {
     const laws::FitDiagnostics& d = c.law->diagnostics;
     std::printf("  %-2s%-44s %3lld %9.4f %9.4f %9s %9s %9s %9s\n", mark, c.spec.name().c_str(),
                 static_cast<long long>(c.law->parameters()), d.r_squared_log, d.r_squared_null,
-                percent_or_dash(laws::find_held_out(c.held_out, "ratio")).c_str(),
-                percent_or_dash(laws::find_held_out(c.held_out, "tokens")).c_str(),
-                percent_or_dash(laws::find_held_out(c.held_out, "frontier")).c_str(),
-                percent_or_dash(laws::find_held_out(c.held_out, "rolling")).c_str());
+                laws::mape_text(laws::find_held_out(c.held_out, "ratio")).c_str(),
+                laws::mape_text(laws::find_held_out(c.held_out, "tokens")).c_str(),
+                laws::mape_text(laws::find_held_out(c.held_out, "frontier")).c_str(),
+                laws::mape_text(laws::find_held_out(c.held_out, "rolling")).c_str());
   }
   std::printf(
       "  (k: coefficients; R2 log L: centred R² of log L; R2 vs L0: against the null law L = L0; "

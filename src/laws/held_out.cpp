@@ -121,6 +121,13 @@ std::vector<HeldOutQuality> held_out_quality(const LawSpec& spec,
   return results;
 }
 
+std::string mape_text(const HeldOutQuality* quality) {
+  if (quality == nullptr || quality->errors.predicted == 0) return "-";
+  const double mape = quality->errors.mape;
+  return (mape <= 1000 ? fixed(mape, 2) + "%" : std::string("> 1000%")) +
+         (quality->complete() ? "" : "*");
+}
+
 const HeldOutQuality* find_held_out(const std::vector<HeldOutQuality>& qualities,
                                     const std::string& by) {
   for (const HeldOutQuality& q : qualities) {

@@ -52,6 +52,10 @@ struct HeldOutQuality {
 std::vector<HeldOutQuality> held_out_quality(const LawSpec& spec,
                                              const std::vector<Observation>& observations);
 
+// A grouping's MAPE for tables: "4.14%", "> 1000%" beyond that (a law that blows up off its
+// data), "-" when there is none, with "*" when a fold could not be refitted.
+std::string mape_text(const HeldOutQuality* quality);
+
 // The entry of `qualities` for `by`, or null.
 const HeldOutQuality* find_held_out(const std::vector<HeldOutQuality>& qualities,
                                     const std::string& by);

@@ -95,7 +95,7 @@ PartFit fit_with_fitted_scale(const LawForm& form, const std::vector<Term>& term
       return kInfinity;  // collinear at this scale
     }
   };
-  constexpr int kGrid = 48;
+  constexpr int kGrid = 32;
   const double step = (high - low) / kGrid;
   double best = low, best_rss = kInfinity;
   for (int i = 0; i <= kGrid; ++i) {
@@ -108,7 +108,7 @@ PartFit fit_with_fitted_scale(const LawForm& form, const std::vector<Term>& term
   double a = std::max(low, best - step), b = std::min(high, best + step);
   double c = b - golden * (b - a), d = a + golden * (b - a);
   double fc = rss(c), fd = rss(d);
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < 30; ++i) {  // the bracket shrinks to 0.618^30 ≈ 1e-6 of itself
     if (fc < fd) {
       b = d, d = c, fd = fc;
       c = b - golden * (b - a), fc = rss(c);

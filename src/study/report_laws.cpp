@@ -13,11 +13,6 @@
 namespace claw::study {
 namespace {
 
-std::string percent_text(const laws::HeldOutQuality* q) {
-  if (q == nullptr || q->errors.predicted == 0) return "–";
-  return report_number(q->errors.mape, 3) + "%" + (q->complete() ? "" : " (partial)");
-}
-
 // For each form, in the table's order, its candidate that predicts best: the chosen one, then
 // the lowest MAPE by the ranking criterion, then any fitted one.
 std::vector<const laws::Candidate*> best_per_form(const laws::LawSelection& selection) {
@@ -114,15 +109,16 @@ void ReportWriter::law_subsection(const StudyFit& fit) {
                     c->spec.form->uses_tokens() ? laws::d_scale_name(c->spec.d_scale) : "–",
                     laws::scope_name(c->spec.scope), std::to_string(c->law->parameters()),
                     report_number(d.r_squared_log), report_number(d.r_squared_null),
-                    percent_text(laws::find_held_out(c->held_out, "ratio")),
-                    percent_text(laws::find_held_out(c->held_out, "tokens")),
-                    percent_text(laws::find_held_out(c->held_out, "frontier")),
-                    percent_text(laws::find_held_out(c->held_out, "rolling")),
+                    laws::mape_text(laws::find_held_out(c->held_out, "ratio")),
+                    laws::mape_text(laws::find_held_out(c->held_out, "tokens")),
+                    laws::mape_text(laws::find_held_out(c->held_out, "frontier")),
+                    laws::mape_text(laws::find_held_out(c->held_out, "rolling")),
                     is_chosen ? "**chosen**" : ""});
   }
   doc_.paragraph(concat("Each form at its best D scale and scope (by ",
                         criterion_column(fit.selection.criterion),
-                        " MAPE); every candidate is in laws.json. k: coefficients."));
+                        " MAPE); every candidate is in laws.json. k: coefficients; *: a fold "
+                        "could not be refitted."));
   doc_.table({"form", "D scale", "scope", "k", "R² log L", "R² vs L0", "ratio-out MAPE",
               "D-out MAPE", "frontier-out MAPE", "rolling MAPE", ""},
              rows);

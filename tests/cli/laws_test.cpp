@@ -127,8 +127,6 @@ TEST(Fit, SaysWhatCannotBeFitted) {
       << every_form.out;
   expect_claw_refuses("fit --form v3 --results " + file("h.csv", one_budget),
                       "unknown law form 'v3'; the forms are v1, v1+c, v2");
-  expect_claw_refuses("fit --d-scale days --results " + file("i.csv", one_budget),
-                      "the D scale must be tokens, ktokens, mtokens or fitted");
 }
 
 // By default every form is fitted and the best predictor chosen, with the reason.

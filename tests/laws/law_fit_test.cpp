@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -139,6 +140,27 @@ TEST(LawFit, RefusesWhatCannotBeFitted) {
   data[1].ratio = 0.2;
   data[2].tokens = 5;
   refuses(data, "v1", "fitting 3 coefficients needs more than 3 observations, got 3");
+}
+
+TEST(LawForm, NamesAreCheckedWithTheChoicesInTheMessage) {
+  auto refuses = [](const std::function<void()>& parse, const std::string& message) {
+    try {
+      parse();
+      ADD_FAILURE() << "accepted: " << message;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  refuses([] { law_form("v3"); }, "unknown law form 'v3'; the forms are v1, v1+c, v2, v1+r2");
+  refuses([] { parse_d_scale("days", "--d-scale"); },
+          "--d-scale: the D scale must be tokens, ktokens, mtokens or fitted, got 'days'");
+  refuses([] { parse_scope("global", "--scope"); },
+          "--scope: the scope must be pooled or per-frontier, got 'global'");
+  EXPECT_EQ(parse_d_scale("ktokens", "x"), DScaleKind::kThousands);
+  EXPECT_EQ(parse_scope("per-frontier", "x"), Scope::kPerFrontier);
+  EXPECT_EQ(spec_of("v1+rD", DScaleKind::kFitted, Scope::kPerFrontier).name(),
+            "v1+rD, D scale fitted, per-frontier");
+  EXPECT_EQ(spec_of("v2").name(), "v2, pooled");
 }
 
 TEST(LawFit, PredictionIntervalsHoldTheTruthAndWidenOffTheData) {
