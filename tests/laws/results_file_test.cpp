@@ -67,6 +67,32 @@ TEST(ResultsFile, NamesTheFileLineAndColumnOfBadInput) {
              "b.csv:2: column 'ratio' must be a number, got 'half'");
   fails_with("c.jsonl", "{\"model\":\"m\"}\n", "c.jsonl:1: missing column 'task'");
   fails_with("d.txt", "", "results must be .csv or .jsonl");
+  fails_with("e.csv",
+             "model,task,method,ratio,tokens,metric,value,base_value,chance\n"
+             "m,t,x,0.5,0,acc,0.6,0.7,a half\n",
+             "e.csv:2: column 'chance' must be a number, got 'a half'");
+}
+
+// An accuracy's chance level and L0's standard error are optional, per row as per file.
+TEST(ResultsFile, ReadsTheOptionalChanceAndStandardError) {
+  const ScratchDir scratch;
+  write_bytes(scratch / "r.csv",
+              "model,task,method,ratio,tokens,metric,value,base_value,chance,base_std_error\n"
+              "m,piqa,x,0.5,0,acc,0.6,0.7,0.5,0.02\n"
+              "m,wikitext2,x,0.5,0,loss,4.1,2.9,,\n");
+  const std::vector<Observation> csv = read_results(scratch / "r.csv");
+  ASSERT_EQ(csv.size(), 2u);
+  EXPECT_EQ(*csv[0].chance, 0.5);
+  EXPECT_EQ(*csv[0].base_std_error, 0.02);
+  EXPECT_FALSE(csv[1].chance);
+  EXPECT_FALSE(csv[1].base_std_error);
+  write_bytes(scratch / "r.jsonl",
+              "{\"model\":\"m\",\"task\":\"piqa\",\"method\":\"x\",\"ratio\":0.5,\"tokens\":0,"
+              "\"metric\":\"acc\",\"value\":0.6,\"base_value\":0.7,\"chance\":0.25,"
+              "\"base_std_error\":null}\n");
+  const std::vector<Observation> jsonl = read_results(scratch / "r.jsonl");
+  EXPECT_EQ(*jsonl[0].chance, 0.25);
+  EXPECT_FALSE(jsonl[0].base_std_error);
 }
 
 }  // namespace
