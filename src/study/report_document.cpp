@@ -26,6 +26,28 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
+// Each pair of `marker` around some text becomes open…close; a marker without its pair stays.
+std::string replace_pairs(const std::string& text, const std::string& marker,
+                          const std::string& open, const std::string& close) {
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t start = text.find(marker, at);
+    const std::size_t end =
+        start == std::string::npos ? start : text.find(marker, start + marker.size());
+    if (end == std::string::npos) return out + text.substr(at);
+    out += text.substr(at, start - at) + open +
+           text.substr(start + marker.size(), end - start - marker.size()) + close;
+    at = end + marker.size();
+  }
+}
+
+// Text for HTML: escaped, with the Markdown the report writes inline (**strong**, `code`) as tags.
+std::string inline_html(const std::string& text) {
+  return replace_pairs(replace_pairs(escape_html(text), "**", "<strong>", "</strong>"), "`",
+                       "<code>", "</code>");
+}
+
 // A table cell for Markdown: pipes would end the cell.
 std::string markdown_cell(const std::string& text) {
   std::string out;
@@ -110,7 +132,7 @@ std::string ReportDocument::html(const std::string& title) const {
         break;
       }
       case Block::kParagraph:
-        out += "<p>" + escape_html(b.text) + "</p>\n";
+        out += "<p>" + inline_html(b.text) + "</p>\n";
         break;
       case Block::kTable:
         out += "<table>\n<tr>";
@@ -118,7 +140,7 @@ std::string ReportDocument::html(const std::string& title) const {
         out += "</tr>\n";
         for (const std::vector<std::string>& row : b.rows) {
           out += "<tr>";
-          for (const std::string& cell : row) out += "<td>" + escape_html(cell) + "</td>";
+          for (const std::string& cell : row) out += "<td>" + inline_html(cell) + "</td>";
           out += "</tr>\n";
         }
         out += "</table>\n";

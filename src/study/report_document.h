@@ -1,5 +1,6 @@
 // A report as a list of blocks (headings, paragraphs, tables, figures), written once and
-// rendered both as Markdown and as a standalone HTML page.
+// rendered both as Markdown and as a standalone HTML page. Paragraphs and table cells may hold
+// **strong** and `code` spans, which the HTML renders as tags.
 #pragma once
 
 #include <string>

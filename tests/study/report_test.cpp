@@ -15,6 +15,7 @@ TEST(ReportDocument, RendersTheSameBlocksAsMarkdownAndHtml) {
   ReportDocument doc;
   doc.heading(2, "Laws");
   doc.paragraph("a < b & c");
+  doc.paragraph("**chosen**: `L = L0 (1+r)^beta`, 2 * 3 and a lone ` stay");
   doc.table({"metric", "value"}, {{"loss|x", "1.5"}});
   doc.figure("p.png", "p.svg", "loss \"against\" r");
   const std::string md = doc.markdown();
@@ -26,6 +27,11 @@ TEST(ReportDocument, RendersTheSameBlocksAsMarkdownAndHtml) {
   EXPECT_NE(html.find("<title>T &lt;1&gt;</title>"), std::string::npos);
   EXPECT_NE(html.find("<h2>Laws</h2>"), std::string::npos);
   EXPECT_NE(html.find("<p>a &lt; b &amp; c</p>"), std::string::npos);
+  EXPECT_NE(html.find("<p><strong>chosen</strong>: <code>L = L0 (1+r)^beta</code>, 2 * 3 and a "
+                      "lone ` stay</p>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(md.find("**chosen**: `L = L0 (1+r)^beta`, 2 * 3"), std::string::npos);
   EXPECT_NE(html.find("<td>loss|x</td><td>1.5</td>"), std::string::npos);
   EXPECT_NE(html.find("alt=\"loss &quot;against&quot; r\""), std::string::npos);
 }
