@@ -65,7 +65,7 @@ struct PartFit {
 OlsFit fit_terms(const LawForm& form, const std::vector<Term>& terms,
                  const std::vector<Observation>& rows, double s) {
   Design design;
-  design.has_intercept = std::find(terms.begin(), terms.end(), Term::kIntercept) != terms.end();
+  design.has_intercept = has_term(terms, Term::kIntercept);
   for (const Term t : terms) design.names.push_back(term_definition(t).coefficient);
   design.columns.assign(terms.size(), {});
   std::vector<double> response;
@@ -126,9 +126,7 @@ PartFit fit_with_fitted_scale(const LawForm& form, const std::vector<Term>& term
 // What the fit says about the effect of r: the 95% interval of log L at the largest ratio less
 // log L at the smallest, without recovery. L0 cancels.
 std::string ratio_effect_warning(const std::vector<Term>& terms, const LawPart& part) {
-  const bool has_ratio_term =
-      std::any_of(terms.begin(), terms.end(), [](Term t) { return term_definition(t).uses_ratio; });
-  if (!has_ratio_term) return "";
+  if (!has_term_of_ratio(terms)) return "";
   const std::vector<double> high = regressors(terms, 1, part.max_ratio, 0.0, part.d_scale);
   const std::vector<double> low = regressors(terms, 1, part.min_ratio, 0.0, part.d_scale);
   std::vector<double> change(high.size());
@@ -163,14 +161,13 @@ LawPart fit_part(const LawSpec& spec, const std::vector<Term>& terms,
   part.min_ratio = *ratios.begin();
   part.max_ratio = *ratios.rbegin();
   const std::set<double> bases = distinct(rows, [](const Observation& o) { return o.base_value; });
-  const bool intercept = std::find(terms.begin(), terms.end(), Term::kIntercept) != terms.end();
-  const bool alpha = std::find(terms.begin(), terms.end(), Term::kLogBase) != terms.end();
+  const bool intercept = has_term(terms, Term::kIntercept);
+  const bool alpha = has_term(terms, Term::kLogBase);
   CLAW_CHECK(!(intercept && alpha && bases.size() == 1), "every observation", of_part(frontier),
              " has the same base value L0 = ", *bases.begin(),
              ", so alpha and the intercept cannot both be identified; fit a form without an "
              "intercept, or add another model or dataset");
-  const bool uses_tokens = std::any_of(terms.begin(), terms.end(),
-                                       [](Term t) { return term_definition(t).uses_tokens; });
+  const bool uses_tokens = has_term_of_tokens(terms);
   if (uses_tokens && spec.d_scale == DScaleKind::kFitted) {
     const PartFit fitted = fit_with_fitted_scale(*spec.form, terms, rows);
     part.fit = fitted.fit;
@@ -227,9 +224,7 @@ FittedLaw fit_law(const LawSpec& spec, const std::vector<Observation>& observati
 }
 
 std::int64_t FittedLaw::parameters() const {
-  const bool fitted_scale = spec.d_scale == DScaleKind::kFitted &&
-                            std::any_of(terms.begin(), terms.end(),
-                                        [](Term t) { return term_definition(t).uses_tokens; });
+  const bool fitted_scale = spec.d_scale == DScaleKind::kFitted && has_term_of_tokens(terms);
   return static_cast<std::int64_t>(parts.size() * (terms.size() + (fitted_scale ? 1 : 0)));
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include "core/error.h"
@@ -93,13 +94,26 @@ Term term_from_id(const std::string& id, const std::string& source) {
   CLAW_FAIL(source, ": unknown law term '", id, "'");
 }
 
-bool LawForm::uses(Term term) const {
+bool has_term(const std::vector<Term>& terms, Term term) {
   return std::find(terms.begin(), terms.end(), term) != terms.end();
 }
 
-bool LawForm::uses_tokens() const {
+bool has_term_of_ratio(const std::vector<Term>& terms) {
+  return std::any_of(terms.begin(), terms.end(),
+                     [](Term t) { return term_definition(t).uses_ratio; });
+}
+
+bool has_term_of_tokens(const std::vector<Term>& terms) {
   return std::any_of(terms.begin(), terms.end(),
                      [](Term t) { return term_definition(t).uses_tokens; });
+}
+
+bool LawForm::uses(Term term) const {
+  return has_term(terms, term);
+}
+
+bool LawForm::uses_tokens() const {
+  return has_term_of_tokens(terms);
 }
 
 const std::vector<LawForm>& law_forms() {
@@ -118,48 +132,57 @@ const LawForm& law_form(const std::string& name) {
 }
 
 namespace {
-constexpr DScaleKind kScales[] = {DScaleKind::kTokens, DScaleKind::kThousands,
-                                  DScaleKind::kMillions, DScaleKind::kFitted};
+
+struct DScaleDefinition {
+  DScaleKind kind;
+  const char* name;
+  double tokens_per_unit;  // NaN: fitted per law
+};
+constexpr DScaleDefinition kScales[] = {
+    {DScaleKind::kTokens, "tokens", 1},
+    {DScaleKind::kThousands, "ktokens", 1e3},
+    {DScaleKind::kMillions, "mtokens", 1e6},
+    {DScaleKind::kFitted, "fitted", std::numeric_limits<double>::quiet_NaN()},
+};
+
+const DScaleDefinition& scale_definition(DScaleKind kind) {
+  for (const DScaleDefinition& d : kScales) {
+    if (d.kind == kind) return d;
+  }
+  CLAW_FAIL("unknown D scale ", static_cast<int>(kind));
+}
+
 }  // namespace
 
 const char* d_scale_name(DScaleKind kind) {
-  switch (kind) {
-    case DScaleKind::kTokens:
-      return "tokens";
-    case DScaleKind::kThousands:
-      return "ktokens";
-    case DScaleKind::kMillions:
-      return "mtokens";
-    case DScaleKind::kFitted:
-      return "fitted";
-  }
-  return "?";
+  return scale_definition(kind).name;
+}
+
+double d_scale_tokens(DScaleKind kind) {
+  return scale_definition(kind).tokens_per_unit;
 }
 
 const std::vector<DScaleKind>& d_scale_kinds() {
-  static const std::vector<DScaleKind> kinds(std::begin(kScales), std::end(kScales));
+  static const std::vector<DScaleKind> kinds = [] {
+    std::vector<DScaleKind> all;
+    for (const DScaleDefinition& d : kScales) all.push_back(d.kind);
+    return all;
+  }();
   return kinds;
 }
 
 DScaleKind parse_d_scale(const std::string& text, const std::string& source) {
-  for (const DScaleKind kind : kScales) {
-    if (text == d_scale_name(kind)) return kind;
+  for (const DScaleDefinition& d : kScales) {
+    if (text == d.name) return d.kind;
   }
-  CLAW_FAIL(source, ": the D scale must be tokens, ktokens, mtokens or fitted, got '", text, "'");
-}
-
-double d_scale_tokens(DScaleKind kind) {
-  switch (kind) {
-    case DScaleKind::kTokens:
-      return 1;
-    case DScaleKind::kThousands:
-      return 1e3;
-    case DScaleKind::kMillions:
-      return 1e6;
-    case DScaleKind::kFitted:
-      break;
+  std::string names;  // "tokens, ktokens, mtokens or fitted"
+  for (std::size_t i = 0; i < std::size(kScales); ++i) {
+    names += (i == 0                        ? ""
+              : i + 1 == std::size(kScales) ? " or "
+                                            : ", ") +
+             std::string(kScales[i].name);
   }
-  return std::numeric_limits<double>::quiet_NaN();
+  CLAW_FAIL(source, ": the D scale must be ", names, ", got '", text, "'");
 }
 
 const char* scope_name(Scope scope) {

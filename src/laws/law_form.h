@@ -30,6 +30,11 @@ struct TermDefinition {
 const TermDefinition& term_definition(Term term);
 Term term_from_id(const std::string& id, const std::string& source);
 
+// Whether `terms` hold `term`, a term of r, a term of D.
+bool has_term(const std::vector<Term>& terms, Term term);
+bool has_term_of_ratio(const std::vector<Term>& terms);
+bool has_term_of_tokens(const std::vector<Term>& terms);
+
 struct LawForm {
   const char* name;     // "v1", "v1+c", "v2", "anchored+r2", ...
   const char* formula;  // for people, with g(D) as above
