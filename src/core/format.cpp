@@ -1,5 +1,6 @@
 #include "core/format.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iterator>
 
@@ -8,6 +9,14 @@ namespace claw {
 std::string fixed(double value, int digits) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
+std::string significant(double value, int digits) {
+  if (std::isnan(value)) return "–";
+  if (std::isinf(value)) return value > 0 ? "∞" : "−∞";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*g", digits, value);
   return text;
 }
 

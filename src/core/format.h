@@ -13,6 +13,10 @@ std::string with_commas(std::int64_t n);
 // `value` with `digits` after the decimal point: fixed(0.68, 4) -> "0.6800".
 std::string fixed(double value, int digits);
 
+// `value` with `digits` significant digits: significant(0.123456) -> "0.1235"; "–" for NaN and
+// "∞" / "−∞" for infinities, for tables where a value may be missing.
+std::string significant(double value, int digits = 4);
+
 // In decimal units with three significant digits or more: 1536 -> "1.54 kB",
 // 988065792 -> "988 MB", 24582600000 -> "24.6 GB".
 std::string byte_size(std::int64_t bytes);

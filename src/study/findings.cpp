@@ -24,15 +24,8 @@ constexpr double kPaperSmallModelSpeedGain = 0.35;  // ≤ 7B parameters: "peaks
 constexpr double kPaperLargeModelSpeedGain = 0.60;  // the largest (14B): "~60% faster"
 constexpr double kSmallModelParameters = 7.5e9;
 
-std::string num(double x, int digits = 3) {
-  if (!std::isfinite(x)) return "–";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*g", digits, x);
-  return text;
-}
-
 std::string interval(double low, double high, int digits = 3) {
-  return "[" + num(low, digits) + ", " + num(high, digits) + "]";
+  return "[" + significant(low, digits) + ", " + significant(high, digits) + "]";
 }
 
 // Percentages and points with two decimals, so that a difference of 1e-15 reads 0.00.
@@ -79,10 +72,10 @@ void curvature_findings(const StudyResults& results, std::vector<Finding>& out) 
                                 ? "cannot tell linear from quadratic"
                             : t.quadratic.estimate > 0 ? "quadratic, bending up"
                                                        : "quadratic, bending down";
-        f.here = concat("r² coefficient ", num(t.quadratic.estimate), " ",
+        f.here = concat("r² coefficient ", significant(t.quadratic.estimate, 3), " ",
                         interval(t.quadratic.ci_low, t.quadratic.ci_high),
-                        "; its interval bends the curve by up to ", num(100 * t.bend_share, 3),
-                        "% of its change: ", shape);
+                        "; its interval bends the curve by up to ",
+                        significant(100 * t.bend_share, 3), "% of its change: ", shape);
         if (t.shape == Curvature::kCannotTell) {
           f.verdict = kCannotTell;
         } else if (loss) {
@@ -133,12 +126,13 @@ void recovery_gain_findings(const StudyResults& results, std::vector<Finding>& o
                      "% (with up to 25M tokens)");
     const double gain = 100 * best.value;
     if (!best.standard_error) {
-      f.here = concat(num(gain), "% (", where, "); the store has no standard errors of the loss");
+      f.here = concat(significant(gain, 3), "% (", where,
+                      "); the store has no standard errors of the loss");
       f.verdict = kCannotTell;
     } else {
       const double low = gain - 100 * kZ95 * *best.standard_error;
       const double high = gain + 100 * kZ95 * *best.standard_error;
-      f.here = concat(num(gain), "% ", interval(low, high), " (", where,
+      f.here = concat(significant(gain, 3), "% ", interval(low, high), " (", where,
                       "; the largest of many, so biased upwards)");
       f.verdict = low <= kPaperRecoveryGainPercent && kPaperRecoveryGainPercent <= high
                       ? kAgrees
@@ -258,12 +252,13 @@ void speed_findings(const StudyResults& results, std::vector<Finding>& out) {
     const bool small = parameters <= kSmallModelParameters;
     const double claim = small ? kPaperSmallModelSpeedGain : kPaperLargeModelSpeedGain;
     Finding f;
-    f.topic =
-        concat("largest ", phase, " speedup (", num(parameters / 1e9, 3), "B-parameter shapes)");
+    f.topic = concat("largest ", phase, " speedup (", significant(parameters / 1e9, 3),
+                     "B-parameter shapes)");
     f.paper = small ? "for models up to 7B the speed gain peaks at 35%"
                     : "compressed large models run about 60% faster";
-    f.here = concat("+", num(100 * (best - 1)), "% (", num(best), "×, range over repetitions ",
-                    interval(low, high), "; ", where, "); read as throughput gain, speedup − 1");
+    f.here = concat("+", significant(100 * (best - 1), 3), "% (", significant(best, 3),
+                    "×, range over repetitions ", interval(low, high), "; ", where,
+                    "); read as throughput gain, speedup − 1");
     if (small) {
       f.verdict = high - 1 <= claim ? kAgrees : low - 1 > claim ? kDisagrees : kCannotTell;
     } else {

@@ -20,25 +20,18 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string report_ratio(double r) {
-  return report_number(r, 3);
+  return significant(r, 3);
 }
 
 template <typename T>
 std::string join_numbers(const std::vector<T>& items) {
-  return join(items, [](const T& v) { return report_number(static_cast<double>(v), 6); });
+  return join(items, [](const T& v) { return significant(static_cast<double>(v), 6); });
 }
 
 }  // namespace
 
-std::string report_number(double value, int digits) {
-  if (!std::isfinite(value)) return std::isnan(value) ? "–" : (value > 0 ? "∞" : "−∞");
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*g", digits, value);
-  return text;
-}
-
 std::string with_error(double value, std::optional<double> error) {
-  return error ? report_number(value) + " ± " + report_number(*error, 2) : report_number(value);
+  return error ? significant(value) + " ± " + significant(*error, 2) : significant(value);
 }
 
 std::string file_stem(const std::string& metric) {
@@ -117,7 +110,7 @@ void ReportWriter::summary() {
   doc_.paragraph(concat("Store `", store_.path().string(), "`, created ",
                         store_.meta("created").value_or("?"), ". ", results_.all.size(),
                         " experiments: ", kinds["base"], " base, ", kinds["compressed"],
-                        " compressed, ", kinds["speed"], " speed; ", report_number(seconds / 60, 3),
+                        " compressed, ", kinds["speed"], " speed; ", significant(seconds / 60, 3),
                         " minutes of compute. Methods: ", join(results_.methods),
                         "; ratios r: ", join_numbers(results_.ratios),
                         "; recovery budgets D (tokens): ", join_numbers(results_.budgets), "."));
@@ -152,7 +145,7 @@ void ReportWriter::base_models() {
       if (m.name.rfind("chance/", 0) == 0) continue;
       const std::optional<double> chance = chance_level(*e, m.name);
       rows.push_back({e->model, m.name, with_error(m.value, m.standard_error),
-                      chance ? report_number(*chance) : "",
+                      chance ? significant(*chance) : "",
                       chance && at_chance(*e, m.name) ? "not above chance" : ""});
     }
   }
@@ -175,14 +168,14 @@ void ReportWriter::metric_against_ratio(const std::string& metric) {
     for (const double r : results_.ratios) header.push_back("r=" + report_ratio(r));
     std::vector<std::vector<std::string>> rows;
     Plot plot{concat(file_stem(metric), "_D", tokens),
-              concat(metric, " against r, D = ", tokens, " tokens (L0 = ", report_number(l0), ")"),
+              concat(metric, " against r, D = ", tokens, " tokens (L0 = ", significant(l0), ")"),
               "compression ratio r", metric};
     for (const std::string& method : results_.methods) {
       std::vector<std::string> row = {method};
       PlotSeries points{method, {}, PlotSeries::kPoints};
       for (const double r : results_.ratios) {
         const double v = results_.value(method, r, tokens, metric);
-        row.push_back(report_number(v));
+        row.push_back(significant(v));
         if (std::isfinite(v)) points.points.emplace_back(r, v);
       }
       rows.push_back(row);
@@ -244,7 +237,7 @@ void ReportWriter::recovery() {
       for (const std::int64_t d : results_.budgets) {
         const double v = results_.value(method, middle, d, metric);
         const double gain = loss ? start - v : v - start;
-        row.push_back(report_number(gain));
+        row.push_back(significant(gain));
         if (std::isfinite(gain) && d > 0) series.points.emplace_back(static_cast<double>(d), gain);
       }
       rows.push_back(row);
@@ -286,10 +279,10 @@ void ReportWriter::speed() {
       const double fraction =
           e->metric("fraction_removed/total") ? e->metric("fraction_removed/total")->value : NAN;
       rows.push_back(
-          {e->method, report_ratio(e->ratio), report_number(100 * fraction, 3) + "%",
-           report_number(get("prefill_speedup"), 3), report_number(get("ideal_prefill_speedup"), 3),
-           report_number(get("decode_speedup"), 3), report_number(get("ideal_decode_speedup"), 3),
-           report_number(get("prefill_tokens_per_s")), report_number(get("decode_tokens_per_s"))});
+          {e->method, report_ratio(e->ratio), significant(100 * fraction, 3) + "%",
+           significant(get("prefill_speedup"), 3), significant(get("ideal_prefill_speedup"), 3),
+           significant(get("decode_speedup"), 3), significant(get("ideal_decode_speedup"), 3),
+           significant(get("prefill_tokens_per_s")), significant(get("decode_tokens_per_s"))});
       auto& s = series[e->method];
       s[0].title = e->method + " prefill";
       s[1].title = e->method + " prefill ideal";

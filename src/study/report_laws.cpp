@@ -79,13 +79,13 @@ void ReportWriter::law_subsection(const StudyFit& fit) {
   std::string per_frontier;
   if (const laws::HeldOutQuality* q = laws::find_held_out(chosen->held_out, "ratio")) {
     per_frontier = join(q->by_frontier, [](const auto& f) {
-      return concat(f.first, " ", report_number(f.second.mape, 3), "%");
+      return concat(f.first, " ", significant(f.second.mape, 3), "%");
     });
   }
   doc_.paragraph(concat(
       "Chosen: **", chosen->spec.name(), "**, `", law.spec.form->formula, "` (",
       law.spec.form->origin, "), fitted to ", fit.observations.size(),
-      " experiments. Why: ", fit.selection.reason, ". ", report_number(100 * coverage, 3),
+      " experiments. Why: ", fit.selection.reason, ". ", significant(100 * coverage, 3),
       "% of the experiments lie inside its 95% prediction band.",
       per_frontier.empty() ? "" : " Leave-one-ratio-out MAPE per frontier: " + per_frontier + "."));
   for (const laws::LawPart& part : law.parts) {
@@ -108,7 +108,7 @@ void ReportWriter::law_subsection(const StudyFit& fit) {
     rows.push_back({c->spec.form->name,
                     c->spec.form->uses_tokens() ? laws::d_scale_name(c->spec.d_scale) : "–",
                     laws::scope_name(c->spec.scope), std::to_string(c->law->parameters()),
-                    report_number(d.r_squared_log), report_number(d.r_squared_null),
+                    significant(d.r_squared_log), significant(d.r_squared_null),
                     laws::mape_text(laws::find_held_out(c->held_out, "ratio")),
                     laws::mape_text(laws::find_held_out(c->held_out, "tokens")),
                     laws::mape_text(laws::find_held_out(c->held_out, "frontier")),
@@ -127,18 +127,17 @@ void ReportWriter::law_subsection(const StudyFit& fit) {
   for (const laws::LawPart& part : law.parts) {
     const std::string where = part.frontier.empty() ? "pooled" : part.frontier;
     for (const laws::Coefficient& c : part.fit.coefficients) {
-      coefficients.push_back(
-          {where, c.name, with_error(c.estimate, c.std_error),
-           concat("[", report_number(c.ci_low), ", ", report_number(c.ci_high), "]"),
-           report_number(c.p_value, 3)});
+      coefficients.push_back({where, c.name, with_error(c.estimate, c.std_error),
+                              concat("[", significant(c.ci_low), ", ", significant(c.ci_high), "]"),
+                              significant(c.p_value, 3)});
     }
     coefficients.push_back(
         {where, "fit",
          concat(
-             "centred R² of log L ", report_number(part.diagnostics.r_squared_log),
-             "; statsmodels' R² ", report_number(part.fit.r_squared),
+             "centred R² of log L ", significant(part.diagnostics.r_squared_log),
+             "; statsmodels' R² ", significant(part.fit.r_squared),
              part.fit.centered ? " (centred)" : " (uncentred: no constant, near 1 for any data)"),
-         concat("s = ", report_number(part.d_scale), " tokens"),
+         concat("s = ", significant(part.d_scale), " tokens"),
          concat("n = ", part.fit.observations)});
   }
   doc_.table({"part", "coefficient", "estimate ± std. error", "95% interval", "p"}, coefficients);
@@ -192,13 +191,13 @@ void ReportWriter::critical() {
   std::vector<std::vector<std::string>> table;
   std::map<std::string, Plot> plots;
   auto bound = [](const std::optional<double>& x) {
-    return x ? report_number(*x, 3) : std::string("≥ 1");
+    return x ? significant(*x, 3) : std::string("≥ 1");
   };
   for (const CriticalRow& row : rows) {
-    const std::string d = row.tokens ? report_number(*row.tokens, 6) : "∞";
+    const std::string d = row.tokens ? significant(*row.tokens, 6) : "∞";
     const laws::CriticalRatio& c = row.critical;
-    table.push_back({row.metric, row.family, row.frontier, report_number(row.sigma, 3), d,
-                     report_number(row.target), c.ratio ? report_number(*c.ratio, 3) : "–",
+    table.push_back({row.metric, row.family, row.frontier, significant(row.sigma, 3), d,
+                     significant(row.target), c.ratio ? significant(*c.ratio, 3) : "–",
                      c.ratio || c.low ? concat("[", bound(c.low), ", ", bound(c.high), "]") : "–",
                      c.ratio ? "" : c.meaning});
     if (row.family == "all methods") continue;

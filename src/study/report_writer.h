@@ -17,8 +17,6 @@
 
 namespace claw::study {
 
-// `value` with `digits` significant digits; "–" for NaN, "∞" for infinity.
-std::string report_number(double value, int digits = 4);
 // "1.234 ± 0.01", or the number alone.
 std::string with_error(double value, std::optional<double> error);
 // A metric name as a file stem: letters and digits kept, the rest '_'.

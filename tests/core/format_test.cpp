@@ -1,6 +1,8 @@
 // Numbers for people, against hand-written expectations.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/format.h"
 
 namespace claw {
@@ -23,4 +25,13 @@ TEST(Format, GivesByteSizesInDecimalUnits) {
 }
 
 }  // namespace
+TEST(Format, SignificantDigitsAndMissingValues) {
+  EXPECT_EQ(significant(0.123456), "0.1235");
+  EXPECT_EQ(significant(1234567.0, 3), "1.23e+06");
+  EXPECT_EQ(significant(28.3333, 3), "28.3");
+  EXPECT_EQ(significant(NAN), "–");
+  EXPECT_EQ(significant(INFINITY), "∞");
+  EXPECT_EQ(significant(-INFINITY), "−∞");
+}
+
 }  // namespace claw
