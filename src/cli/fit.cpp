@@ -178,8 +178,7 @@ void run(const FitArgs& args) {
     if (chosen) print_law(*chosen);
   }
 
-  CLAW_CHECK(without_law.size() < laws_json.size(),
-             "no law could be fitted: ", join(without_law, [](const std::string& s) { return s; }));
+  CLAW_CHECK(without_law.size() < laws_json.size(), "no law could be fitted: ", join(without_law));
 
   const Json record = {{"claw_version", CLAW_VERSION},
                        {"results", args.results},
