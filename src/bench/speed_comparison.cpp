@@ -11,6 +11,7 @@
 #include "bench/work.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "model/content_hash.h"
 #include "model/runtime.h"
 
 namespace claw::bench {

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/stopwatch.h"
 #include "data/corpus.h"
+#include "model/content_hash.h"
 #include "model/load.h"
 #include "model/runtime.h"
 #include "model/save.h"

@@ -4,9 +4,10 @@
 #include "cli/command.h"
 #include "core/format.h"
 #include "core/json.h"
+#include "model/content_hash.h"
 #include "model/layout.h"
-#include "model/load.h"
 #include "model/runtime.h"
+#include "model/stored_model.h"
 
 namespace claw::cli {
 namespace {
@@ -16,12 +17,15 @@ struct InfoArgs {
   bool json = false;
 };
 
-Json describe(const model::Model& m, const std::string& path) {
-  const model::ModelConfig& c = m.config;
+// Read from the files' headers and their mapped tensors: describing a 14B model takes little
+// memory.
+Json describe(const std::filesystem::path& path) {
+  const model::StoredModel stored(path);
+  const model::ModelConfig& c = stored.config();
   const model::ParameterCounts n = model::count_parameters(c);
   Json rope = {{"theta", c.rope_theta}};
   if (c.rope_scaling) rope["scaling"] = model::config_to_hf(c, "")["rope_scaling"];
-  return {{"path", path},
+  return {{"path", path.string()},
           {"architecture", model::architecture_name(c.architecture)},
           {"layers", c.num_layers},
           {"hidden_size", c.hidden_size},
@@ -36,8 +40,8 @@ Json describe(const model::Model& m, const std::string& path) {
           {"rope", rope},
           {"tied_embeddings", c.tie_word_embeddings},
           {"qkv_bias", c.qkv_bias},
-          {"dtype", model::dtype_flag_name(m.dtype())},
-          {"content_hash", model::content_hash(m)},
+          {"dtype", model::dtype_flag_name(stored.dtype())},
+          {"content_hash", model::cached_content_hash(path)},
           {"parameters",
            {{"embedding", n.embedding},
             {"attention", n.attention},
@@ -93,7 +97,7 @@ void register_info(CLI::App& app) {
   cmd->add_flag("--json", args->json, "print JSON on stdout");
   cmd->callback([args] {
     const std::filesystem::path path = resolve_model_argument(args->model);
-    const Json description = describe(model::load_model(path), path.string());
+    const Json description = describe(path);
     if (args->json) {
       std::printf("%s\n", description.dump(2).c_str());
     } else {

@@ -7,6 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "model/content_hash.h"
 #include "model/layout.h"
 #include "model/load.h"
 #include "model/runtime.h"

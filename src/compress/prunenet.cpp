@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/stopwatch.h"
+#include "model/content_hash.h"
 
 namespace claw::compress {
 namespace {

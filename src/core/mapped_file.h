@@ -27,4 +27,9 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
+// Drops this process's resident pages of [data, data + size), which must lie in a read-only file
+// mapping: reading a large file once through a map then leaves nothing resident, and the pages
+// are read again from the file (or the page cache) if touched.
+void release_mapped_pages(const std::byte* data, std::size_t size);
+
 }  // namespace claw

@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
-#include "core/hash.h"
 #include "model/bf16_matvec.h"
 
 namespace claw::model {
@@ -121,21 +120,6 @@ Model empty_model(ModelConfig config) {
   model.layers.resize(static_cast<std::size_t>(config.num_layers));
   model.config = std::move(config);
   return model;
-}
-
-std::string content_hash(const Model& model) {
-  ContentHasher hasher;
-  ModelConfig architecture = model.config;
-  architecture.passthrough = Json::object();  // provenance keys do not change the model
-  hasher.update(config_to_hf(architecture, "").dump());
-  for (const TensorSpec& spec : tensor_layout(model.config)) {
-    const torch::Tensor t = tensor_slot(model, spec).to(torch::kCPU).contiguous();
-    hasher.update(spec.name);
-    hasher.update(c10::toString(t.scalar_type()));
-    hasher.update(t.sizes().data(), t.sizes().size() * sizeof(std::int64_t));
-    hasher.update(t.data_ptr(), t.numel() * t.element_size());
-  }
-  return hasher.hex_digest();
 }
 
 }  // namespace claw::model

@@ -66,8 +66,4 @@ Model empty_model(ModelConfig config);
 // LoRA adapters are not copied.
 Model deep_copy(const Model& model);
 
-// 32 hex digits identifying the architecture and every weight's dtype, shape and bytes;
-// the same model loaded from any format gives the same hash.
-std::string content_hash(const Model& model);
-
 }  // namespace claw::model

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/stopwatch.h"
+#include "model/content_hash.h"
 #include "model/layout.h"
 #include "model/load.h"
 #include "model/presets.h"
@@ -151,8 +152,8 @@ std::vector<ResolvedModel> resolve_study_models(const StudyConfig& config) {
     const std::optional<fs::path> tokenizer =
         text::find_tokenizer_beside(*path, model_config.vocab_size);
     CLAW_CHECK(tokenizer.has_value(), path->string(), ": no tokenizer beside the model");
-    const model::Model model = model::load_model(*path);
-    models.push_back({{name, model::content_hash(model)}, *path, *tokenizer});
+    // From the mapped files, and cached: every worker resolves the models before any work.
+    models.push_back({{name, model::cached_content_hash(*path)}, *path, *tokenizer});
   }
   return models;
 }

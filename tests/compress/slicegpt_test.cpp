@@ -11,6 +11,7 @@
 #include "compress/rotation.h"
 #include "compress/slicegpt.h"
 #include "core/error.h"
+#include "model/content_hash.h"
 #include "model/decoder.h"
 #include "model/kv_cache.h"
 #include "model/layout.h"

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include "model/content_hash.h"
 #include "model/decoder.h"
 #include "model/generate.h"
 #include "model/load.h"

@@ -1,0 +1,61 @@
+// A model on disk, opened without reading its weights: its config, the dtype it is stored in,
+// and each tensor of its layout as load_model() builds it, one at a time. Loading and hashing
+// both read through it, so a hash taken from the file equals the loaded model's.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "io/tensor_view.h"
+#include "model/config.h"
+#include "model/layout.h"
+
+namespace claw::io {
+class HfCheckpoint;
+class Llama2cCheckpoint;
+}  // namespace claw::io
+
+namespace claw::model {
+
+class StoredModel {
+ public:
+  // A directory is read as a HF checkpoint, a file as a legacy llama2.c checkpoint; the tensors
+  // stay memory-mapped.
+  explicit StoredModel(const std::filesystem::path& path);
+  ~StoredModel();
+  StoredModel(const StoredModel&) = delete;
+  StoredModel& operator=(const StoredModel&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  const ModelConfig& config() const { return config_; }
+  // The dtype of the token embedding: load_model() without a dtype gives every tensor this one.
+  torch::ScalarType dtype() const;
+
+  // Where the bytes of one layout tensor are, checked against the layout's shape.
+  struct Source {
+    io::TensorView view;
+    // > 0: the rows are in llama2.c's interleaved RoPE order, for this many heads.
+    std::int64_t interleaved_heads = 0;
+  };
+  Source source(const TensorSpec& spec) const;
+  // The tensor load_model() puts in `spec`'s slot.
+  torch::Tensor tensor(const TensorSpec& spec, torch::ScalarType type, torch::Device device) const;
+  // Refuses stored tensors the layout has no place for, which would mean a model claw does not
+  // know how to run (the RoPE buffers and tied-head copies of older exports are let through).
+  void check_nothing_unexpected() const;
+
+ private:
+  Source hf_source(const TensorSpec& spec) const;
+  Source llama2c_source(const TensorSpec& spec) const;
+
+  std::filesystem::path path_;
+  std::unique_ptr<io::HfCheckpoint> hf_;
+  std::unique_ptr<io::Llama2cCheckpoint> llama2c_;
+  ModelConfig config_;
+};
+
+}  // namespace claw::model
