@@ -1,31 +1,26 @@
 // claw study: a whole sweep of models × methods × ratios × recovery budgets from one TOML file
-// (or the embedded default) into a resumable SQLite store, then the law fits and the report.
-// claw merge joins the stores of shards.
-#include <spawn.h>
+// (or the embedded default) into a resumable SQLite store, then the law fits and the report; run
+// here, by local workers, or as a Slurm job array. claw study status shows where a study stands.
 #include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <csignal>
-#include <cstring>
 #include <filesystem>
-#include <thread>
 
 #include "cli/command.h"
 #include "cli/runtime_flags.h"
-#include "core/data_dir.h"
 #include "core/error.h"
+#include "core/format.h"
 #include "core/log.h"
-#include "core/progress.h"
+#include "core/stop_signal.h"
 #include "model/runtime.h"
+#include "study/executor.h"
 #include "study/plan.h"
 #include "study/report.h"
 #include "study/runner.h"
+#include "study/slurm_executor.h"
 #include "study/store.h"
 #include "study/study_config.h"
-
-extern char** environ;
+#include "study/study_status.h"
 
 namespace claw::cli {
 namespace fs = std::filesystem;
@@ -35,42 +30,11 @@ constexpr const char* kStoreName = "study.sqlite";
 
 struct StudyArgs {
   std::string config, output, shard = "1/1", worker;
-  bool quick = false, print_config = false, no_report = false;
+  bool quick = false, print_config = false, no_report = false, slurm = false;
   int jobs = 1;
+  std::vector<std::string> devices;
+  study::SlurmOptions slurm_options;
   RuntimeFlags runtime;
-};
-
-// Shows the sweep: experiments done of those this run has to do, rate and ETA, and the stage
-// the current experiment is in.
-class SweepDisplay {
- public:
-  // `to_do`: the experiments not yet in the store, which the rate and ETA are about.
-  explicit SweepDisplay(std::int64_t to_do) : progress_("study", to_do, "experiments") {}
-  void stage(const std::string& what) {
-    progress_.set_detail(what);
-    progress_.update(done_);
-  }
-  void set_done(std::int64_t done) {
-    done_ = done;
-    progress_.update(done_);
-  }
-  void finish() { progress_.finish(); }
-
- private:
-  Progress progress_;
-  std::int64_t done_ = 0;
-};
-
-// Quiet stages: the study's display replaces each stage's own progress bars and messages.
-class QuietStages {
- public:
-  QuietStages() : saved_(log::level()) {
-    if (saved_ < log::Level::kDebug) log::set_level(log::Level::kQuiet);
-  }
-  ~QuietStages() { log::set_level(saved_); }
-
- private:
-  log::Level saved_;
 };
 
 std::int64_t count_finished(const std::set<std::string>& finished,
@@ -80,87 +44,41 @@ std::int64_t count_finished(const std::set<std::string>& finished,
   return n;
 }
 
-study::RunCounts run_in_process(study::Runner& runner, study::Store& store,
-                                const std::vector<const study::Experiment*>& experiments) {
-  const std::int64_t already = count_finished(store.finished_keys(), experiments);
-  SweepDisplay display(static_cast<std::int64_t>(experiments.size()) - already);
-  std::int64_t done = 0;
-  study::RunCounts counts;
-  {
-    QuietStages quiet;
-    counts = runner.run(
-        experiments,
-        [&](const study::Experiment& e, const std::string& stage) {
-          display.stage(e.label() + ": " + stage);
-        },
-        [&](const study::Experiment& e, bool ok) {
-          display.set_done(++done);
-          if (!ok) log::warn(e.label(), " failed; recorded in the store, the sweep goes on");
-        });
+// The executor the flags ask for.
+std::unique_ptr<study::Executor> choose_executor(const StudyArgs& args) {
+  if (args.slurm) {
+    study::SlurmOptions options = args.slurm_options;
+    options.device = args.runtime.device;
+    return study::make_slurm_executor(options);
   }
-  display.finish();
-  return counts;
+  if (args.jobs == 1 && args.devices.size() <= 1) return study::make_in_process_executor();
+  const int jobs = args.devices.empty() ? args.jobs : static_cast<int>(args.devices.size());
+  CLAW_CHECK(args.devices.empty() || args.jobs == 1 || args.jobs == jobs, "--jobs ", args.jobs,
+             " and --devices (", args.devices.size(), " devices) disagree: give one of them");
+  return study::make_local_executor(
+      study::place_workers(jobs, args.runtime.device, args.devices, model::visible_cuda_devices()));
 }
 
-// --jobs N: N worker processes share the store, each running a job's share; the parent shows
-// their progress from the store and waits.
-void run_jobs(const StudyArgs& args, const fs::path& directory, study::Store& store,
-              const std::vector<const study::Experiment*>& experiments) {
-  // The workers find the data where this process does.
-  setenv("CLAW_DATA", data_dir().c_str(), 1);
-  std::vector<pid_t> workers;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const int threads = args.runtime.threads > 0 ? args.runtime.threads
-                                               : std::max(1, static_cast<int>(cores) / args.jobs);
-  for (int j = 1; j <= args.jobs; ++j) {
-    std::vector<std::string> argv = {"claw",
-                                     "--quiet",
-                                     "study",
-                                     "--out",
-                                     directory,
-                                     "--shard",
-                                     args.shard,
-                                     "--worker",
-                                     concat(j, "/", args.jobs),
-                                     "--device",
-                                     args.runtime.device,
-                                     "--dtype",
-                                     args.runtime.dtype,
-                                     "--threads",
-                                     std::to_string(threads)};
-    if (!args.config.empty()) argv.push_back(args.config);
-    if (args.quick) argv.push_back("--quick");
-    std::vector<char*> pointers;
-    for (std::string& a : argv) pointers.push_back(a.data());
-    pointers.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, pointers.data(), environ);
-    CLAW_CHECK(rc == 0, "cannot start worker ", j, ": ", std::strerror(rc));
-    workers.push_back(pid);
+void print_summary(const StudyArgs& args, const fs::path& directory, const study::Store& store,
+                   const std::vector<const study::Experiment*>& experiments, bool sharded) {
+  const std::vector<study::Failure> failures = store.failures();
+  const std::set<std::string> finished = store.finished_keys();
+  std::int64_t unresolved = 0;
+  for (const study::Failure& f : failures) unresolved += finished.count(f.experiment) == 0;
+  std::printf("%lld of %zu experiments of this %s are in %s\n",
+              static_cast<long long>(count_finished(finished, experiments)), experiments.size(),
+              sharded ? "shard" : "study", store.path().c_str());
+  if (unresolved > 0) {
+    std::printf("%lld failure%s recorded (claw report lists them); re-run to retry\n",
+                static_cast<long long>(unresolved), unresolved == 1 ? "" : "s");
   }
-  const std::int64_t already = count_finished(store.finished_keys(), experiments);
-  SweepDisplay display(static_cast<std::int64_t>(experiments.size()) - already);
-  std::size_t running = workers.size();
-  int failed_workers = 0;
-  while (running > 0) {
-    for (pid_t& pid : workers) {
-      if (pid == 0) continue;
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        pid = 0;
-        --running;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed_workers;
-      }
-    }
-    display.set_done(count_finished(store.finished_keys(), experiments) - already);
-    std::string stages;
-    for (const std::string& s : store.worker_stages()) stages += (stages.empty() ? "" : "; ") + s;
-    display.stage(stages);
-    if (running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  if (sharded) {
+    std::printf(
+        "join the shards with `claw merge INTO.sqlite SHARD.sqlite...`, then `claw report`\n");
+  } else if (!args.no_report) {
+    const fs::path report = study::write_report(store, directory / "report");
+    std::printf("report: %s\n", report.c_str());
   }
-  display.finish();
-  CLAW_CHECK(failed_workers == 0, failed_workers, " of ", args.jobs,
-             " workers stopped with an error; re-run to finish the sweep");
 }
 
 void run_study(StudyArgs& args) {
@@ -175,12 +93,16 @@ void run_study(StudyArgs& args) {
           : study::read_study_config(args.config, args.quick);
   const study::Share shard = study::parse_share(args.shard, "--shard");
   CLAW_CHECK(args.jobs >= 1, "--jobs must be at least 1, not ", args.jobs);
+  CLAW_CHECK(!args.slurm || shard.count == 1,
+             "--slurm cuts the study into shares itself; drop --shard");
   const fs::path directory =
       args.output.empty() ? fs::path(concat("study-", config.name, config.quick ? "-quick" : ""))
                           : fs::path(args.output);
-  const model::LoadOptions load = args.runtime.apply();
-  const std::string dtype = args.runtime.dtype;
+  const model::LoadOptions load =
+      args.slurm ? model::LoadOptions{torch::kCPU, model::parse_dtype(args.runtime.dtype)}
+                 : args.runtime.apply();
   CLAW_CHECK(load.dtype.has_value(), "--dtype stored is not for studies: name the compute dtype");
+  std::unique_ptr<study::Executor> executor = choose_executor(args);
 
   study::Store store(directory / kStoreName);
   store.meta_or_set("created", study::utc_now());
@@ -189,56 +111,86 @@ void run_study(StudyArgs& args) {
   const std::vector<study::ResolvedModel> models = study::resolve_study_models(config);
   std::vector<study::StudyModel> identities;
   for (const study::ResolvedModel& m : models) identities.push_back(m.identity);
-  const study::StudyPlan plan = study::make_plan(config, identities, dtype);
+  const study::StudyPlan plan = study::make_plan(config, identities, args.runtime.dtype);
 
   study::RunnerOptions options;
   options.directory = directory;
   options.device = load.device;
   options.dtype = *load.dtype;
+  // SIGTERM (scancel, a time limit, preemption) stops at the next stage, keeping what finished.
+  install_stop_handler();
   if (!args.worker.empty()) {
     // A worker of a parent's --jobs: it dies with the parent, so a killed study stops whole.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     options.worker = args.worker;
     study::Runner runner(config, models, store, options);
-    QuietStages quiet;
-    runner.run(study::share_of(plan, shard, study::parse_share(args.worker, "--worker")), {}, {});
+    const study::RunCounts counts = runner.run(
+        study::share_of(plan, shard, study::parse_share(args.worker, "--worker")), {}, {});
+    if (counts.stopped) std::exit(kStoppedExitCode);
     return;
   }
 
-  const std::vector<const study::Experiment*> sweep = study::share_of(plan, shard, {0, 1});
-  const std::vector<const study::Experiment*> speed = study::speed_share_of(plan, shard);
-  log::info(
-      "study '", config.name, "'", config.quick ? " (quick)" : "", ": ", plan.experiments.size(),
-      " experiments",
-      shard.count > 1 ? concat(", shard ", args.shard, " runs ", sweep.size() + speed.size()) : "",
-      "; store ", store.path().string());
+  std::vector<const study::Experiment*> experiments = study::share_of(plan, shard, {0, 1});
+  for (const study::Experiment* e : study::speed_share_of(plan, shard)) experiments.push_back(e);
+  if (!args.slurm) study::write_plan_index(directory, config.name, {experiments}, false);
+  log::info("study '", config.name, "'", config.quick ? " (quick)" : "", ": ",
+            plan.experiments.size(), " experiments",
+            shard.count > 1 ? concat(", shard ", args.shard, " runs ", experiments.size()) : "",
+            "; store ", store.path().string());
   study::Runner runner(config, models, store, options);
-  if (args.jobs > 1) {
-    run_jobs(args, directory, store, sweep);
-  } else {
-    run_in_process(runner, store, sweep);
+  study::StudyCommand command;
+  if (!args.config.empty()) command.config = fs::absolute(args.config);
+  command.quick = args.quick;
+  command.dtype = args.runtime.dtype;
+  command.threads = args.runtime.threads;
+  const study::Outcome outcome =
+      executor->execute({plan, shard, args.shard, directory, store, runner, command});
+  if (outcome == study::Outcome::kSubmitted) return;
+  if (outcome == study::Outcome::kStopped) {
+    std::printf("stopped on request: %lld of %zu experiments are in %s; re-run to continue\n",
+                static_cast<long long>(count_finished(store.finished_keys(), experiments)),
+                experiments.size(), store.path().c_str());
+    std::exit(kStoppedExitCode);
   }
-  if (!speed.empty()) run_in_process(runner, store, speed);
+  print_summary(args, directory, store, experiments, shard.count > 1);
+}
 
-  const std::vector<study::Failure> failures = store.failures();
-  const std::set<std::string> finished = store.finished_keys();
-  std::int64_t unresolved = 0;
-  for (const study::Failure& f : failures) unresolved += finished.count(f.experiment) == 0;
-  const std::int64_t done = count_finished(finished, sweep) + count_finished(finished, speed);
-  std::printf("%lld of %zu experiments of this %s are in %s\n", static_cast<long long>(done),
-              sweep.size() + speed.size(), shard.count > 1 ? "shard" : "study",
-              store.path().c_str());
-  if (unresolved > 0) {
-    std::printf("%lld failure%s recorded (claw report lists them); re-run to retry\n",
-                static_cast<long long>(unresolved), unresolved == 1 ? "" : "s");
+std::string share_state(const study::ShareStatus& s) {
+  if (s.slurm_state.empty()) return s.to_do + s.failed == 0 ? "done" : "-";
+  return s.slurm_state;
+}
+
+void print_status(const fs::path& directory) {
+  const study::StudyStatus status = study::read_study_status(directory);
+  std::printf("study '%s' in %s", status.study.c_str(), directory.c_str());
+  if (status.slurm && !status.slurm->submissions.empty()) {
+    const study::SlurmSubmission& last = status.slurm->submissions.back();
+    std::printf(" (Slurm: array job %s, finish job %s%s)",
+                last.array_job.empty() ? "-" : last.array_job.c_str(), last.finish_job.c_str(),
+                status.finish_state.empty() ? "" : (" " + status.finish_state).c_str());
   }
-  if (shard.count > 1) {
-    std::printf(
-        "join the shards with `claw merge INTO.sqlite SHARD.sqlite...`, then `claw report`\n");
-  } else if (!args.no_report) {
-    const fs::path report = study::write_report(store, directory / "report");
-    std::printf("report: %s\n", report.c_str());
+  std::printf("\n%-6s %6s %6s %6s  %-11s %s\n", "share", "done", "to do", "failed",
+              status.slurm ? "slurm" : "state", "now");
+  for (const study::ShareStatus& s : status.shares) {
+    std::printf("%-6d %6lld %6lld %6lld  %-11s %s\n", s.share, static_cast<long long>(s.done),
+                static_cast<long long>(s.to_do), static_cast<long long>(s.failed),
+                share_state(s).c_str(), s.stages.empty() ? "" : join(s.stages).c_str());
   }
+  const std::int64_t done = status.total(&study::ShareStatus::done);
+  const std::int64_t to_do = status.total(&study::ShareStatus::to_do);
+  const std::int64_t failed = status.total(&study::ShareStatus::failed);
+  std::string eta = "ETA unknown until an experiment finishes";
+  if (to_do == 0) {
+    eta = "nothing left to run";
+  } else if (status.mean_experiment_seconds > 0) {
+    const int parallel = std::max(1, status.running_shares());
+    eta = concat("ETA ", clock_text(status.mean_experiment_seconds * to_do / parallel), " (",
+                 significant(status.mean_experiment_seconds, 2), " s per experiment on average, ",
+                 parallel, " share", parallel == 1 ? "" : "s", " at work)");
+  }
+  std::printf("total  %lld of %lld done, %lld to do, %lld failed; %s\n",
+              static_cast<long long>(done), static_cast<long long>(done + to_do + failed),
+              static_cast<long long>(to_do), static_cast<long long>(failed), eta.c_str());
 }
 
 }  // namespace
@@ -248,23 +200,63 @@ void register_study(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "study",
       "Run a study (models × methods × ratios × recovery budgets) into a resumable store, fit "
-      "the laws and write the report");
+      "the laws and write the report; here, on local workers, or on Slurm");
   cmd->add_option("config", args->config,
                   "study TOML (default: the embedded stories260K study; see --print-config)");
   cmd->add_option("--out", args->output,
                   "study directory: study.sqlite, models/, report/ (default: study-NAME, or "
                   "study-NAME-quick)");
   cmd->add_flag("--quick", args->quick, "apply the config's [quick] table: a sweep of minutes");
-  cmd->add_option("--jobs", args->jobs, "worker processes sharing the cores")
+  cmd->add_option("--jobs", args->jobs,
+                  "worker processes sharing the store (with --device cuda: spread over the "
+                  "visible GPUs)")
       ->capture_default_str();
+  cmd->add_option("--devices", args->devices,
+                  "one worker per device, e.g. cuda:0,cuda:1 (in place of --jobs)")
+      ->delimiter(',');
   cmd->add_option("--shard", args->shard,
                   "run share I of N (1-based) of the plan, e.g. on N machines; join with merge")
       ->capture_default_str();
   cmd->add_flag("--print-config", args->print_config, "print the embedded default study and exit");
   cmd->add_flag("--no-report", args->no_report, "stop after the sweep");
   cmd->add_option("--worker", args->worker, "internal: a worker of --jobs")->group("");
+
+  const std::string slurm = "Slurm (docs/cluster.md)";
+  study::SlurmOptions& s = args->slurm_options;
+  cmd->add_flag("--slurm", args->slurm,
+                "submit the study as a Slurm job array plus a job that merges the shares and "
+                "writes the report")
+      ->group(slurm);
+  cmd->add_option("--partition", s.partition, "sbatch --partition")->group(slurm);
+  cmd->add_option("--time", s.time, "each task's time limit (sbatch --time)")->group(slurm);
+  cmd->add_option("--gpus-per-task", s.gpus_per_task,
+                  "GPUs per array task; with more than one, one worker per GPU")
+      ->group(slurm);
+  cmd->add_option("--cpus-per-task", s.cpus_per_task, "CPUs per array task (and its --threads)")
+      ->group(slurm);
+  cmd->add_option("--array-size", s.array_size,
+                  "shares the plan is cut into (default: one per compressed model, at most 1000)")
+      ->group(slurm);
+  cmd->add_option("--max-running", s.max_running, "array tasks running at once")->group(slurm);
+  cmd->add_option("--sbatch-arg", s.sbatch_args,
+                  "a further sbatch option for every job, e.g. \"--account=lab\" (repeatable)")
+      ->group(slurm)
+      ->allow_extra_args(false);
+  cmd->add_flag("--dry-run", s.dry_run, "write DIR/slurm/*.sbatch and submit nothing")
+      ->group(slurm);
   args->runtime.add_to(*cmd);
-  cmd->callback([args] { run_study(*args); });
+  cmd->callback([args, cmd] {
+    if (cmd->got_subcommand("status")) return;
+    run_study(*args);
+  });
+
+  auto status_dir = std::make_shared<std::string>();
+  CLI::App* status = cmd->add_subcommand(
+      "status",
+      "Where a study stands: per share, experiments done / to do / failed, the current stage, "
+      "the Slurm state, and the ETA");
+  status->add_option("dir", *status_dir, "the study directory")->required();
+  status->callback([status_dir] { print_status(*status_dir); });
 }
 
 }  // namespace claw::cli

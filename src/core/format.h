@@ -21,6 +21,9 @@ std::string significant(double value, int digits = 4);
 // 988065792 -> "988 MB", 24582600000 -> "24.6 GB".
 std::string byte_size(std::int64_t bytes);
 
+// A duration as a clock shows it: "1:05:09", or "4:05" under an hour.
+std::string clock_text(double seconds);
+
 // The items with ", " between them, each first turned into something printable by `text`:
 // join(laws, [](const GroupLaw& l) { return l.group; }) -> "tinystories, wikitext2".
 template <typename Range, typename ToText>

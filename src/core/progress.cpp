@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "core/format.h"
 #include "core/log.h"
 
 namespace claw {
@@ -11,18 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kRedrawInterval = std::chrono::milliseconds(250);
-
-std::string clock_text(double seconds) {
-  const auto total = static_cast<long long>(seconds + 0.5);
-  char text[32];
-  if (total >= 3600) {
-    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", total / 3600, total / 60 % 60,
-                  total % 60);
-  } else {
-    std::snprintf(text, sizeof text, "%lld:%02lld", total / 60, total % 60);
-  }
-  return text;
-}
 
 }  // namespace
 

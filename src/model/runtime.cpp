@@ -23,6 +23,10 @@ torch::Device parse_device(const std::string& text) {
   return device;
 }
 
+int visible_cuda_devices() {
+  return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+}
+
 torch::ScalarType parse_dtype(const std::string& text) {
   if (text == "f32") return torch::kFloat32;
   if (text == "bf16") return torch::kBFloat16;

@@ -13,6 +13,9 @@ torch::Device parse_device(const std::string& text);
 torch::ScalarType parse_dtype(const std::string& text);
 std::string dtype_flag_name(torch::ScalarType type);
 
+// The CUDA devices this process sees (0 without CUDA); under Slurm, the GPUs it was given.
+int visible_cuda_devices();
+
 // The cores no other runnable thread is using now, at least 1. LibTorch's threads meet at a
 // barrier after every operation, so one that another process has descheduled stalls them all:
 // beside a busy process, two threads on two cores ran an evaluation 50x slower than one.

@@ -8,6 +8,7 @@
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/stop_signal.h"
 #include "core/stopwatch.h"
 #include "model/content_hash.h"
 #include "model/layout.h"
@@ -94,6 +95,7 @@ class Runner::Attempt {
   // Runs `body` as stage `name`, timed.
   template <typename Body>
   auto stage(const std::string& name, Body&& body) {
+    stop_point();
     stage_ = name;
     runner_.store_.set_worker_stage(runner_.options_.worker, e_.label(), name);
     if (tally_.on_stage) tally_.on_stage(e_, name);
@@ -205,18 +207,22 @@ RunCounts Runner::run(const std::vector<const Experiment*>& experiments,
       pending.push_back(e);
     }
   }
-  for (std::size_t first = 0; first < pending.size();) {
-    std::size_t end = first + 1;
-    while (end < pending.size() && pending[end]->group == pending[first]->group) ++end;
-    const Experiment& e = *pending[first];
-    if (e.kind == ExperimentKind::kBase) {
-      run_base(e, tally);
-    } else if (e.kind == ExperimentKind::kSpeed) {
-      run_speed(e, tally);
-    } else {
-      run_compressed_group({pending.begin() + first, pending.begin() + end}, tally);
+  try {
+    for (std::size_t first = 0; first < pending.size();) {
+      std::size_t end = first + 1;
+      while (end < pending.size() && pending[end]->group == pending[first]->group) ++end;
+      const Experiment& e = *pending[first];
+      if (e.kind == ExperimentKind::kBase) {
+        run_base(e, tally);
+      } else if (e.kind == ExperimentKind::kSpeed) {
+        run_speed(e, tally);
+      } else {
+        run_compressed_group({pending.begin() + first, pending.begin() + end}, tally);
+      }
+      first = end;
     }
-    first = end;
+  } catch (const StopRequested&) {
+    tally.counts.stopped = true;
   }
   store_.set_worker_stage(options_.worker, "", "");
   return tally.counts;

@@ -40,6 +40,7 @@ struct RunnerOptions {
 
 struct RunCounts {
   std::int64_t finished = 0, failed = 0, skipped = 0;  // skipped: already in the store
+  bool stopped = false;  // a stop was requested (SIGTERM); what finished is kept
 };
 
 class Runner {
@@ -53,6 +54,8 @@ class Runner {
          RunnerOptions options);
   ~Runner();
 
+  // Runs the experiments not yet in the store. Between stages it honours a stop request
+  // (core/stop_signal.h): the experiment in progress is abandoned, unrecorded, and run() returns.
   RunCounts run(const std::vector<const Experiment*>& experiments, const StageCallback& on_stage,
                 const DoneCallback& on_done);
 

@@ -13,6 +13,7 @@
 
 #include "study/plot.h"
 #include "study/store.h"
+#include "support/study_contents.h"
 #include "support/test_support.h"
 
 namespace claw::testing {
@@ -22,13 +23,12 @@ namespace fs = std::filesystem;
 
 const std::string kTiny = fixture_path("study/fixtures/tiny_study.toml").string();
 
-// Each experiment's key with the names of its metrics, which a duplicate or a partial write
-// would change.
+// Each experiment's key with the names of its metrics (values may differ in the last digits
+// between runs of other thread counts).
 std::map<std::string, std::vector<std::string>> contents(const fs::path& store_path) {
   std::map<std::string, std::vector<std::string>> out;
-  for (const study::ExperimentResult& r : study::Store(store_path).experiments()) {
-    std::vector<std::string>& names = out[r.key];
-    for (const study::MetricValue& m : r.metrics) names.push_back(m.name);
+  for (const auto& [key, metrics] : store_contents(store_path)) {
+    for (const auto& [name, value] : metrics) out[key].push_back(name);
   }
   return out;
 }
@@ -109,6 +109,31 @@ TEST_F(Study, SigkillAtSeveralPointsLosesAndDuplicatesNothing) {
     // Whatever was stored is whole.
     for (const auto& [key, metrics] : contents(store)) EXPECT_FALSE(metrics.empty()) << key;
   }
+  const CommandResult finish = run_claw("--quiet study " + kTiny + " --out " + out.string());
+  ASSERT_EQ(finish.exit_code, 0) << finish.err;
+  EXPECT_EQ(contents(store), contents(reference() / "study.sqlite"));
+}
+
+TEST_F(Study, SigtermStopsAtASafePointAndARerunFinishes) {
+  ScratchDir dir;
+  const fs::path out = dir / "run";
+  const fs::path store = out / "study.sqlite";
+  const pid_t pid = start_study(out);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (finished_count(store) < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  // Stopped, not killed: it exits with 143 so that a scheduler's requeue or a re-run continues.
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  const std::size_t kept = finished_count(store);
+  EXPECT_GE(kept, 2u);
+  EXPECT_LT(kept, 9u);
+  EXPECT_TRUE(study::Store(store).failures().empty()) << "a stop is no failure";
+  for (const auto& [key, metrics] : contents(store)) EXPECT_FALSE(metrics.empty()) << key;
   const CommandResult finish = run_claw("--quiet study " + kTiny + " --out " + out.string());
   ASSERT_EQ(finish.exit_code, 0) << finish.err;
   EXPECT_EQ(contents(store), contents(reference() / "study.sqlite"));

@@ -79,16 +79,6 @@ std::string short_hostname() {
   return host.empty() ? "localhost" : host;
 }
 
-// Waits for a child up to `patience`; true once it is reaped.
-bool reap(pid_t pid, std::chrono::milliseconds patience) {
-  const auto deadline = Clock::now() + patience;
-  do {
-    if (::waitpid(pid, nullptr, WNOHANG) != 0) return true;
-    std::this_thread::sleep_for(20ms);
-  } while (Clock::now() < deadline);
-  return false;
-}
-
 // Job steps outlive slurmd (slurmstepd detaches) and, with slurmctld gone, cannot be cancelled.
 // Only this cluster's processes have a working directory or descriptor inside `dir` (slurmstepd
 // keeps slurmd.log open) or SLURM_CONF naming its slurm.conf (slurmd sets it for every job).
@@ -175,8 +165,6 @@ bool LocalSlurm::start() {
     error_ = "could not find two free TCP ports";
     return false;
   }
-  // munged wants its key private, and warns unless the socket's directory is searchable.
-  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   fs::create_directories(dir_ / "state");
   fs::create_directories(dir_ / "spool");
   std::ofstream(dir_ / "plugstack.conf").close();
@@ -187,10 +175,14 @@ bool LocalSlurm::start() {
     std::ofstream(dir_ / "munge.key", std::ios::binary) << key;
     fs::permissions(dir_ / "munge.key", fs::perms::owner_read | fs::perms::owner_write);
   }
+  // munged wants its key private (so the directory opens only now) and warns unless the
+  // socket's directory is searchable by all.
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   const long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
   // Essential beyond the paths: AuthInfo points Slurm (daemons and clients) at our munged;
   // linuxproc and task/none keep cgroups out; batch_sched_delay=0 and sched_interval=1 take
-  // jobs from seconds to about one second apart; KillWait shortens scancel and teardown.
+  // jobs from 3 s to about 1 s apart; KillWait shortens scancel and teardown; config_overrides
+  // trusts CPUs= over what slurmd detects, which would otherwise drain a mismatched node.
   std::ofstream(dir_ / "slurm.conf")
       << "ClusterName=claw\n"
       << "SlurmctldHost=" << host << "(127.0.0.1)\n"
@@ -204,7 +196,8 @@ bool LocalSlurm::start() {
       << "ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n"
       << "SelectType=select/cons_tres\nSelectTypeParameters=CR_CPU\n"
       << "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n"
-      << "MpiDefault=none\nReturnToService=2\nKillWait=2\nSlurmdParameters=config_overrides\n"
+      << "MailProg=/bin/true\nMpiDefault=none\nReturnToService=2\nKillWait=2\n"
+      << "SlurmdParameters=config_overrides\n"
       << "SchedulerType=sched/builtin\n"
       << "SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=1\n"
       << "NodeName=" << host << " NodeAddr=127.0.0.1 CPUs=" << cpus
@@ -231,7 +224,8 @@ bool LocalSlurm::start() {
   }
   std::string state;
   while (daemons_alive()) {
-    state = run("sinfo -h -o %T").second;
+    // Bounded so that a slurmctld dying at startup is noticed in seconds.
+    state = run("timeout 2 sinfo -h -o %T").second;
     if (state == "idle\n") return true;
     if (Clock::now() > deadline) {
       error_ = "node not idle after 30 s, sinfo says: " + state + "slurmctld:\n" +
@@ -296,7 +290,8 @@ bool LocalSlurm::daemons_alive() {
     int status = 0;
     if (daemon.pid <= 0 || ::waitpid(daemon.pid, &status, WNOHANG) == 0) continue;
     daemon.pid = -1;
-    error_ = daemon.name + " exited (status " + std::to_string(status) + "):\n" +
+    error_ = daemon.name + (WIFEXITED(status) ? " exited with code " : " killed by signal ") +
+             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)) + ":\n" +
              tail(dir_ / (daemon.name + ".out"), 15);
     return false;
   }
@@ -305,10 +300,12 @@ bool LocalSlurm::daemons_alive() {
 
 void LocalSlurm::stop() {
   // Jobs are cancelled while slurmctld can still do it cleanly; the sweep below is the fallback.
-  if (running_ && daemons_alive()) {
-    run("scancel --partition=debug");
+  // `timeout` bounds the clients, which retry an unreachable slurmctld for about 10 s.
+  if (running_ && daemons_alive() && run("timeout 5 scancel --partition=debug").first == 0) {
     const auto deadline = Clock::now() + 5s;
-    while (!run("squeue -h -o %i").second.empty() && Clock::now() < deadline) {
+    for (auto jobs = run("timeout 5 squeue -h -o %i");
+         jobs.first == 0 && !jobs.second.empty() && Clock::now() < deadline;
+         jobs = run("timeout 5 squeue -h -o %i")) {
       std::this_thread::sleep_for(100ms);
     }
   }
@@ -316,9 +313,10 @@ void LocalSlurm::stop() {
   for (auto daemon = daemons_.rbegin(); daemon != daemons_.rend(); ++daemon) {
     if (daemon->pid <= 0) continue;
     ::kill(daemon->pid, SIGTERM);
-    if (!reap(daemon->pid, 5s)) {
-      ::kill(daemon->pid, SIGKILL);
-      ::waitpid(daemon->pid, nullptr, 0);
+    const auto patience = Clock::now() + 5s;
+    while (::waitpid(daemon->pid, nullptr, WNOHANG) == 0) {
+      if (Clock::now() > patience) ::kill(daemon->pid, SIGKILL);
+      std::this_thread::sleep_for(20ms);
     }
     daemon->pid = -1;
   }

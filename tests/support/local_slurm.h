@@ -14,6 +14,8 @@ namespace claw::testing {
 // from a generated slurm.conf in a scratch directory, stopped by their pids when the object dies.
 // Everything lives in the scratch directory and the ports are picked free, so several test
 // processes can each run their own cluster at once without touching the system's Slurm or MUNGE.
+// Should the test process die without running the destructor, Linux stops the daemons too; as it
+// does so when the creating thread ends, create the cluster on a thread that outlives it.
 class LocalSlurm {
  public:
   // Starts the daemons and waits (up to ~30 s) until the node is idle; on failure, `error()` says
