@@ -321,7 +321,16 @@ std::int64_t Store::merge_from(const fs::path& other) {
     added = sqlite3_changes(db_);
     execute("INSERT OR IGNORE INTO metrics SELECT * FROM other.metrics");
     execute("INSERT OR IGNORE INTO timings SELECT * FROM other.timings");
-    execute("INSERT OR IGNORE INTO artifacts SELECT * FROM other.artifacts");
+    // Artifact paths are relative to their store's directory: rebased so they still point
+    // at the shard's files from this store's directory.
+    const fs::path from = fs::weakly_canonical(other).parent_path();
+    const fs::path to = fs::weakly_canonical(path_).parent_path();
+    const std::string prefix = from == to ? "" : from.lexically_relative(to).string() + "/";
+    Statement artifacts(db_,
+                        "INSERT OR IGNORE INTO artifacts SELECT experiment, kind, ? || path, "
+                        "content_hash FROM other.artifacts",
+                        path_);
+    artifacts.bind(1, prefix).step();
     execute(
         "INSERT INTO failures(experiment, label, stage, message, at) "
         "SELECT experiment, label, stage, message, at FROM other.failures AS o WHERE NOT EXISTS "

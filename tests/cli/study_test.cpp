@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "core/error.h"
 #include "study/plot.h"
 #include "study/store.h"
 #include "support/study_contents.h"
@@ -35,7 +36,11 @@ std::map<std::string, std::vector<std::string>> contents(const fs::path& store_p
 
 std::size_t finished_count(const fs::path& store_path) {
   if (!fs::exists(store_path)) return 0;
-  return study::Store(store_path).finished_keys().size();
+  try {
+    return study::Store(store_path).finished_keys().size();
+  } catch (const Error&) {
+    return 0;  // caught between the file's creation and its first write
+  }
 }
 
 // Starts `claw --quiet study TINY --out DIR`, returning its pid.

@@ -91,6 +91,17 @@ TEST(Store, MergeAddsWhatIsMissingOnce) {
   EXPECT_THROW(merged.merge_from(dir / "m.sqlite"), Error);
 }
 
+TEST(Store, MergeRebasesArtifactPathsOntoItsOwnDirectory) {
+  ScratchDir dir;
+  Store(dir / "shards" / "3" / "study.sqlite").record(result("k1", "compressed", 0.5, 3.0));
+  Store merged(dir / "study.sqlite");
+  merged.merge_from(dir / "shards" / "3" / "study.sqlite");
+  const std::vector<ExperimentResult> all = merged.experiments();
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_EQ(all[0].artifacts.size(), 1u);
+  EXPECT_EQ(all[0].artifacts[0].path, "shards/3/models/k1");
+}
+
 TEST(Store, RefusesAFileThatIsNotAStore) {
   ScratchDir dir;
   claw::testing::write_bytes(dir / "results.csv", "model,task\n");
