@@ -183,10 +183,14 @@ void print_status(const fs::path& directory) {
   if (to_do == 0) {
     eta = "nothing left to run";
   } else if (status.mean_experiment_seconds > 0) {
-    const int parallel = std::max(1, status.running_shares());
-    eta = concat("ETA ", clock_text(status.mean_experiment_seconds * to_do / parallel), " (",
-                 significant(status.mean_experiment_seconds, 2), " s per experiment on average, ",
-                 parallel, " share", parallel == 1 ? "" : "s", " at work)");
+    const std::string mean =
+        concat(clock_text(status.mean_experiment_seconds), " per experiment on average");
+    const int running = status.workers_at_work();
+    eta = running == 0
+              ? concat("nothing is running; ", clock_text(status.mean_experiment_seconds * to_do),
+                       " of work left at ", mean)
+              : concat("ETA ", clock_text(status.mean_experiment_seconds * to_do / running), " (",
+                       mean, ", ", running, " worker", running == 1 ? "" : "s", " at work)");
   }
   std::printf("total  %lld of %lld done, %lld to do, %lld failed; %s\n",
               static_cast<long long>(done), static_cast<long long>(done + to_do + failed),

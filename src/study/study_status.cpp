@@ -1,5 +1,6 @@
 #include "study/study_status.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -33,9 +34,11 @@ void write_plan_index(const fs::path& directory, const std::string& study,
   write_file_atomic(directory / kPlanIndex, index.dump(1) + "\n");
 }
 
-int StudyStatus::running_shares() const {
+int StudyStatus::workers_at_work() const {
   int n = 0;
-  for (const ShareStatus& s : shares) n += !s.stages.empty() || s.slurm_state == "RUNNING";
+  for (const ShareStatus& s : shares) {
+    n += std::max<int>(static_cast<int>(s.stages.size()), s.slurm_state == "RUNNING");
+  }
   return n;
 }
 

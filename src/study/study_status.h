@@ -32,8 +32,8 @@ struct StudyStatus {
   std::optional<SlurmRecord> slurm;
   std::string finish_state;            // the finish job's Slurm state
   double mean_experiment_seconds = 0;  // over the finished experiments; 0 when none
-  // Shares at work now: a worker stage recorded, or Slurm says running.
-  int running_shares() const;
+  // Workers at work now: those with a stage recorded, and at least one per share Slurm runs.
+  int workers_at_work() const;
   std::int64_t total(std::int64_t ShareStatus::*count) const;
 };
 
