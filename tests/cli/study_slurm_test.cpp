@@ -25,21 +25,12 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kTinyStudy = fixture_path("study/fixtures/tiny_study.toml").string();
 
-std::size_t finished_in(const fs::path& store) {
-  if (!fs::exists(store)) return 0;
-  try {
-    return study::Store(store).finished_keys().size();
-  } catch (const Error&) {
-    return 0;  // caught between the file's creation and its first write
-  }
-}
-
 // The experiments finished in the shares' stores of a study submitted to Slurm.
 std::size_t finished_in_shares(const fs::path& dir) {
   std::size_t n = 0;
   if (!fs::exists(dir / "shards")) return 0;
   for (const auto& share : fs::directory_iterator(dir / "shards")) {
-    n += finished_in(share.path() / "study.sqlite");
+    n += finished_count(share.path() / "study.sqlite");
   }
   return n;
 }
@@ -151,10 +142,10 @@ TEST_F(StudySlurm, CancelledTaskThenResubmissionEndsWithTheSameStore) {
   const std::string array = jobs_record(dir)["submissions"][0]["array_job"];
   // Cancel task 1 once it has finished something but not its whole share.
   const fs::path first = dir / "shards" / "1" / "study.sqlite";
-  ASSERT_TRUE(wait_for([&] { return finished_in(first) >= 1; }));
+  ASSERT_TRUE(wait_for([&] { return finished_count(first) >= 1; }));
   slurm_->run("scancel " + array + "_1");
   ASSERT_TRUE(wait_for_finish(dir));
-  const std::size_t kept = finished_in(first);
+  const std::size_t kept = finished_count(first);
   // Queued or running, the second submission would be refused; ended, it submits what is left.
   const CommandResult again = run_claw("study " + kTinyStudy + " --slurm --out " + dir.string());
   ASSERT_EQ(again.exit_code, 0) << again.err;
@@ -163,7 +154,7 @@ TEST_F(StudySlurm, CancelledTaskThenResubmissionEndsWithTheSameStore) {
   }
   ASSERT_TRUE(wait_for_finish(dir));
   EXPECT_TRUE(same_contents(store_contents(dir / "study.sqlite"), reference()));
-  EXPECT_GE(finished_in(first), kept);
+  EXPECT_GE(finished_count(first), kept);
 }
 
 TEST_F(StudySlurm, SecondSubmissionWhileQueuedIsRefusedWithTheJobIds) {

@@ -34,15 +34,6 @@ std::map<std::string, std::vector<std::string>> contents(const fs::path& store_p
   return out;
 }
 
-std::size_t finished_count(const fs::path& store_path) {
-  if (!fs::exists(store_path)) return 0;
-  try {
-    return study::Store(store_path).finished_keys().size();
-  } catch (const Error&) {
-    return 0;  // caught between the file's creation and its first write
-  }
-}
-
 // Starts `claw --quiet study TINY --out DIR`, returning its pid.
 pid_t start_study(const fs::path& out) {
   const pid_t pid = fork();

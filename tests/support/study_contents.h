@@ -2,13 +2,26 @@
 // metrics, which a duplicate, a partial write or a lost experiment would change.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <string>
 
+#include "core/error.h"
 #include "study/store.h"
 
 namespace claw::testing {
+
+// The experiments finished in the store at `store_path`, 0 while it does not exist yet.
+inline std::size_t finished_count(const std::filesystem::path& store_path) {
+  if (!std::filesystem::exists(store_path)) return 0;
+  try {
+    return study::Store(store_path).finished_keys().size();
+  } catch (const Error&) {
+    return 0;  // caught between the file's creation and its first write
+  }
+}
 
 // Experiment key -> metric name -> value.
 using StoreContents = std::map<std::string, std::map<std::string, double>>;
