@@ -21,6 +21,7 @@
 #include "bench_support.h"
 #include "cli/run_main.h"
 #include "compress/compression.h"
+#include "compress/slicegpt.h"
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -75,23 +76,28 @@ double bare_forward_seconds(const Options& o, const claw::model::Model& model,
 }
 
 Json measure(const Options& o, const claw::model::Model& original, const std::string& method_name) {
-  claw::compress::MethodOptions options;
-  options.prunenet.episodes = o.episodes;
+  claw::compress::SliceGptOptions slicegpt;
   std::vector<double> bare;
   if (method_name == "slicegpt") {
-    options.slicegpt.calibration = random_calibration(o, original.config.vocab_size);
-    options.slicegpt.calibration_source = "random tokens";
-    options.slicegpt.batch = o.calib_batch;
+    slicegpt.calibration = {random_calibration(o, original.config.vocab_size), "random tokens",
+                            o.calib_batch};
   }
   std::vector<double> totals;
   Json stages = Json::object();
   for (int rep = 0; rep < o.run.reps; ++rep) {
     if (method_name == "slicegpt") {
       claw::log::info("bare forward passes over the calibration tokens");
-      bare.push_back(bare_forward_seconds(o, original, options.slicegpt.calibration));
+      bare.push_back(bare_forward_seconds(o, original, slicegpt.calibration.sequences));
     }
     claw::model::Model model = original;  // compression replaces tensors, never edits them
-    const auto method = claw::compress::make_method(method_name, options);
+    // Random tokens calibrate SliceGPT here, so it is built directly, not from a corpus.
+    const std::unique_ptr<claw::compress::CompressionMethod> method =
+        method_name == "slicegpt"
+            ? std::make_unique<claw::compress::SliceGpt>(slicegpt)
+            : claw::compress::make_method(
+                  method_name,
+                  method_name == "prunenet" ? Json{{"episodes", o.episodes}} : Json::object(), {},
+                  original.config);
     const Json record = claw::compress::compress_model(model, *method, o.ratio);
     totals.push_back(record["seconds"].get<double>());
     if (record["details"].contains("timings")) {

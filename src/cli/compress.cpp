@@ -4,15 +4,14 @@
 #include <filesystem>
 
 #include "cli/command.h"
+#include "cli/option_flags.h"
 #include "cli/runtime_flags.h"
 #include "compress/compression.h"
-#include "compress/slicegpt_calibration.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
 #include "core/stopwatch.h"
-#include "data/corpus.h"
 #include "model/content_hash.h"
 #include "model/load.h"
 #include "model/runtime.h"
@@ -26,8 +25,8 @@ namespace {
 struct CompressArgs {
   std::string model, method, output, dtype, tokenizer;
   double ratio = -1;
-  compress::MethodOptions options;
-  compress::CalibrationSettings calibration;  // slicegpt's
+  std::uint64_t seed = 0;
+  OptionFlags method_flags;
   RuntimeFlags runtime;
   bool force = false;
 };
@@ -39,12 +38,14 @@ fs::path default_output(const fs::path& input, const CompressArgs& args) {
   return concat(input.stem().string(), "-", args.method, "-r", ratio);
 }
 
-void check_outputs(const CompressArgs& args, const fs::path& input, const fs::path& output) {
+void check_outputs(const CompressArgs& args, const Json& options, const fs::path& input,
+                   const fs::path& output) {
   CLAW_CHECK(!path_within(input, output), output.string(),
              ": the output would overwrite the input ", input.string());
   check_directory_writable(output, args.force);
-  if (!args.options.prunenet.policy_out.empty()) {
-    check_file_writable(args.options.prunenet.policy_out);
+  if (const auto policy = options.find("policy_out");
+      policy != options.end() && !policy->get<std::string>().empty()) {
+    check_file_writable(policy->get<std::string>());
   }
 }
 
@@ -62,40 +63,35 @@ void report(const Json& record, const fs::path& output) {
 
 void run(CompressArgs& args) {
   compress::check_ratio(args.ratio);
-  compress::check_method_name(args.method);
+  const compress::MethodInfo& info = compress::method_info(args.method);
+  const Json options = info.options.complete(args.method_flags.values_for(info.name, info.options));
   const fs::path input = resolve_model_argument(args.model);
   const fs::path output = args.output.empty() ? default_output(input, args) : fs::path(args.output);
-  check_outputs(args, input, output);
+  check_outputs(args, options, input, output);
 
   const Stopwatch load_time;
   model::Model model = model::load_model(input, args.runtime.apply_placement());
   const double load_seconds = load_time.seconds();
-  const std::string source_hash = model::content_hash(model);
-  if (args.method == "slicegpt") {
-    const auto tokenizer =
+  // Only calibration text needs the tokenizer; a model stored without one still compresses.
+  std::unique_ptr<text::Tokenizer> tokenizer;
+  if (info.needs_calibration()) {
+    tokenizer =
         text::load_tokenizer(model_tokenizer_path(input, model.config.vocab_size, args.tokenizer));
-    compress::prepare_slicegpt_calibration(args.options.slicegpt, args.calibration, *tokenizer,
-                                           model.config, args.options.seed);
   }
-  const std::unique_ptr<compress::CompressionMethod> method =
-      compress::make_method(args.method, args.options);
-  log::info("loaded ", input.string(), " in ", load_seconds, " s; compressing with ",
-            method->name(), " at r = ", args.ratio);
+  log::info("loaded ", input.string(), " in ", load_seconds, " s; compressing with ", info.name,
+            " at r = ", args.ratio);
 
-  Json record = compress::compress_model(model, *method, args.ratio);
-  record["source"] = {{"path", input.string()}, {"content_hash", source_hash}};
-  record["claw_version"] = CLAW_VERSION;
-  record["timings"] = {{"load_s", load_seconds}, {"compress_s", record["seconds"]}};
-  log::info(method->name(), " took ", record["seconds"].get<double>(), " s");
-
-  const Stopwatch save_time;
   model::SaveOptions save;
   if (!args.dtype.empty()) save.dtype = model::parse_dtype(args.dtype);
   save.replace = args.force;
   save.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
-  save.generated_files.emplace_back("compression.json", record.dump(2) + "\n");
-  model::save_model(model, output, save);
-  log::debug("saved in ", save_time.seconds(), " s");
+  const compress::CompressionJob job{info.name, options, args.ratio, input,
+                                     model::content_hash(model)};
+  const compress::CompressionContext context{args.seed, model.device(), tokenizer.get()};
+  const Stopwatch time;
+  const Json record = compress::write_compressed_model(model, job, context, save, output);
+  log::info(info.name, " took ", record["seconds"].get<double>(), " s; with saving ",
+            time.seconds(), " s");
   report(record, output);
 }
 
@@ -108,50 +104,20 @@ void register_compress(CLI::App& app) {
   cmd->add_option("--model", args->model, "HF directory, llama2.c checkpoint or model name")
       ->required();
   cmd->add_option("--method", args->method, "one of: " + compress::method_names_help())->required();
-  cmd->add_option("--ratio", args->ratio,
-                  "fraction in [0, 1) removed: of each layer's FFN channels (random, "
-                  "magnitude, prunenet) or of the hidden dimension (slicegpt)")
+  cmd->add_option("--ratio", args->ratio, "in [0, 1): " + compress::ratio_meanings_help())
       ->required();
-  cmd->add_option("--seed", args->options.seed, "random seed")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
   cmd->add_option("--out", args->output,
                   "HF directory to create (default: MODEL-METHOD-rRATIO here)");
   cmd->add_flag("--force", args->force, "replace the output directory if it exists");
   cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16 (default: as input)");
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer to store with the model (default: the one found beside the input)");
-  compress::PruneNetOptions& prunenet = args->options.prunenet;
-  cmd->add_option("--episodes", prunenet.episodes, "prunenet: policy training episodes")
-      ->capture_default_str();
-  cmd->add_option("--lr", prunenet.learning_rate, "prunenet: AdamW learning rate")
-      ->capture_default_str();
-  cmd->add_option("--policy-in", prunenet.policy_in,
-                  "prunenet: reuse this trained policy instead of training one");
-  cmd->add_option("--policy-out", prunenet.policy_out,
-                  "prunenet: save the policy, for any model of the same shapes and any ratio");
-  cmd->add_option("--calib", args->calibration.corpus,
-                  "slicegpt: calibration text (" + data::corpus_names_help() + ")");
-  cmd->add_option("--calib-samples", args->calibration.samples, "slicegpt: calibration sequences")
-      ->capture_default_str();
-  cmd->add_option("--calib-len", args->calibration.length,
-                  "slicegpt: tokens per calibration sequence (default: 2048, or the context)");
-  cmd->add_option("--calib-batch", args->options.slicegpt.batch,
-                  "slicegpt: calibration sequences per forward pass")
-      ->capture_default_str();
-  cmd->add_option("--round", args->options.slicegpt.round,
-                  "slicegpt: round the kept hidden width down to a multiple of this")
-      ->capture_default_str();
-  cmd->add_option("--final-orientation", args->calibration.orientation,
-                  "slicegpt: pca, or random (a random rotation within the kept directions)")
-      ->capture_default_str();
+  for (const compress::MethodInfo& m : compress::registered_methods()) {
+    args->method_flags.add(*cmd, m.name, m.options);
+  }
   args->runtime.add_placement_to(*cmd);
-  cmd->callback([args] {
-    CLAW_CHECK(args->method == "prunenet" || (args->options.prunenet.policy_in.empty() &&
-                                              args->options.prunenet.policy_out.empty()),
-               "--policy-in and --policy-out belong to --method prunenet");
-    CLAW_CHECK(args->method == "slicegpt" || args->calibration.corpus.empty(),
-               "--calib belongs to --method slicegpt; ", args->method, " needs no data");
-    run(*args);
-  });
+  cmd->callback([args] { run(*args); });
 }
 
 }  // namespace claw::cli

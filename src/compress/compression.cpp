@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "compress/magnitude_channels.h"
-#include "compress/random_channels.h"
 #include "core/error.h"
 #include "core/format.h"
+#include "core/option_table.h"
 #include "core/stopwatch.h"
 #include "model/layout.h"
 
@@ -27,41 +26,22 @@ Json removed_fractions(const Json& before, const Json& after) {
   return fractions;
 }
 
+// The sizes a method may change besides the FFN widths, which are recorded apart.
+Json shape_record(const model::ModelConfig& c) {
+  return {{"layers", c.num_layers},
+          {"heads", c.num_heads},
+          {"kv_heads", c.num_kv_heads},
+          {"residual_width", c.residual_width(0)}};
+}
+
 }  // namespace
-
-namespace {
-
-const std::vector<std::string> kMethodNames = {"random", "magnitude", "prunenet", "slicegpt"};
-
-}  // namespace
-
-std::string method_names_help() {
-  return join(kMethodNames);
-}
-
-void check_method_name(const std::string& name) {
-  CLAW_CHECK(std::find(kMethodNames.begin(), kMethodNames.end(), name) != kMethodNames.end(),
-             "unknown compression method '", name, "'; known methods: ", method_names_help());
-}
-
-std::unique_ptr<CompressionMethod> make_method(const std::string& name,
-                                               const MethodOptions& options) {
-  check_method_name(name);
-  if (name == "random") return std::make_unique<RandomChannels>(options.seed);
-  if (name == "magnitude") return std::make_unique<MagnitudeChannels>();
-  if (name == "prunenet") {
-    PruneNetOptions prunenet = options.prunenet;
-    prunenet.seed = options.seed;
-    return std::make_unique<PruneNet>(prunenet);
-  }
-  SliceGptOptions slicegpt = options.slicegpt;
-  slicegpt.seed = options.seed;
-  return std::make_unique<SliceGpt>(std::move(slicegpt));
-}
 
 void check_ratio(double ratio) {
-  CLAW_CHECK(std::isfinite(ratio) && ratio >= 0 && ratio < 1, "--ratio ", ratio,
-             " is outside [0, 1): it is the fraction of the method's dimension removed");
+  if (!(std::isfinite(ratio) && ratio >= 0 && ratio < 1)) {
+    throw OptionError("ratio", concat(ratio,
+                                      " is outside [0, 1): it is the fraction of the "
+                                      "method's dimension removed"));
+  }
 }
 
 Json compress_model(model::Model& model, CompressionMethod& method, double ratio) {
@@ -75,6 +55,7 @@ Json compress_model(model::Model& model, CompressionMethod& method, double ratio
   return {{"method", method.name()},
           {"settings", method.settings()},
           {"ratio", ratio},
+          {"shape", {{"before", shape_record(before)}, {"after", shape_record(model.config)}}},
           {"intermediate_sizes",
            {{"before", before.intermediate_sizes}, {"after", model.config.intermediate_sizes}}},
           {"parameters",
@@ -83,6 +64,23 @@ Json compress_model(model::Model& model, CompressionMethod& method, double ratio
             {"fraction_removed", removed_fractions(params_before, params_after)}}},
           {"seconds", seconds},
           {"details", std::move(details)}};
+}
+
+Json write_compressed_model(model::Model& model, const CompressionJob& job,
+                            const CompressionContext& context, model::SaveOptions save,
+                            const std::filesystem::path& output) {
+  check_ratio(job.ratio);
+  const MethodInfo& info = method_info(job.method);
+  const Json options = info.options.complete(job.options);
+  const std::unique_ptr<CompressionMethod> method = info.make(options, context, model.config);
+  Json record = compress_model(model, *method, job.ratio);
+  record["options"] = info.options.recorded(options);
+  record["family"] = family_name(info.family);
+  record["source"] = {{"path", job.source.string()}, {"content_hash", job.source_hash}};
+  record["claw_version"] = CLAW_VERSION;
+  save.generated_files.emplace_back("compression.json", record.dump(2) + "\n");
+  model::save_model(model, output, save);
+  return record;
 }
 
 }  // namespace claw::compress

@@ -1,31 +1,16 @@
-// Choosing a compression method by name and running it: the entry point `claw compress` and
-// studies use.
+// Running a registered compression method and writing its result: the one path `claw compress`
+// and studies share.
 #pragma once
 
-#include <cstdint>
-#include <memory>
+#include <filesystem>
 #include <string>
-#include <vector>
 
 #include "compress/method.h"
-#include "compress/prunenet.h"
-#include "compress/slicegpt.h"
+#include "compress/method_registry.h"
 #include "core/json.h"
+#include "model/save.h"
 
 namespace claw::compress {
-
-struct MethodOptions {
-  std::uint64_t seed = 0;
-  PruneNetOptions prunenet;  // its seed is taken from `seed`
-  SliceGptOptions slicegpt;  // likewise
-};
-
-// The methods make_method() knows, "random, magnitude, ...", for help texts.
-std::string method_names_help();
-// An error unless make_method() knows `name`.
-void check_method_name(const std::string& name);
-std::unique_ptr<CompressionMethod> make_method(const std::string& name,
-                                               const MethodOptions& options);
 
 // An error unless `ratio` is a finite number in [0, 1).
 void check_ratio(double ratio);
@@ -34,5 +19,21 @@ void check_ratio(double ratio);
 // ratio, parameter counts before and after with the fractions removed, widths, time taken and
 // what the method measured.
 Json compress_model(model::Model& model, CompressionMethod& method, double ratio);
+
+// What to compress with, and the model it starts from (for the record).
+struct CompressionJob {
+  std::string method;
+  Json options;  // the method's options as given; defaults fill the rest
+  double ratio = 0;
+  std::filesystem::path source;
+  std::string source_hash;
+};
+
+// Compresses `model` in place with `job` and writes it to `output` as a HF directory holding
+// compression.json and whatever `save` adds (the tokenizer's files), atomically. Returns the
+// record written.
+Json write_compressed_model(model::Model& model, const CompressionJob& job,
+                            const CompressionContext& context, model::SaveOptions save,
+                            const std::filesystem::path& output);
 
 }  // namespace claw::compress

@@ -1,5 +1,7 @@
 #include "compress/magnitude_channels.h"
 
+#include "compress/method_registry.h"
+
 namespace claw::compress {
 
 torch::Tensor channel_magnitudes(const model::DecoderLayer& layer) {
@@ -20,6 +22,19 @@ std::vector<torch::Tensor> MagnitudeChannels::select(const model::Model& model,
     kept.push_back(highest_scoring(channel_magnitudes(model.layers[l]), keep[l]));
   }
   return kept;
+}
+
+MethodInfo magnitude_method() {
+  return {.name = "magnitude",
+          .family = MethodFamily::kCalibrationFree,
+          .summary = "keeps the FFN channels whose gate row, up row and down column are largest",
+          .ratio_meaning = kChannelRatioMeaning,
+          .options = {},
+          .make = [](const Json&, const CompressionContext&,
+                     const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {
+            return std::make_unique<MagnitudeChannels>();
+          },
+          .removed_fraction = channel_pruned_fraction};
 }
 
 }  // namespace claw::compress

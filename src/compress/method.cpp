@@ -2,9 +2,22 @@
 
 #include <cmath>
 
+#include "compress/method_registry.h"
 #include "core/error.h"
 
 namespace claw::compress {
+
+const char* const kChannelRatioMeaning = "the fraction of each layer's FFN channels removed";
+
+double channel_pruned_fraction(const model::ModelConfig& config, double ratio,
+                               const Json& /*options*/) {
+  model::ModelConfig after = config;
+  for (std::size_t l = 0; l < after.intermediate_sizes.size(); ++l) {
+    after.intermediate_sizes[l] =
+        kept_channel_count(config.intermediate_sizes[l], ratio, static_cast<std::int64_t>(l));
+  }
+  return removed_parameter_fraction(config, after);
+}
 
 std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t layer) {
   // The tolerance keeps a product that is whole in decimal whole after binary rounding:

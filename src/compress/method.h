@@ -39,6 +39,12 @@ torch::Tensor highest_scoring(const torch::Tensor& scores, std::int64_t keep);
 // other channels' activations forced to zero. Updates the config's width for that layer.
 void keep_mlp_channels(model::Model& model, std::int64_t layer, const torch::Tensor& kept);
 
+// What the ratio means to every ChannelPruning method.
+extern const char* const kChannelRatioMeaning;
+
+// The fraction of non-embedding parameters a ChannelPruning method removes at `ratio`.
+double channel_pruned_fraction(const model::ModelConfig& config, double ratio, const Json& options);
+
 // Methods that choose, per layer, which FFN channels to keep, the same number in every layer.
 class ChannelPruning : public CompressionMethod {
  public:

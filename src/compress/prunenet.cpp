@@ -9,12 +9,14 @@
 #include <limits>
 #include <numeric>
 
+#include "compress/method_registry.h"
 #include "compress/prunenet_policy.h"
 #include "compress/random_channels.h"
 #include "compress/spectral_reward.h"
 #include "compress/subset_sampling.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/option_table.h"
 #include "core/progress.h"
 #include "core/stopwatch.h"
 #include "model/content_hash.h"
@@ -139,8 +141,8 @@ torch::Tensor greedy_selection(const PruneNetPolicy& policy, const torch::Tensor
 }  // namespace
 
 PruneNet::PruneNet(PruneNetOptions options) : options_(std::move(options)) {
-  CLAW_CHECK(options_.episodes >= 0, "--episodes must be at least 0");
-  CLAW_CHECK(options_.learning_rate > 0, "--lr must be positive");
+  if (options_.episodes < 0) throw OptionError("episodes", "must not be negative");
+  if (!(options_.learning_rate > 0)) throw OptionError("lr", "must be positive");
 }
 
 Json PruneNet::settings() const {
@@ -217,6 +219,48 @@ std::vector<torch::Tensor> PruneNet::select(const model::Model& model,
     log::info("wrote the policy to ", options_.policy_out);
   }
   return kept;
+}
+
+MethodInfo prunenet_method() {
+  const PruneNetOptions defaults;
+  return {.name = "prunenet",
+          .family = MethodFamily::kCalibrationFree,
+          .summary = "FFN channels chosen by a policy learned from the weights alone (PruneNet)",
+          .ratio_meaning = kChannelRatioMeaning,
+          .options = OptionTable({
+              {.name = "episodes",
+               .kind = OptionKind::kInteger,
+               .default_value = defaults.episodes,
+               .help = "policy training episodes",
+               .minimum = 1},
+              {.name = "lr",
+               .kind = OptionKind::kNumber,
+               .default_value = defaults.learning_rate,
+               .help = "the policy's AdamW learning rate",
+               .minimum = 0,
+               .minimum_excluded = true},
+              {.name = "policy_in",
+               .kind = OptionKind::kText,
+               .default_value = "",
+               .help = "reuse this trained policy instead of training one",
+               .recorded = false},
+              {.name = "policy_out",
+               .kind = OptionKind::kText,
+               .default_value = "",
+               .help = "save the policy, for any model of the same shapes and any ratio",
+               .recorded = false},
+          }),
+          .make = [](const Json& options, const CompressionContext& context,
+                     const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {
+            PruneNetOptions o;
+            o.episodes = option<std::int64_t>(options, "episodes");
+            o.learning_rate = option<double>(options, "lr");
+            o.policy_in = option<std::string>(options, "policy_in");
+            o.policy_out = option<std::string>(options, "policy_out");
+            o.seed = context.seed;
+            return std::make_unique<PruneNet>(std::move(o));
+          },
+          .removed_fraction = channel_pruned_fraction};
 }
 
 }  // namespace claw::compress

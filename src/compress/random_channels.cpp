@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "compress/method_registry.h"
+
 namespace claw::compress {
 
 torch::Tensor random_subset(std::int64_t width, std::int64_t keep, at::Generator& generator) {
@@ -17,6 +19,19 @@ std::vector<torch::Tensor> RandomChannels::select(const model::Model& model,
     kept.push_back(random_subset(model.config.intermediate_sizes[l], keep[l], generator));
   }
   return kept;
+}
+
+MethodInfo random_method() {
+  return {.name = "random",
+          .family = MethodFamily::kCalibrationFree,
+          .summary = "a uniform, seeded subset of each layer's FFN channels",
+          .ratio_meaning = kChannelRatioMeaning,
+          .options = {},
+          .make = [](const Json&, const CompressionContext& context,
+                     const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {
+            return std::make_unique<RandomChannels>(context.seed);
+          },
+          .removed_fraction = channel_pruned_fraction};
 }
 
 }  // namespace claw::compress

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 
+#include "compress/method_registry.h"
 #include "compress/pca.h"
 #include "compress/rotation.h"
 #include "core/error.h"
@@ -25,26 +26,6 @@ struct Timings {
   double forward = 0, pca = 0;
 };
 
-// Batches of calibration tokens [B, L] on the model's device.
-std::vector<torch::Tensor> token_batches(const SliceGptOptions& options, torch::Device device) {
-  std::vector<torch::Tensor> batches;
-  const auto n = static_cast<std::int64_t>(options.calibration.size());
-  for (std::int64_t start = 0; start < n; start += options.batch) {
-    const std::int64_t size = std::min(options.batch, n - start);
-    const auto length = static_cast<std::int64_t>(options.calibration.front().size());
-    torch::Tensor batch = torch::empty({size, length}, torch::kLong);
-    for (std::int64_t i = 0; i < size; ++i) {
-      const std::vector<std::int32_t>& sequence =
-          options.calibration[static_cast<std::size_t>(start + i)];
-      CLAW_CHECK(static_cast<std::int64_t>(sequence.size()) == length,
-                 "calibration sequences must all have the same length");
-      batch[i].copy_(torch::tensor(sequence, torch::kInt).to(torch::kLong));
-    }
-    batches.push_back(batch.to(device));
-  }
-  return batches;
-}
-
 // The first `width` principal directions, optionally turned by a random rotation within them
 // (the reference's --final-orientation random: the QR factor of a uniform matrix).
 torch::Tensor kept_basis(const torch::Tensor& directions, std::int64_t width,
@@ -62,25 +43,25 @@ torch::Tensor kept_basis(const torch::Tensor& directions, std::int64_t width,
 }  // namespace
 
 std::int64_t sliced_width(std::int64_t hidden, double ratio, std::int64_t round) {
-  CLAW_CHECK(round >= 1, "--round must be at least 1");
+  if (round < 1) throw OptionError("round", "must be at least 1");
   std::int64_t width =
       static_cast<std::int64_t>(std::floor((1.0 - ratio) * static_cast<double>(hidden) + 1e-9));
   width -= width % round;
   CLAW_CHECK(width >= 1, "ratio ", ratio, " keeps no dimension of ", hidden,
-             " after rounding down to a multiple of ", round, "; lower the ratio or --round");
+             " after rounding down to a multiple of ", round, "; lower the ratio or round");
   return width;
 }
 
 SliceGpt::SliceGpt(SliceGptOptions options) : options_(std::move(options)) {
-  CLAW_CHECK(!options_.calibration.empty(), "SliceGPT needs calibration sequences");
-  CLAW_CHECK(options_.batch >= 1, "--calib-batch must be at least 1");
+  CLAW_CHECK(!options_.calibration.sequences.empty(), "SliceGPT needs calibration sequences");
+  if (options_.calibration.batch < 1) throw OptionError("calib_batch", "must be at least 1");
 }
 
 Json SliceGpt::settings() const {
-  return {{"calibration", options_.calibration_source},
-          {"calibration_samples", options_.calibration.size()},
-          {"calibration_length", options_.calibration.front().size()},
-          {"calibration_batch", options_.batch},
+  return {{"calibration", options_.calibration.source},
+          {"calibration_samples", options_.calibration.sequences.size()},
+          {"calibration_length", options_.calibration.sequences.front().size()},
+          {"calibration_batch", options_.calibration.batch},
           {"round", options_.round},
           {"final_orientation", options_.orientation == FinalOrientation::kPca ? "pca" : "random"},
           {"pca", "float64 uncentred covariance, dampening 0.01 * mean(diag), eigh"},
@@ -96,7 +77,7 @@ class Slicer {
   Slicer(model::Model& model, const SliceGptOptions& options)
       : model_(model),
         options_(options),
-        batches_(token_batches(options, model.device())),
+        batches_(calibration_batches(options.calibration, model.device())),
         generator_(at::detail::createCPUGenerator(options.seed)) {}
 
   // Rotates the embedding into the first `width` principal directions of its output.
@@ -182,21 +163,27 @@ class Slicer {
 
 }  // namespace
 
+model::ResidualSlicing sliced_shape(const model::ModelConfig& config, double ratio,
+                                    std::int64_t round) {
+  // The head is rotated, not sliced: the reference's default.
+  std::vector<std::int64_t> widths(static_cast<std::size_t>(2 * config.num_layers + 1),
+                                   sliced_width(config.hidden_size, ratio, round));
+  widths.back() = config.hidden_size;
+  return {widths};
+}
+
 Json SliceGpt::compress(model::Model& model, double ratio) {
   model::ModelConfig& c = model.config;
   CLAW_CHECK(!c.slicing, "the model is already sliced; SliceGPT starts from an unsliced model");
-  const auto length = static_cast<std::int64_t>(options_.calibration.front().size());
+  const auto length = static_cast<std::int64_t>(options_.calibration.sequences.front().size());
   CLAW_CHECK(length <= c.max_position_embeddings, "calibration sequences of ", length,
              " tokens are longer than the model's context of ", c.max_position_embeddings);
   const std::int64_t hidden = c.hidden_size;
-  const std::int64_t width = sliced_width(hidden, ratio, options_.round);
+  const std::vector<std::int64_t> widths = sliced_shape(c, ratio, options_.round).widths;
+  const std::int64_t width = widths.front();
   torch::NoGradGuard no_grad;
 
   fold_norms(model);
-  // Every point of the stream keeps `width` dimensions except the last: the head is rotated,
-  // not sliced (the reference's default).
-  std::vector<std::int64_t> widths(static_cast<std::size_t>(2 * c.num_layers + 1), width);
-  widths.back() = hidden;
 
   Slicer slicer(model, options_);
   slicer.embedding(widths[0]);
@@ -209,6 +196,46 @@ Json SliceGpt::compress(model::Model& model, double ratio) {
   slicer.head();
   c.slicing = model::ResidualSlicing{widths};
   return {{"hidden_size", {{"before", hidden}, {"after", width}}}, {"timings", slicer.timings()}};
+}
+
+MethodInfo slicegpt_method() {
+  const SliceGptOptions defaults;
+  return {.name = "slicegpt",
+          .family = MethodFamily::kCalibrationBased,
+          .summary =
+              "rotates the residual stream into its principal directions on calibration text "
+              "and deletes the least important ones (SliceGPT)",
+          .ratio_meaning = "the fraction of the hidden dimension removed",
+          .options = calibration_options().with(OptionTable({
+              {.name = "round",
+               .kind = OptionKind::kInteger,
+               .default_value = defaults.round,
+               .help = "round the kept hidden width down to a multiple of this",
+               .minimum = 1},
+              {.name = "final_orientation",
+               .kind = OptionKind::kText,
+               .default_value = "pca",
+               .help = "pca, or random (a random rotation within the kept directions)",
+               .choices = {"pca", "random"}},
+          })),
+          .make = [](const Json& options, const CompressionContext& context,
+                     const model::ModelConfig& config) -> std::unique_ptr<CompressionMethod> {
+            SliceGptOptions o;
+            o.calibration = draw_calibration("slicegpt", options, context, config);
+            o.round = option<std::int64_t>(options, "round");
+            o.orientation = option<std::string>(options, "final_orientation") == "pca"
+                                ? FinalOrientation::kPca
+                                : FinalOrientation::kRandom;
+            o.seed = context.seed;
+            return std::make_unique<SliceGpt>(std::move(o));
+          },
+          .removed_fraction =
+              [](const model::ModelConfig& config, double ratio, const Json& options) {
+                model::ModelConfig after = config;
+                after.slicing = sliced_shape(config, ratio, option<std::int64_t>(options, "round"));
+                after.tie_word_embeddings = false;
+                return removed_parameter_fraction(config, after);
+              }};
 }
 
 }  // namespace claw::compress

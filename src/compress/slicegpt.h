@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compress/calibration_text.h"
 #include "compress/method.h"
 
 namespace claw::compress {
@@ -14,11 +15,9 @@ namespace claw::compress {
 enum class FinalOrientation { kPca, kRandom };
 
 struct SliceGptOptions {
-  // Token sequences of equal length, run through the model to find the principal directions.
-  std::vector<std::vector<std::int32_t>> calibration;
-  std::string calibration_source;  // what they were drawn from, for the record
-  std::int64_t batch = 16;         // calibration sequences per forward pass
-  std::int64_t round = 8;          // the kept width is rounded down to a multiple of this
+  // Run through the model to find the principal directions.
+  CalibrationSet calibration;
+  std::int64_t round = 8;  // the kept width is rounded down to a multiple of this
   FinalOrientation orientation = FinalOrientation::kPca;
   std::uint64_t seed = 0;  // for the random orientation
 };
@@ -26,6 +25,11 @@ struct SliceGptOptions {
 // The residual width kept at `ratio`: floor((1 − r)·hidden) rounded down to a multiple of
 // `round`; an error when that leaves nothing.
 std::int64_t sliced_width(std::int64_t hidden, double ratio, std::int64_t round);
+
+// The residual widths SliceGPT gives a model of `config` at `ratio`: every point of the
+// stream keeps sliced_width() dimensions but the last, which the head reads rotated, not sliced.
+model::ResidualSlicing sliced_shape(const model::ModelConfig& config, double ratio,
+                                    std::int64_t round);
 
 class SliceGpt final : public CompressionMethod {
  public:

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "compress/method_registry.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/format.h"
@@ -114,11 +115,17 @@ void ReportWriter::summary() {
                         " minutes of compute. Methods: ", join(results_.methods),
                         "; ratios r: ", join_numbers(results_.ratios),
                         "; recovery budgets D (tokens): ", join_numbers(results_.budgets), "."));
+  std::vector<std::string> meanings;
+  for (const std::string& method : results_.methods) {
+    if (const compress::MethodInfo* info = compress::find_method(method)) {
+      meanings.push_back(concat(info->ratio_meaning, " (", method, ", ",
+                                compress::family_name(info->family), ")"));
+    }
+  }
   doc_.paragraph(
-      "r is each method's native ratio: the fraction of every layer's FFN channels removed "
-      "(random, magnitude, PruneNet) or of the hidden dimension (SliceGPT). D = 0 is the "
-      "compressed model without recovery. Each law is the form, D scale and scope that best "
-      "predicts ratios beyond those it was fitted on (docs/laws.md).");
+      concat("r is each method's native ratio: ", join(meanings),
+             ". D = 0 is the compressed model without recovery. Each law is the form, D scale and "
+             "scope that best predicts ratios beyond those it was fitted on (docs/laws.md)."));
 }
 
 void ReportWriter::protocols() {
@@ -182,9 +189,11 @@ void ReportWriter::metric_against_ratio(const std::string& metric) {
       plot.series.push_back(points);
     }
     // Dark colours, apart from the methods' points.
-    const std::pair<const char*, const char*> families[] = {{"calibration-free", "#333333"},
-                                                            {"calibration-based", "#b2182b"}};
-    for (const auto& [family, color] : families) {
+    const std::vector<std::string> families = compress::family_names();
+    const char* const colors[] = {"#333333", "#b2182b"};
+    for (std::size_t f = 0; f < families.size(); ++f) {
+      const std::string& family = families[f];
+      const char* const color = colors[f % 2];
       const StudyFit* fit = fit_for(kind, family);
       if (fit == nullptr || !std::isfinite(l0)) continue;
       const laws::FittedLaw& law = *fit->chosen()->law;

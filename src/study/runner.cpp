@@ -5,6 +5,7 @@
 #include <map>
 
 #include "bench/speed_comparison.h"
+#include "compress/compression.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -253,20 +254,11 @@ Json Runner::compress(const Experiment& e, Attempt& attempt, CompressedModel& ou
   if (!fs::exists(out.directory)) {
     attempt.stage("compress", [&] {
       model::Model model = model::load_model(m.path, {options_.device});
-      compress::MethodOptions options = spec.options;
-      options.seed = e.seed;
-      if (spec.name == "slicegpt") {
-        compress::prepare_slicegpt_calibration(options.slicegpt, spec.calibration, tokenizer_of(m),
-                                               model.config, e.seed);
-      }
-      const auto method = compress::make_method(spec.name, options);
-      Json record = compress::compress_model(model, *method, e.ratio);
-      record["source"] = {{"path", m.path.string()}, {"content_hash", m.identity.content_hash}};
-      record["claw_version"] = CLAW_VERSION;
       model::SaveOptions save;
       save.extra_files = text::tokenizer_files(m.tokenizer);
-      save.generated_files.emplace_back("compression.json", record.dump(2) + "\n");
-      model::save_model(model, out.directory, save);
+      compress::write_compressed_model(
+          model, {spec.name, spec.options, e.ratio, m.path, m.identity.content_hash},
+          {e.seed, options_.device, &tokenizer_of(m)}, save, out.directory);
     });
   }
   return read_json_file(out.directory / "compression.json");
@@ -340,22 +332,24 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
     const std::string& name = speed.methods[e.method];
     Json compression = attempt.stage("compress", [&] {
       // Only the shapes matter here; the study's settings of the method are used when it has
-      // them, and SliceGPT calibrates on the little [speed] asks for.
-      compress::MethodOptions options;
+      // them, and calibration-based methods calibrate on the little [speed] asks for.
+      const compress::MethodInfo& info = compress::method_info(name);
+      Json options = Json::object();
       for (const MethodSpec& m : config_.methods) {
-        if (m.name == name) options = m.options;
+        if (m.name == name) options = info.options.recorded(m.options);
       }
-      if (name == "slicegpt") {
+      std::unique_ptr<text::Tokenizer> tokenizer;
+      if (info.needs_calibration()) {
+        options.update(speed.calibration);
         const fs::path tokenizer_path =
             speed.tokenizer.empty()
                 ? text::find_tokenizer_beside(model_path, model.config.vocab_size).value_or("")
                 : data_path_or_given(speed.tokenizer);
-        CLAW_CHECK(!tokenizer_path.empty(), "[speed] needs tokenizer for slicegpt's calibration");
-        const auto tokenizer = text::load_tokenizer(tokenizer_path);
-        compress::prepare_slicegpt_calibration(options.slicegpt, speed.calibration, *tokenizer,
-                                               model.config, options.seed);
+        CLAW_CHECK(!tokenizer_path.empty(), "[speed] needs tokenizer for ", name, "'s calibration");
+        tokenizer = text::load_tokenizer(tokenizer_path);
       }
-      const auto method = compress::make_method(name, options);
+      const auto method =
+          compress::make_method(name, options, {0, options_.device, tokenizer.get()}, model.config);
       return compress::compress_model(model, *method, e.ratio);
     });
     const Json bench = attempt.stage("bench", [&] {

@@ -3,7 +3,10 @@
 #include <cmath>
 #include <set>
 
+#include "compress/calibration_text.h"
+#include "compress/method_registry.h"
 #include "core/error.h"
+#include "core/option_table.h"
 #include "core/text_file.h"
 #include "data/choice_task.h"
 #include "data/corpus.h"
@@ -52,32 +55,45 @@ std::vector<double> read_ratios(TomlFields& fields, const std::string& key) {
   return ratios;
 }
 
+// The value of `spec` in the table, when the file gives one.
+std::optional<Json> option_value(TomlFields& f, const OptionSpec& spec) {
+  const auto some = [](const auto& v) { return v ? std::optional<Json>(*v) : std::nullopt; };
+  switch (spec.kind) {
+    case OptionKind::kInteger:
+      return some(f.integer(spec.name));
+    case OptionKind::kNumber:
+      return some(f.number(spec.name));
+    case OptionKind::kText:
+      return some(f.string(spec.name));
+    case OptionKind::kFlag:
+      return some(f.boolean(spec.name));
+    case OptionKind::kTextList:
+      return some(f.strings(spec.name));
+  }
+  return std::nullopt;
+}
+
+// The recorded options of `table` that the TOML table gives, completed with the defaults and
+// checked; a bad value is reported at its key.
+Json read_options(TomlFields& f, const OptionTable& table) {
+  Json values = Json::object();
+  for (const OptionSpec& spec : table.specs()) {
+    if (!spec.recorded) continue;
+    if (std::optional<Json> value = option_value(f, spec)) values[spec.name] = std::move(*value);
+  }
+  try {
+    return table.complete(std::move(values));
+  } catch (const OptionError& e) {
+    f.fail(e.field(), e.problem());
+  }
+}
+
 MethodSpec read_method(TomlFields& methods, const std::string& name) {
   MethodSpec spec;
   spec.name = name;
-  methods.check(name, [&] { compress::check_method_name(name); });
+  methods.check(name, [&] { compress::method_info(name); });
   TomlFields f = *methods.table(name);
-  if (name == "prunenet") {
-    compress::PruneNetOptions& p = spec.options.prunenet;
-    p.episodes = f.integer("episodes").value_or(p.episodes);
-    p.learning_rate = f.number("lr").value_or(p.learning_rate);
-    if (p.episodes < 1) f.fail("episodes", "must be at least 1");
-    if (!(p.learning_rate > 0)) f.fail("lr", "must be positive");
-  } else if (name == "slicegpt") {
-    compress::CalibrationSettings& c = spec.calibration;
-    c.corpus = f.string("calib").value_or("");
-    if (c.corpus.empty()) f.fail("", "slicegpt needs calib, the calibration text");
-    check_dataset(f, "calib", c.corpus);
-    c.samples = f.integer("calib_samples").value_or(c.samples);
-    c.length = f.integer("calib_len").value_or(c.length);
-    c.orientation = f.string("final_orientation").value_or(c.orientation);
-    compress::SliceGptOptions& s = spec.options.slicegpt;
-    s.batch = f.integer("calib_batch").value_or(s.batch);
-    s.round = f.integer("round").value_or(s.round);
-    f.check("", [&] { compress::check_calibration_settings(c); });
-    if (s.batch < 1) f.fail("calib_batch", "must be at least 1");
-    if (s.round < 1) f.fail("round", "must be at least 1");
-  }
+  spec.options = read_options(f, compress::method_info(name).options);
   f.refuse_unknown_keys();
   return spec;
 }
@@ -143,12 +159,18 @@ SpeedSpec read_speed(TomlFields& f) {
   spec.methods = f.strings("methods").value_or(std::vector<std::string>{"random"});
   require_nonempty(f, "methods", spec.methods);
   for (const std::string& m : spec.methods) {
-    f.check("methods", [&] { compress::check_method_name(m); });
+    f.check("methods", [&] { compress::method_info(m); });
   }
   spec.ratios = read_ratios(f, "ratios");
-  spec.calibration.corpus = f.string("calib").value_or("tinystories:train");
-  spec.calibration.samples = f.integer("calib_samples").value_or(8);
-  spec.calibration.length = f.integer("calib_len").value_or(128);
+  // Only the shapes matter to speed, so calibration-based methods calibrate on little text.
+  spec.calibration = {{"calib", f.string("calib").value_or("tinystories:train")},
+                      {"calib_samples", f.integer("calib_samples").value_or(8)},
+                      {"calib_len", f.integer("calib_len").value_or(128)}};
+  try {
+    compress::calibration_options().complete(spec.calibration);
+  } catch (const OptionError& e) {
+    f.fail(e.field(), e.problem());
+  }
   bench::SpeedOptions& o = spec.options;
   o.batches = f.integers("batch").value_or(std::vector<std::int64_t>{1});
   o.prompts = f.integers("prefill").value_or(std::vector<std::int64_t>{128});
@@ -161,7 +183,6 @@ SpeedSpec read_speed(TomlFields& f) {
     model::ModelConfig unlimited;
     unlimited.max_position_embeddings = INT32_MAX;
     bench::check_speed_options(o, unlimited);
-    compress::check_calibration_settings(spec.calibration);
   });
   f.refuse_unknown_keys();
   return spec;
@@ -193,18 +214,8 @@ std::vector<LossTask> read_loss_tasks(TomlFields& evaluation, const std::string&
 }  // namespace
 
 Json MethodSpec::settings() const {
-  Json s = {{"method", name}};
-  if (name == "prunenet") {
-    s["episodes"] = options.prunenet.episodes;
-    s["lr"] = options.prunenet.learning_rate;
-  } else if (name == "slicegpt") {
-    s["calib"] = calibration.corpus;
-    s["calib_samples"] = calibration.samples;
-    s["calib_len"] = calibration.length;
-    s["final_orientation"] = calibration.orientation;
-    s["calib_batch"] = options.slicegpt.batch;
-    s["round"] = options.slicegpt.round;
-  }
+  Json s = compress::method_info(name).options.recorded(options);
+  s["method"] = name;
   return s;
 }
 
@@ -226,9 +237,9 @@ Json SpeedSpec::settings() const {
           {"decode", options.decode},
           {"reps", options.reps},
           {"warmup", options.warmup},
-          {"calib", calibration.corpus},
-          {"calib_samples", calibration.samples},
-          {"calib_len", calibration.length}};
+          {"calib", calibration["calib"]},
+          {"calib_samples", calibration["calib_samples"]},
+          {"calib_len", calibration["calib_len"]}};
 }
 
 StudyConfig parse_study_config(const std::string& text, const std::string& source, bool quick) {

@@ -9,17 +9,14 @@
 #include <vector>
 
 #include "bench/speed_comparison.h"
-#include "compress/compression.h"
-#include "compress/slicegpt_calibration.h"
 #include "core/json.h"
 #include "recover/recovery.h"
 
 namespace claw::study {
 
 struct MethodSpec {
-  std::string name;  // random, magnitude, prunenet or slicegpt
-  compress::MethodOptions options;
-  compress::CalibrationSettings calibration;  // slicegpt only
+  std::string name;  // a registered method (compress/methods.def)
+  Json options;      // complete: every option of the method, defaults filled in
   // Everything that determines the compressed model but the seed, for keys and records.
   Json settings() const;
 };
@@ -50,7 +47,7 @@ struct SpeedSpec {
   std::string dtype = "bf16";
   std::vector<std::string> methods;
   std::vector<double> ratios;
-  compress::CalibrationSettings calibration;  // SliceGPT's: the shapes need little
+  Json calibration;  // calib, calib_samples and calib_len for calibration-based methods
   bench::SpeedOptions options;
   Json settings() const;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "compress/method_registry.h"
 #include "core/error.h"
 #include "laws/chance.h"
 
@@ -41,7 +42,9 @@ bool at_chance(const ExperimentResult& base, const std::string& metric) {
 }
 
 std::string method_family(const std::string& method) {
-  return method == "slicegpt" ? "calibration-based" : "calibration-free";
+  const compress::MethodInfo* info = compress::find_method(method);
+  // A store may hold methods this build does not know; they are fitted on their own.
+  return info != nullptr ? compress::family_name(info->family) : concat("method ", method);
 }
 
 std::vector<laws::Observation> store_observations(const std::vector<ExperimentResult>& results,

@@ -11,6 +11,7 @@
 #include "bench/statistics.h"
 #include "bench/work.h"
 #include "compress/compression.h"
+#include "compress/slicegpt.h"
 #include "core/error.h"
 #include "model/layout.h"
 #include "model/presets.h"
@@ -26,17 +27,20 @@ model::Model tiny_qwen2(torch::ScalarType dtype = torch::kFloat) {
 
 model::Model compressed(const std::string& method, double ratio) {
   model::Model model = tiny_qwen2();
-  compress::MethodOptions options;
   if (method == "slicegpt") {
+    compress::SliceGptOptions options;
     at::Generator generator = at::detail::createCPUGenerator(1);
     const torch::Tensor tokens = at::randint(500, {4, 16}, generator, torch::kInt);
     for (std::int64_t i = 0; i < tokens.size(0); ++i) {
       const torch::Tensor row = tokens[i].contiguous();
-      options.slicegpt.calibration.emplace_back(row.data_ptr<std::int32_t>(),
-                                                row.data_ptr<std::int32_t>() + row.numel());
+      options.calibration.sequences.emplace_back(row.data_ptr<std::int32_t>(),
+                                                 row.data_ptr<std::int32_t>() + row.numel());
     }
+    compress::SliceGpt slicegpt(options);
+    compress::compress_model(model, slicegpt, ratio);
+  } else {
+    compress::compress_model(model, *compress::make_method(method, {}, {}, model.config), ratio);
   }
-  compress::compress_model(model, *compress::make_method(method, options), ratio);
   return model;
 }
 

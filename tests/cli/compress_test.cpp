@@ -115,12 +115,12 @@ TEST(Compress, RefusesBadRequestsClearly) {
       "compress " + model + "--method random --ratio 0.5 --out /proc/claw-out", "cannot create");
   testing::expect_claw_refuses(
       "compress " + model + "--method random --ratio 0.5 --policy-out p" + out,
-      "belong to --method prunenet");
+      "--policy-out belongs to prunenet, not to random");
   testing::expect_claw_refuses(
       "compress " + model + "--method random --ratio 0.5 --calib tinystories" + out,
-      "belongs to --method slicegpt");
+      "--calib belongs to slicegpt, not to random");
   testing::expect_claw_refuses("compress " + model + "--method slicegpt --ratio 0.5" + out,
-                               "needs --calib");
+                               "--calib must be given: calibration text");
   testing::expect_claw_refuses(
       "compress " + model + "--method slicegpt --ratio 0.5 --calib tinystories --calib-len 600" +
           out,

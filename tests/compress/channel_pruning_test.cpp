@@ -44,10 +44,8 @@ TEST_P(ChannelPruningMethods, PrunedOutputEqualsFullOutputWithChannelsSilenced) 
   const auto& [method_name, mlp_bias] = GetParam();
   const model::Model full = model::random_model(tiny_config(mlp_bias), 5, torch::kFloat);
   model::Model pruned = model::random_model(tiny_config(mlp_bias), 5, torch::kFloat);
-  MethodOptions options;
-  options.seed = 9;
-  options.prunenet.episodes = 3;
-  const auto method = make_method(method_name, options);
+  const Json options = method_name == "prunenet" ? Json{{"episodes", 3}} : Json::object();
+  const auto method = make_method(method_name, options, {.seed = 9}, pruned.config);
   const Json record = compress_model(pruned, *method, 0.4);
 
   // Recover which channels each layer kept: the surviving gate rows are rows of the original.
@@ -121,9 +119,7 @@ TEST(ChannelPruning, MagnitudeKeepsTheLargestChannels) {
 TEST(ChannelPruning, RandomSelectionIsSeeded) {
   const auto pruned = [](std::uint64_t seed) {
     model::Model model = model::random_model(tiny_config(false), 2, torch::kFloat);
-    MethodOptions options;
-    options.seed = seed;
-    compress_model(model, *make_method("random", options), 0.5);
+    compress_model(model, *make_method("random", {}, {.seed = seed}, model.config), 0.5);
     return model.layers[1].gate.weight;
   };
   EXPECT_TRUE(pruned(4).equal(pruned(4)));
@@ -132,11 +128,11 @@ TEST(ChannelPruning, RandomSelectionIsSeeded) {
 
 TEST(ChannelPruning, RefusesBadRatiosAndMethods) {
   model::Model model = model::random_model(tiny_config(false), 2, torch::kFloat);
-  const auto method = make_method("random", {});
+  const auto method = make_method("random", {}, {}, model.config);
   EXPECT_THROW(compress_model(model, *method, 1.0), Error);
   EXPECT_THROW(compress_model(model, *method, -0.1), Error);
   EXPECT_THROW(compress_model(model, *method, std::nan("")), Error);
-  EXPECT_THROW(make_method("wanda", {}), Error);
+  EXPECT_THROW(make_method("wanda", {}, {}, model.config), Error);
 }
 
 }  // namespace

@@ -103,10 +103,8 @@ model::Model model_with_a_learnable_choice() {
 
 TEST(PruneNet, TrainedPolicyBeatsRandomSelectionWhereItCan) {
   model::Model model = model_with_a_learnable_choice();
-  MethodOptions options;
-  options.seed = 2;
-  options.prunenet.episodes = 30;
-  const Json record = compress_model(model, *make_method("prunenet", options), 0.5);
+  const Json record = compress_model(
+      model, *make_method("prunenet", {{"episodes", 30}}, {.seed = 2}, model.config), 0.5);
   const Json& reward = record["details"]["reward"];
   EXPECT_GT(reward["selected_mean"].get<double>(), 1.5 * reward["random_mean"].get<double>())
       << record.dump(1);
@@ -119,12 +117,8 @@ TEST(PruneNet, SameSeedSameSelectionAndAPolicyReusedAtAnotherRatio) {
   const auto pruned = [&](double ratio, const std::string& policy_in,
                           const std::string& policy_out) {
     model::Model model = model::random_model(model::preset_config("tiny-qwen2"), 6, torch::kFloat);
-    MethodOptions options;
-    options.seed = 3;
-    options.prunenet.episodes = 4;
-    options.prunenet.policy_in = policy_in;
-    options.prunenet.policy_out = policy_out;
-    compress_model(model, *make_method("prunenet", options), ratio);
+    const Json options = {{"episodes", 4}, {"policy_in", policy_in}, {"policy_out", policy_out}};
+    compress_model(model, *make_method("prunenet", options, {.seed = 3}, model.config), ratio);
     return model.layers[0].gate.weight;
   };
   const std::string policy = (scratch / "policy.safetensors").string();

@@ -56,11 +56,11 @@ SliceGptOptions calibration(const model::ModelConfig& config, std::int64_t round
   const torch::Tensor tokens = random_tokens(config, 6, 24, 11);
   for (std::int64_t i = 0; i < tokens.size(0); ++i) {
     const torch::Tensor row = tokens[i].to(torch::kInt).contiguous();
-    options.calibration.emplace_back(row.data_ptr<std::int32_t>(),
-                                     row.data_ptr<std::int32_t>() + row.numel());
+    options.calibration.sequences.emplace_back(row.data_ptr<std::int32_t>(),
+                                               row.data_ptr<std::int32_t>() + row.numel());
   }
-  options.calibration_source = "random tokens";
-  options.batch = 4;
+  options.calibration.source = "random tokens";
+  options.calibration.batch = 4;
   options.round = round;
   return options;
 }
@@ -143,14 +143,14 @@ TEST(SliceGpt, RefusesWhatItCannotDo) {
   EXPECT_THROW(method.compress(model, 0.25), Error);  // already sliced
 
   SliceGptOptions too_long = calibration(model.config);
-  too_long.calibration.assign(2, std::vector<std::int32_t>(513, 1));
+  too_long.calibration.sequences.assign(2, std::vector<std::int32_t>(513, 1));
   model::Model fresh = stories260k();
   EXPECT_THROW(SliceGpt(too_long).compress(fresh, 0.25), Error);  // context is 512
 
   model::Model overflowing = stories260k();
   overflowing.embed[3].fill_(std::numeric_limits<float>::infinity());
   SliceGptOptions uses_token_3 = calibration(overflowing.config);
-  uses_token_3.calibration[0][0] = 3;
+  uses_token_3.calibration.sequences[0][0] = 3;
   try {
     SliceGpt(uses_token_3).compress(overflowing, 0.25);
     FAIL() << "a non-finite covariance was accepted";

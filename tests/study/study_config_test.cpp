@@ -32,7 +32,7 @@ TEST(StudyConfig, DefaultStudyIsTheIssuesSweep) {
   EXPECT_EQ(c.methods[0].name, "random");
   EXPECT_EQ(c.methods[2].name, "prunenet");
   EXPECT_EQ(c.methods[3].name, "slicegpt");
-  EXPECT_EQ(c.methods[3].calibration.corpus, "tinystories:train");
+  EXPECT_EQ(c.methods[3].options["calib"], "tinystories:train");
   EXPECT_EQ(c.ratios.size(), 9u);
   EXPECT_EQ(c.recovery.budgets, (std::vector<std::int64_t>{0, 25000, 50000, 100000, 200000}));
   ASSERT_EQ(c.evaluation.loss.size(), 2u);
