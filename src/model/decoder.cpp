@@ -65,6 +65,11 @@ SequenceContext sequence_context(const Model& model, const torch::Tensor& tokens
 
 torch::Tensor attention_block(const Model& model, std::size_t layer_index, const torch::Tensor& h,
                               const SequenceContext& context, KvCache* cache) {
+  return model.layers[layer_index].o(attention_heads(model, layer_index, h, context, cache));
+}
+
+torch::Tensor attention_heads(const Model& model, std::size_t layer_index, const torch::Tensor& h,
+                              const SequenceContext& context, KvCache* cache) {
   const ModelConfig& c = model.config;
   const DecoderLayer& layer = model.layers[layer_index];
   const std::int64_t batch = h.size(0), steps = h.size(1);
@@ -76,13 +81,17 @@ torch::Tensor attention_block(const Model& model, std::size_t layer_index, const
   torch::Tensor k = apply_rope(split_heads(layer.k(x), c.num_kv_heads), context.angles);
   torch::Tensor v = split_heads(layer.v(x), c.num_kv_heads);
   if (cache) std::tie(k, v) = cache->append(static_cast<std::int64_t>(layer_index), k, v);
-  return layer.o(attention(q, k, v, context.bias).view({batch, steps, c.q_dim()}));
+  return attention(q, k, v, context.bias).view({batch, steps, c.q_dim()});
 }
 
 torch::Tensor mlp_block(const Model& model, std::size_t layer_index, const torch::Tensor& h) {
+  return model.layers[layer_index].down(mlp_hidden(model, layer_index, h));
+}
+
+torch::Tensor mlp_hidden(const Model& model, std::size_t layer_index, const torch::Tensor& h) {
   const DecoderLayer& layer = model.layers[layer_index];
   const torch::Tensor y = layer_norm(model, h, layer.mlp_norm);
-  return layer.down(at::silu(layer.gate(y)) * layer.up(y));
+  return at::silu(layer.gate(y)) * layer.up(y);
 }
 
 torch::Tensor shortcut(const torch::Tensor& h, const torch::Tensor& map) {

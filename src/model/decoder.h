@@ -53,8 +53,13 @@ SequenceContext sequence_context(const Model& model, const torch::Tensor& tokens
 // A layer's attention block without its residual: o(attention(norm(h))).
 torch::Tensor attention_block(const Model& model, std::size_t layer, const torch::Tensor& h,
                               const SequenceContext& context, KvCache* cache = nullptr);
+// What o_proj reads: the attention heads' outputs side by side, [B, T, heads·head_dim].
+torch::Tensor attention_heads(const Model& model, std::size_t layer, const torch::Tensor& h,
+                              const SequenceContext& context, KvCache* cache = nullptr);
 // A layer's MLP block without its residual: down(silu(gate(norm(h))) · up(norm(h))).
 torch::Tensor mlp_block(const Model& model, std::size_t layer, const torch::Tensor& h);
+// What down_proj reads: silu(gate(norm(h))) · up(norm(h)), [B, T, intermediate].
+torch::Tensor mlp_hidden(const Model& model, std::size_t layer, const torch::Tensor& h);
 // The residual path through a shortcut map [out, in]; `h` itself when the map is undefined.
 torch::Tensor shortcut(const torch::Tensor& h, const torch::Tensor& map);
 

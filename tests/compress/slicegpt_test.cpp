@@ -13,11 +13,11 @@
 #include "core/error.h"
 #include "model/content_hash.h"
 #include "model/decoder.h"
-#include "model/kv_cache.h"
 #include "model/layout.h"
 #include "model/load.h"
 #include "model/presets.h"
 #include "model/save.h"
+#include "support/model_checks.h"
 #include "support/test_support.h"
 
 namespace claw::compress {
@@ -39,41 +39,17 @@ model::Model tiny_qwen2() {
   return model;
 }
 
-model::Model stories260k() {
-  return model::load_model(testing::data_path("models/stories260K/stories260K.bin"));
-}
-
-torch::Tensor random_tokens(const model::ModelConfig& config, std::int64_t batch,
-                            std::int64_t length, std::uint64_t seed) {
-  at::Generator generator = at::detail::createCPUGenerator(seed);
-  // Token ids from the first 500, which both vocabularies have.
-  return at::randint(std::min<std::int64_t>(config.vocab_size, 500), {batch, length}, generator,
-                     torch::kLong);
-}
-
 SliceGptOptions calibration(const model::ModelConfig& config, std::int64_t round = 1) {
   SliceGptOptions options;
-  const torch::Tensor tokens = random_tokens(config, 6, 24, 11);
-  for (std::int64_t i = 0; i < tokens.size(0); ++i) {
-    const torch::Tensor row = tokens[i].to(torch::kInt).contiguous();
-    options.calibration.sequences.emplace_back(row.data_ptr<std::int32_t>(),
-                                               row.data_ptr<std::int32_t>() + row.numel());
-  }
-  options.calibration.source = "random tokens";
-  options.calibration.batch = 4;
+  options.calibration = {testing::random_sequences(config, 6, 24, 11), "random tokens", 4};
   options.round = round;
   return options;
-}
-
-double largest_difference(const model::Model& a, const model::Model& b) {
-  const torch::Tensor tokens = random_tokens(a.config, 2, 17, 3);
-  return (model::forward(a, tokens) - model::forward(b, tokens)).abs().max().item<double>();
 }
 
 class SliceGptInvariance : public ::testing::TestWithParam<std::string> {
  protected:
   model::Model original() const {
-    return GetParam() == "stories260K" ? stories260k() : tiny_qwen2();
+    return GetParam() == "stories260K" ? testing::load_stories260k() : tiny_qwen2();
   }
 };
 
@@ -83,7 +59,7 @@ TEST_P(SliceGptInvariance, FoldingTheNormsKeepsTheLogits) {
   fold_norms(folded);
   EXPECT_FALSE(folded.config.tie_word_embeddings);
   EXPECT_TRUE(folded.final_norm.equal(torch::ones_like(folded.final_norm)));
-  EXPECT_LT(largest_difference(reference, folded), 1e-4);
+  EXPECT_LT(testing::largest_logit_difference(reference, folded), 1e-4);
 }
 
 TEST_P(SliceGptInvariance, RotatingWithoutSlicingKeepsTheLogits) {
@@ -95,7 +71,7 @@ TEST_P(SliceGptInvariance, RotatingWithoutSlicingKeepsTheLogits) {
     rotated = original();
     SliceGpt(options).compress(rotated, 0.0);
     ASSERT_TRUE(rotated.config.slicing.has_value());
-    EXPECT_LT(largest_difference(reference, rotated), 1e-4);
+    EXPECT_LT(testing::largest_logit_difference(reference, rotated), 1e-4);
     // The rotation is not the identity: the embedding did change.
     EXPECT_FALSE(rotated.embed.allclose(reference.embed, 1e-3, 1e-3));
   }
@@ -104,7 +80,7 @@ TEST_P(SliceGptInvariance, RotatingWithoutSlicingKeepsTheLogits) {
 INSTANTIATE_TEST_SUITE_P(, SliceGptInvariance, ::testing::Values("stories260K", "tiny-qwen2"));
 
 TEST(SliceGpt, SlicedModelDecodesAsItScoresAndSurvivesSaving) {
-  model::Model model = stories260k();
+  model::Model model = testing::load_stories260k();
   const Json record =
       compress_model(model, *std::make_unique<SliceGpt>(calibration(model.config, 8)), 0.5);
   const std::int64_t width = model.config.slicing->widths.front();
@@ -114,20 +90,14 @@ TEST(SliceGpt, SlicedModelDecodesAsItScoresAndSurvivesSaving) {
   EXPECT_EQ(record["details"]["hidden_size"]["after"], 32);
 
   // Incremental decoding through the KV cache gives the logits of the whole sequence.
-  const torch::Tensor tokens = random_tokens(model.config, 2, 9, 8);
-  const torch::Tensor whole = model::forward(model, tokens);
-  model::KvCache cache(model.config, 2, 9, model.device(), model.dtype());
-  model::forward(model, tokens.narrow(1, 0, 5), {}, &cache);
-  for (std::int64_t t = 5; t < 9; ++t) {
-    const torch::Tensor step = model::forward(model, tokens.narrow(1, t, 1), {}, &cache);
-    EXPECT_LT((step.squeeze(1) - whole.select(1, t)).abs().max().item<double>(), 1e-4) << t;
-  }
+  EXPECT_LT(testing::cached_decoding_error(model, testing::random_tokens(model.config, 2, 9, 8), 5),
+            1e-4);
 
   const testing::ScratchDir scratch;
   model::save_model(model, scratch / "sliced", {});
   const model::Model loaded = model::load_model(scratch / "sliced");
   EXPECT_EQ(model::content_hash(loaded), model::content_hash(model));
-  EXPECT_EQ(largest_difference(model, loaded), 0.0);
+  EXPECT_EQ(testing::largest_logit_difference(model, loaded), 0.0);
   // The shortcut matrices count: 5 layers × (32·32 + 32·32), except the last MLP's 64·32.
   EXPECT_EQ(model::count_parameters(loaded.config).shortcut, 4 * 2 * 32 * 32 + 32 * 32 + 64 * 32);
 }
@@ -137,17 +107,17 @@ TEST(SliceGpt, RefusesWhatItCannotDo) {
   EXPECT_EQ(sliced_width(64, 0.9, 1), 6);
   EXPECT_THROW(sliced_width(64, 0.9, 8), Error);
 
-  model::Model model = stories260k();
+  model::Model model = testing::load_stories260k();
   SliceGpt method(calibration(model.config));
   method.compress(model, 0.25);
   EXPECT_THROW(method.compress(model, 0.25), Error);  // already sliced
 
   SliceGptOptions too_long = calibration(model.config);
   too_long.calibration.sequences.assign(2, std::vector<std::int32_t>(513, 1));
-  model::Model fresh = stories260k();
+  model::Model fresh = testing::load_stories260k();
   EXPECT_THROW(SliceGpt(too_long).compress(fresh, 0.25), Error);  // context is 512
 
-  model::Model overflowing = stories260k();
+  model::Model overflowing = testing::load_stories260k();
   overflowing.embed[3].fill_(std::numeric_limits<float>::infinity());
   SliceGptOptions uses_token_3 = calibration(overflowing.config);
   uses_token_3.calibration.sequences[0][0] = 3;

@@ -1,0 +1,94 @@
+#include "compress/head_pruning.h"
+
+#include "compress/calibration_pass.h"
+#include "compress/kv_groups.h"
+#include "compress/method_registry.h"
+#include "core/error.h"
+#include "core/progress.h"
+
+namespace claw::compress {
+
+torch::Tensor group_output_energy(const torch::Tensor& heads, const torch::Tensor& o_weight,
+                                  std::int64_t kv_heads) {
+  const torch::Tensor a = heads.reshape({-1, heads.size(-1)}).to(torch::kDouble);
+  const torch::Tensor w = o_weight.to(torch::kDouble);
+  const std::int64_t width = a.size(1) / kv_heads;
+  torch::Tensor energy = torch::empty({kv_heads}, torch::kDouble);
+  for (std::int64_t g = 0; g < kv_heads; ++g) {
+    const torch::Tensor written =
+        a.narrow(1, g * width, width).mm(w.narrow(1, g * width, width).t());
+    energy[g] = written.square().sum().cpu();
+  }
+  return energy;
+}
+
+HeadPruning::HeadPruning(CalibrationSet calibration) : calibration_(std::move(calibration)) {
+  CLAW_CHECK(!calibration_.sequences.empty(), "head pruning needs calibration sequences");
+}
+
+Json HeadPruning::settings() const {
+  return {{"calibration", calibration_.source},
+          {"calibration_samples", calibration_.sequences.size()},
+          {"calibration_length", calibration_.sequences.front().size()},
+          {"score", "mean squared norm of each KV group's output through o_proj"}};
+}
+
+Json HeadPruning::compress(model::Model& model, double ratio) {
+  model::ModelConfig& c = model.config;
+  const std::int64_t groups = c.num_kv_heads;
+  const std::int64_t keep = kept_group_count(groups, ratio, 0);
+  if (keep == groups) return {{"kept_groups", Json::array()}};
+  CalibrationPass pass(model, calibration_batches(calibration_, model.device()));
+  std::vector<torch::Tensor> energies;
+  Progress progress("heads", c.num_layers, "layers");
+  for (std::int64_t l = 0; l < c.num_layers; ++l) {
+    torch::Tensor energy = torch::zeros({groups}, torch::kDouble);
+    const torch::Tensor& o = model.layers[static_cast<std::size_t>(l)].o.weight;
+    pass.advance({.attention_heads = [&](std::size_t, const torch::Tensor& heads) {
+      energy += group_output_energy(heads, o, groups);
+    }});
+    energies.push_back(energy);
+    progress.advance(1);
+  }
+  progress.finish();
+  // Pruned only once every layer is measured: the scores are the whole model's.
+  Json details = {{"group_energy", Json::array()}, {"kept_groups", Json::array()}};
+  torch::NoGradGuard no_grad;
+  for (std::size_t l = 0; l < energies.size(); ++l) {
+    const torch::Tensor kept = highest_scoring(energies[l], keep);
+    keep_kv_groups(model, static_cast<std::int64_t>(l), kept);
+    const torch::Tensor e = energies[l].contiguous();
+    details["group_energy"].push_back(
+        std::vector<double>(e.data_ptr<double>(), e.data_ptr<double>() + e.numel()));
+    const torch::Tensor k = kept.cpu().contiguous();
+    details["kept_groups"].push_back(std::vector<std::int64_t>(
+        k.data_ptr<std::int64_t>(), k.data_ptr<std::int64_t>() + k.numel()));
+  }
+  c.num_heads = keep * (c.num_heads / groups);
+  c.num_kv_heads = keep;
+  return details;
+}
+
+MethodInfo heads_method() {
+  return {
+      .name = "heads",
+      .family = MethodFamily::kCalibrationBased,
+      .summary =
+          "removes whole KV groups of attention heads, the same number per layer, "
+          "those writing least into the residual stream on calibration text",
+      .ratio_meaning = "the fraction of each layer's KV groups removed",
+      .options = calibration_options(),
+      .make = [](const Json& options, const CompressionContext& context,
+                 const model::ModelConfig& config) -> std::unique_ptr<CompressionMethod> {
+        return std::make_unique<HeadPruning>(draw_calibration("heads", options, context, config));
+      },
+      .removed_fraction =
+          [](const model::ModelConfig& config, double ratio, const Json&) {
+            model::ModelConfig after = config;
+            after.num_kv_heads = kept_group_count(config.num_kv_heads, ratio, 0);
+            after.num_heads = after.num_kv_heads * group_size(config);
+            return removed_parameter_fraction(config, after);
+          }};
+}
+
+}  // namespace claw::compress

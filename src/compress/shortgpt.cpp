@@ -1,0 +1,183 @@
+#include "compress/shortgpt.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <numeric>
+
+#include "compress/calibration_pass.h"
+#include "compress/method_registry.h"
+#include "core/error.h"
+#include "core/progress.h"
+
+namespace claw::compress {
+namespace {
+
+// Σ cos(x_t, y_t) over the token rows of x and y [..., width], in float64, and their count.
+struct CosineSum {
+  double sum = 0;
+  std::int64_t count = 0;
+
+  void add(const torch::Tensor& x, const torch::Tensor& y, bool angular) {
+    const torch::Tensor a = x.reshape({-1, x.size(-1)}).to(torch::kDouble);
+    const torch::Tensor b = y.reshape({-1, y.size(-1)}).to(torch::kDouble);
+    torch::Tensor cosine = (a * b).sum(1) / (a.norm(2, 1) * b.norm(2, 1));
+    // Rounding may push a cosine of parallel vectors just past 1, where arccos is undefined.
+    cosine = cosine.clamp(-1.0, 1.0);
+    sum += (angular ? cosine.acos() / M_PI : cosine).sum().item<double>();
+    count += cosine.size(0);
+  }
+  double mean() const { return sum / static_cast<double>(count); }
+};
+
+// The part of the stream a score compares: every token, or each sequence's last.
+torch::Tensor compared_tokens(const torch::Tensor& stream, bool last_token_only) {
+  return last_token_only ? stream.select(1, stream.size(1) - 1).clone() : stream.clone();
+}
+
+}  // namespace
+
+std::int64_t removed_layer_count(std::int64_t layers, double ratio) {
+  const auto removed =
+      static_cast<std::int64_t>(std::floor(ratio * static_cast<double>(layers) + 1e-9));
+  CLAW_CHECK(
+      removed < layers, "ratio ", ratio, " removes every one of the ", layers,
+      " layers; the largest usable ratio keeps one: ", 1.0 - 1.0 / static_cast<double>(layers));
+  return removed;
+}
+
+void remove_layers(model::Model& model, std::vector<std::int64_t> indices) {
+  std::sort(indices.begin(), indices.end());
+  CLAW_CHECK(std::adjacent_find(indices.begin(), indices.end()) == indices.end(),
+             "a layer can be removed only once");
+  model::ModelConfig& c = model.config;
+  CLAW_CHECK(!c.slicing, "layers cannot be removed from a sliced model");
+  for (auto i = indices.rbegin(); i != indices.rend(); ++i) {
+    CLAW_CHECK(*i >= 0 && *i < c.num_layers, "layer ", *i, " is not among the ", c.num_layers);
+    model.layers.erase(model.layers.begin() + *i);
+    c.intermediate_sizes.erase(c.intermediate_sizes.begin() + *i);
+    --c.num_layers;
+  }
+}
+
+ShortGpt::ShortGpt(ShortGptOptions options) : options_(std::move(options)) {
+  CLAW_CHECK(!options_.calibration.sequences.empty(), "ShortGPT needs calibration sequences");
+}
+
+Json ShortGpt::settings() const {
+  return {{"calibration", options_.calibration.source},
+          {"calibration_samples", options_.calibration.sequences.size()},
+          {"calibration_length", options_.calibration.sequences.front().size()},
+          {"score", options_.score == DepthScore::kBlockInfluence
+                        ? "block influence 1 - mean cos(x_i, x_i+1), every token"
+                        : concat("angular distance arccos(cos)/pi of a contiguous block, ",
+                                 options_.last_token_only ? "last token" : "every token")}};
+}
+
+Json ShortGpt::compress(model::Model& model, double ratio) {
+  CLAW_CHECK(!model.config.slicing, "ShortGPT removes layers of an unsliced model");
+  const std::int64_t layers = model.config.num_layers;
+  const std::int64_t n = removed_layer_count(layers, ratio);
+  if (n == 0) return {{"removed_layers", Json::array()}};
+  CalibrationPass pass(model, calibration_batches(options_.calibration, model.device()));
+  Progress progress("shortgpt", layers, "layers");
+  std::vector<std::int64_t> removed;
+  Json details;
+  if (options_.score == DepthScore::kBlockInfluence) {
+    std::vector<double> influence;
+    for (std::int64_t i = 0; i < layers; ++i) {
+      std::vector<torch::Tensor> before;
+      for (std::size_t b = 0; b < pass.batch_count(); ++b) before.push_back(pass.stream(b));
+      pass.advance();
+      CosineSum cosine;
+      for (std::size_t b = 0; b < pass.batch_count(); ++b) {
+        cosine.add(before[b], pass.stream(b), /*angular=*/false);
+      }
+      influence.push_back(1 - cosine.mean());
+      progress.advance(1);
+    }
+    std::vector<std::int64_t> order(static_cast<std::size_t>(layers));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+      return influence[static_cast<std::size_t>(a)] < influence[static_cast<std::size_t>(b)];
+    });
+    removed.assign(order.begin(), order.begin() + n);
+    details["block_influence"] = influence;
+  } else {
+    // Keeps the stream at the last n + 1 layer boundaries: x_l and x_{l+n} are compared.
+    const auto compared = [&] {
+      std::vector<torch::Tensor> tokens;
+      for (std::size_t b = 0; b < pass.batch_count(); ++b) {
+        tokens.push_back(compared_tokens(pass.stream(b), options_.last_token_only));
+      }
+      return tokens;
+    };
+    std::deque<std::vector<torch::Tensor>> window = {compared()};
+    std::vector<double> distance;
+    for (std::int64_t i = 0; i < layers; ++i) {
+      pass.advance();
+      window.push_back(compared());
+      if (static_cast<std::int64_t>(window.size()) > n + 1) window.pop_front();
+      if (static_cast<std::int64_t>(window.size()) == n + 1) {
+        CosineSum angle;
+        for (std::size_t b = 0; b < pass.batch_count(); ++b) {
+          angle.add(window.front()[b], window.back()[b], /*angular=*/true);
+        }
+        distance.push_back(angle.mean());
+      }
+      progress.advance(1);
+    }
+    const auto first = static_cast<std::int64_t>(
+        std::min_element(distance.begin(), distance.end()) - distance.begin());
+    for (std::int64_t l = first; l < first + n; ++l) removed.push_back(l);
+    details["angular_distance"] = distance;  // entry l: the block of n layers starting at l
+  }
+  progress.finish();
+  std::sort(removed.begin(), removed.end());
+  remove_layers(model, removed);
+  details["removed_layers"] = removed;
+  return details;
+}
+
+MethodInfo shortgpt_method() {
+  return {.name = "shortgpt",
+          .family = MethodFamily::kCalibrationBased,
+          .summary =
+              "removes the decoder layers that change the residual stream least on "
+              "calibration text (ShortGPT's Block Influence, or the angular block variant)",
+          .ratio_meaning = "the fraction of decoder layers removed",
+          .options = calibration_options().with(OptionTable({
+              {.name = "score",
+               .kind = OptionKind::kText,
+               .default_value = "bi",
+               .help = "bi: the layers of lowest Block Influence; angular: the contiguous block "
+                       "whose input and output are closest",
+               .choices = {"bi", "angular"}},
+              {.name = "angular_tokens",
+               .kind = OptionKind::kText,
+               .default_value = "last",
+               .help = "angular: compare each sequence's last token, or all its tokens",
+               .choices = {"last", "all"}},
+          })),
+          .make = [](const Json& options, const CompressionContext& context,
+                     const model::ModelConfig& config) -> std::unique_ptr<CompressionMethod> {
+            ShortGptOptions o;
+            o.calibration = draw_calibration("shortgpt", options, context, config);
+            o.score = option<std::string>(options, "score") == "bi" ? DepthScore::kBlockInfluence
+                                                                    : DepthScore::kAngularBlock;
+            o.last_token_only = option<std::string>(options, "angular_tokens") == "last";
+            return std::make_unique<ShortGpt>(std::move(o));
+          },
+          .removed_fraction =
+              [](const model::ModelConfig& config, double ratio, const Json&) {
+                // Exact when the layers are alike; otherwise off by at most one layer's difference.
+                model::ModelConfig after = config;
+                const std::int64_t n = removed_layer_count(config.num_layers, ratio);
+                after.num_layers -= n;
+                after.intermediate_sizes.erase(after.intermediate_sizes.begin(),
+                                               after.intermediate_sizes.begin() + n);
+                return removed_parameter_fraction(config, after);
+              }};
+}
+
+}  // namespace claw::compress
