@@ -7,6 +7,7 @@
 #include "cli/option_flags.h"
 #include "cli/runtime_flags.h"
 #include "compress/compression.h"
+#include "compress/parameter_target.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/format.h"
@@ -24,7 +25,7 @@ namespace {
 
 struct CompressArgs {
   std::string model, method, output, dtype, tokenizer;
-  double ratio = -1;
+  std::optional<double> ratio, target_params;
   std::uint64_t seed = 0;
   OptionFlags method_flags;
   RuntimeFlags runtime;
@@ -34,7 +35,7 @@ struct CompressArgs {
 // "stories260K-prunenet-r0.5" beside the current directory when --out is not given.
 fs::path default_output(const fs::path& input, const CompressArgs& args) {
   char ratio[32];
-  std::snprintf(ratio, sizeof ratio, "%g", args.ratio);
+  std::snprintf(ratio, sizeof ratio, "%g", *args.ratio);
   return concat(input.stem().string(), "-", args.method, "-r", ratio);
 }
 
@@ -62,10 +63,19 @@ void report(const Json& record, const fs::path& output) {
 }
 
 void run(CompressArgs& args) {
-  compress::check_ratio(args.ratio);
+  CLAW_CHECK(args.ratio || args.target_params, "give --ratio or --target-params");
   const compress::MethodInfo& info = compress::method_info(args.method);
   const Json options = info.options.complete(args.method_flags.values_for(info.name, info.options));
   const fs::path input = resolve_model_argument(args.model);
+  if (args.target_params) {
+    const compress::ParameterTarget target = compress::ratio_for_parameters(
+        info, model::read_model_config(input), options, *args.target_params);
+    log::info("--target-params ", *args.target_params, ": ", info.name, " at r = ", target.ratio,
+              " removes ", significant(100 * target.achieved, 4),
+              "% of the non-embedding parameters");
+    args.ratio = target.ratio;
+  }
+  compress::check_ratio(*args.ratio);
   const fs::path output = args.output.empty() ? default_output(input, args) : fs::path(args.output);
   check_outputs(args, options, input, output);
 
@@ -79,13 +89,13 @@ void run(CompressArgs& args) {
         text::load_tokenizer(model_tokenizer_path(input, model.config.vocab_size, args.tokenizer));
   }
   log::info("loaded ", input.string(), " in ", load_seconds, " s; compressing with ", info.name,
-            " at r = ", args.ratio);
+            " at r = ", *args.ratio);
 
   model::SaveOptions save;
   if (!args.dtype.empty()) save.dtype = model::parse_dtype(args.dtype);
   save.replace = args.force;
   save.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
-  const compress::CompressionJob job{info.name, options, args.ratio, input,
+  const compress::CompressionJob job{info.name, options, *args.ratio, input,
                                      model::content_hash(model)};
   const compress::CompressionContext context{args.seed, model.device(), tokenizer.get()};
   const Stopwatch time;
@@ -104,8 +114,13 @@ void register_compress(CLI::App& app) {
   cmd->add_option("--model", args->model, "HF directory, llama2.c checkpoint or model name")
       ->required();
   cmd->add_option("--method", args->method, "one of: " + compress::method_names_help())->required();
-  cmd->add_option("--ratio", args->ratio, "in [0, 1): " + compress::ratio_meanings_help())
-      ->required();
+  CLI::Option* ratio =
+      cmd->add_option("--ratio", args->ratio, "in [0, 1): " + compress::ratio_meanings_help());
+  CLI::Option* target = cmd->add_option(
+      "--target-params", args->target_params,
+      "in (0, 1): the fraction of non-embedding parameters to remove; the method's own ratio is "
+      "solved for, to within one structural step");
+  ratio->excludes(target);
   cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
   cmd->add_option("--out", args->output,
                   "HF directory to create (default: MODEL-METHOD-rRATIO here)");

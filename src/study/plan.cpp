@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "compress/parameter_target.h"
 #include "core/error.h"
 #include "core/hash.h"
 
@@ -19,6 +20,19 @@ void add_group(StudyPlan& plan, std::vector<Experiment> group) {
 
 Json model_json(const StudyModel& model) {
   return {{"name", model.name}, {"content_hash", model.content_hash}};
+}
+
+// The method's own ratio that removes `fraction` of the model's non-embedding parameters.
+double target_ratio(const StudyConfig& config, const StudyModel& model, const MethodSpec& method,
+                    double fraction) {
+  try {
+    return compress::ratio_for_parameters(compress::method_info(method.name), model.config,
+                                          method.options, fraction)
+        .ratio;
+  } catch (const Error& e) {
+    throw Error(
+        concat(config.source, ": target_params ", fraction, " for ", model.name, ": ", e.what()));
+  }
 }
 
 }  // namespace
@@ -42,7 +56,9 @@ std::string Experiment::label() const {
     case ExperimentKind::kBase:
       return concat("base (", model, ")");
     case ExperimentKind::kCompressed:
-      return concat(method_name, " r=", ratio_text, " D=", tokens, " (", model, ")");
+      return concat(method_name, " r=", ratio_text,
+                    target_params ? concat(" (target ", *target_params, ")") : "", " D=", tokens,
+                    " (", model, ")");
     case ExperimentKind::kSpeed:
       return concat("speed ", method_name, " r=", ratio_text);
   }
@@ -69,15 +85,19 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
                    {"dtype", dtype}};
     add_group(plan, {base});
   }
-  // Ratios outermost and methods innermost, so any share gets every method's mix of work.
+  // Sizes outermost and methods innermost, so any share gets every method's mix of work.
+  const bool targets = !config.target_params.empty();
   for (const StudyModel& model : models) {
     for (const std::uint64_t seed : config.seeds) {
-      for (const double ratio : config.ratios) {
+      for (const double size : targets ? config.target_params : config.ratios) {
         for (std::size_t m = 0; m < config.methods.size(); ++m) {
-          const Json compression = {{"model", model_json(model)},
-                                    {"method", config.methods[m].settings()},
-                                    {"ratio", ratio},
-                                    {"seed", seed}};
+          const double ratio =
+              targets ? target_ratio(config, model, config.methods[m], size) : size;
+          Json compression = {{"model", model_json(model)},
+                              {"method", config.methods[m].settings()},
+                              {"ratio", ratio},
+                              {"seed", seed}};
+          if (targets) compression["target_params"] = size;
           std::vector<Experiment> group;
           for (const std::int64_t tokens : config.recovery.budgets) {
             Experiment e;
@@ -86,6 +106,7 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
             e.method = m;
             e.method_name = config.methods[m].name;
             e.ratio = ratio;
+            if (targets) e.target_params = size;
             e.tokens = tokens;
             e.seed = seed;
             e.compression_key = json_key(compression);

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/json.h"
+#include "model/config.h"
 #include "study/study_config.h"
 
 namespace claw::study {
@@ -19,6 +21,7 @@ const char* kind_name(ExperimentKind kind);
 struct StudyModel {
   std::string name;
   std::string content_hash;
+  model::ModelConfig config;  // for ratios solved from target_params
 };
 
 struct Experiment {
@@ -29,7 +32,8 @@ struct Experiment {
   std::size_t method = 0;  // index into StudyConfig::methods (compressed) or speed methods
   std::string method_name;
   double ratio = 0;
-  std::int64_t tokens = 0;  // D
+  std::optional<double> target_params;  // the fraction of parameters `ratio` was solved for
+  std::int64_t tokens = 0;              // D
   std::uint64_t seed = 0;
   // The compressed model's key: the same for every D of one model, method, ratio and seed.
   std::string compression_key;

@@ -59,6 +59,7 @@ fs::path ReportWriter::write() {
   protocols();
   base_models();
   for (const std::string& metric : results_.law_metric_names()) metric_against_ratio(metric);
+  metrics_against_parameters();
   recovery();
   laws_section();
   critical();
@@ -223,6 +224,58 @@ void ReportWriter::metric_against_ratio(const std::string& metric) {
                           " tokens; points measured, lines the chosen laws with their 95% "
                           "prediction bands (",
                           task, ")"));
+  }
+}
+
+// Methods whose ratios mean different things side by side: every law metric against the
+// fraction of non-embedding parameters each compressed model lost.
+void ReportWriter::metrics_against_parameters() {
+  if (results_.compressed.empty()) return;
+  const std::string removed = "fraction_removed/without_embeddings";
+  const std::vector<std::string> metrics = results_.law_metric_names();
+  doc_.heading(2, "Quality against the fraction of parameters removed");
+  doc_.paragraph(
+      "Each method at each of its ratios, against the fraction of the model's non-embedding "
+      "parameters it removed: the common scale on which methods of different structure "
+      "compare (target_params in the study config plans them at equal fractions).");
+  std::vector<std::int64_t> shown = {results_.budgets.front()};
+  if (results_.budgets.size() > 1) shown.push_back(results_.budgets.back());
+  for (const std::int64_t tokens : shown) {
+    std::vector<std::string> header = {"method", "r", "parameters removed"};
+    header.insert(header.end(), metrics.begin(), metrics.end());
+    std::vector<std::vector<std::string>> rows;
+    std::vector<Plot> plots;
+    for (const std::string& metric : metrics) {
+      plots.push_back({concat(file_stem(metric), "_params_D", tokens),
+                       concat(metric, " against parameters removed, D = ", tokens, " tokens"),
+                       "fraction of non-embedding parameters removed", metric});
+    }
+    for (const std::string& method : results_.methods) {
+      std::vector<PlotSeries> series(metrics.size(), {method, {}, PlotSeries::kPoints});
+      for (const double r : results_.ratios) {
+        const double fraction = results_.value(method, r, tokens, removed);
+        if (!std::isfinite(fraction)) continue;
+        std::vector<std::string> row = {method, report_ratio(r),
+                                        significant(100 * fraction, 3) + "%"};
+        for (std::size_t i = 0; i < metrics.size(); ++i) {
+          const double v = results_.value(method, r, tokens, metrics[i]);
+          row.push_back(significant(v));
+          if (std::isfinite(v)) series[i].points.emplace_back(fraction, v);
+        }
+        rows.push_back(row);
+      }
+      for (std::size_t i = 0; i < metrics.size(); ++i) plots[i].series.push_back(series[i]);
+    }
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return std::stod(a[2]) < std::stod(b[2]); });
+    doc_.paragraph(concat("D = ", tokens, " tokens:"));
+    doc_.table(header, rows);
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      add_plot(plots[i], concat(metrics[i],
+                                " against the fraction of non-embedding parameters "
+                                "removed at D = ",
+                                tokens, " tokens"));
+    }
   }
 }
 

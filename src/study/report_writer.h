@@ -38,6 +38,7 @@ class ReportWriter {
   void protocols();
   void base_models();
   void metric_against_ratio(const std::string& metric);
+  void metrics_against_parameters();
   void recovery();
   void speed();
   void failures();

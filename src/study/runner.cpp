@@ -156,7 +156,7 @@ std::vector<ResolvedModel> resolve_study_models(const StudyConfig& config) {
         text::find_tokenizer_beside(*path, model_config.vocab_size);
     CLAW_CHECK(tokenizer.has_value(), path->string(), ": no tokenizer beside the model");
     // From the mapped files, and cached: every worker resolves the models before any work.
-    models.push_back({{name, model::cached_content_hash(*path)}, *path, *tokenizer});
+    models.push_back({{name, model::cached_content_hash(*path), model_config}, *path, *tokenizer});
   }
   return models;
 }

@@ -267,7 +267,19 @@ StudyConfig parse_study_config(const std::string& text, const std::string& sourc
   config.name = f.string("name").value_or("study");
   config.models = f.strings("models").value_or(std::vector<std::string>{});
   require_nonempty(f, "models", config.models);
-  config.ratios = read_ratios(f, "ratios");
+  if (f.raw("target_params") != nullptr) {
+    if (f.raw("ratios") != nullptr)
+      f.fail("target_params", "give ratios or target_params, not both");
+    config.target_params = f.numbers("target_params").value_or(std::vector<double>{});
+    require_nonempty(f, "target_params", config.target_params);
+    for (const double t : config.target_params) {
+      if (!(t > 0 && t < 1)) {
+        f.fail("target_params", concat("a fraction of parameters must lie in (0, 1), not ", t));
+      }
+    }
+  } else {
+    config.ratios = read_ratios(f, "ratios");
+  }
   for (const std::int64_t seed : f.integers("seeds").value_or(std::vector<std::int64_t>{0})) {
     if (seed < 0) f.fail("seeds", "a seed must not be negative");
     config.seeds.push_back(static_cast<std::uint64_t>(seed));

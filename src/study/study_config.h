@@ -60,6 +60,9 @@ struct StudyConfig {
   std::vector<std::string> models;
   std::vector<MethodSpec> methods;
   std::vector<double> ratios;
+  // In place of ratios: fractions of non-embedding parameters to remove, each method's ratio
+  // solved per model (compress/parameter_target.h).
+  std::vector<double> target_params;
   std::vector<std::uint64_t> seeds;
   RecoverySpec recovery;
   EvaluationSpec evaluation;

@@ -4,7 +4,9 @@
 
 #include <set>
 
+#include "compress/method_registry.h"
 #include "core/error.h"
+#include "model/presets.h"
 #include "study/plan.h"
 
 namespace claw::study {
@@ -105,6 +107,34 @@ TEST(StudyPlan, SharesAreParsedOneBased) {
   for (const char* bad : {"0/4", "5/4", "2", "a/b", "1/0", "1/2x"}) {
     EXPECT_THROW(parse_share(bad, "--shard"), Error) << bad;
   }
+}
+
+TEST(StudyPlan, TargetParamsSolveEachMethodsRatioForTheModel) {
+  std::string toml = R"(name = "t"
+models = ["stories260K"]
+target_params = [0.3]
+[methods.random]
+[methods.slicegpt]
+calib = "tinystories:train"
+round = 1
+[evaluation]
+zero_shot = ["piqa"]
+)";
+  const StudyConfig targets = parse_study_config(toml, "t.toml", false);
+  const std::vector<StudyModel> models = {
+      {"stories260K", "0123456789abcdef", model::preset_config("tiny-qwen2")}};
+  const StudyPlan plan = make_plan(targets, models, "f32");
+  ASSERT_EQ(plan.experiments.size(), 3u);  // base, random, slicegpt
+  for (const Experiment* e : {&plan.experiments[1], &plan.experiments[2]}) {
+    EXPECT_EQ(e->target_params, 0.3);
+    EXPECT_EQ(e->config["target_params"], 0.3);
+    EXPECT_EQ(e->config["ratio"], e->ratio);
+    const compress::MethodInfo& method = compress::method_info(e->method_name);
+    const double achieved = method.removed_fraction(
+        models[0].config, e->ratio, method.options.complete(targets.methods[e->method].options));
+    EXPECT_NEAR(achieved, 0.3, 0.05) << e->label();
+  }
+  EXPECT_NE(plan.experiments[1].ratio, plan.experiments[2].ratio);
 }
 
 }  // namespace

@@ -118,5 +118,40 @@ TEST(StudyConfig, OutOfRangeValuesAndSyntaxErrorsAreNamed) {
   EXPECT_EQ(e.rfind("s.toml:", 0), 0u) << e;
 }
 
+TEST(StudyConfig, MethodOptionsComeFromTheMethodsDeclarations) {
+  const StudyConfig c = parse_study_config(
+      std::string(kMinimal) + "[methods.prunenet]\nepisodes = 3\n[methods.shortgpt]\n" +
+          "calib = \"tinystories:train\"\nscore = \"angular\"\n",
+      "s.toml", false);
+  ASSERT_EQ(c.methods.size(), 3u);
+  EXPECT_EQ(c.methods[1].settings(), (Json{{"method", "prunenet"}, {"episodes", 3}, {"lr", 1e-3}}));
+  EXPECT_EQ(c.methods[2].options["angular_tokens"], "last");  // the declared default
+  std::string e = error_of(std::string(kMinimal) + "[methods.prunenet]\nepisodes = 0\n");
+  EXPECT_NE(e.find("s.toml:8:12: methods.prunenet.episodes: must be at least 1, not 0"),
+            std::string::npos)
+      << e;
+  e = error_of(std::string(kMinimal) + "[methods.shortgpt]\ncalib = \"tinystories\"\n" +
+               "score = \"cosine\"\n");
+  EXPECT_NE(e.find("methods.shortgpt.score: must be one of bi, angular, not 'cosine'"),
+            std::string::npos)
+      << e;
+  // Options that only say where to save a by-product are not study keys.
+  e = error_of(std::string(kMinimal) + "[methods.prunenet]\npolicy_out = \"p\"\n");
+  EXPECT_NE(e.find("methods.prunenet.policy_out"), std::string::npos) << e;
+}
+
+TEST(StudyConfig, TargetParamsReplaceRatios) {
+  std::string toml = kMinimal;
+  toml.replace(toml.find("ratios = [0.5]"), 14, "target_params = [0.2, 0.3]");
+  EXPECT_EQ(parse_study_config(toml, "s.toml", false).target_params,
+            (std::vector<double>{0.2, 0.3}));
+  EXPECT_NE(error_of("target_params = [0.2]\n" + std::string(kMinimal)).find("not both"),
+            std::string::npos);
+  toml.replace(toml.find("0.3]"), 4, "1.0]");
+  EXPECT_NE(error_of(toml).find("target_params: a fraction of parameters must lie in (0, 1)"),
+            std::string::npos)
+      << error_of(toml);
+}
+
 }  // namespace
 }  // namespace claw::study

@@ -62,6 +62,15 @@ void expect_claw_refuses(const std::string& args, const std::string& message) {
   EXPECT_NE(result.err.find(message), std::string::npos) << args << "\n" << result.err;
 }
 
+void expect_error_containing(const std::function<void()>& body, const std::string& message) {
+  try {
+    body();
+    ADD_FAILURE() << "no error; expected one saying: " << message;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
+}
+
 Json model_info(const std::string& model) {
   const CommandResult result = run_claw("info --json " + model);
   EXPECT_EQ(result.exit_code, 0) << result.err;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/json.h"
@@ -43,6 +44,9 @@ CommandResult run_claw(const std::string& args, const std::string& input = "");
 
 // Runs `claw ARGS` and expects it to fail with `message` somewhere in its stderr.
 void expect_claw_refuses(const std::string& args, const std::string& message);
+
+// Expects `body` to throw claw::Error with `message` in its text.
+void expect_error_containing(const std::function<void()>& body, const std::string& message);
 
 // `claw info --json MODEL`, with a test failure when it does not succeed.
 Json model_info(const std::string& model);
