@@ -23,7 +23,7 @@ void OptionFlags::add(CLI::App& command, const std::string& owner, const OptionT
     auto flag = std::make_unique<Flag>();
     flag->spec = spec;
     flag->owners = {owner};
-    std::string help = concat(owner, ": ", spec.help);
+    std::string help = owner.empty() ? spec.help : concat(owner, ": ", spec.help);
     if (spec.kind == OptionKind::kFlag) {
       flag->option = command.add_flag(flag_name(spec.name), flag->given, help);
     } else {

@@ -17,7 +17,8 @@ namespace claw::cli {
 class OptionFlags {
  public:
   // Declares a flag for each option of `table` on `command`; the help names the owners
-  // ("prunenet: ..."). An error when an option another owner declared has another kind.
+  // ("prunenet: ..."), unless `owner` is empty (a command with one table). An error when an
+  // option another owner declared has another kind.
   void add(CLI::App& command, const std::string& owner, const OptionTable& table);
   // After parsing: the values given for `table`'s options, parsed by kind. A flag given that
   // `table` lacks is an error saying which owners it belongs to.

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "cli/command.h"
+#include "cli/option_flags.h"
 #include "cli/runtime_flags.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -14,6 +15,7 @@
 #include "model/save.h"
 #include "recover/lora.h"
 #include "recover/recovery.h"
+#include "recover/recovery_options.h"
 #include "text/load_tokenizer.h"
 
 namespace claw::cli {
@@ -23,7 +25,9 @@ namespace {
 struct RecoverArgs {
   std::string model, output, tokenizer;
   bool force = false;
-  recover::RecoveryOptions recovery;
+  std::int64_t tokens = -1;
+  std::uint64_t seed = 0;
+  OptionFlags flags;
   RuntimeFlags runtime;
 };
 
@@ -35,13 +39,16 @@ void convert_dtype(model::Model& model, torch::ScalarType type) {
 }
 
 void run(RecoverArgs& args) {
-  recover::RecoveryOptions& options = args.recovery;
+  const OptionTable& table = recover::recovery_option_table();
+  recover::RecoveryOptions options =
+      recover::recovery_options_from(table.complete(args.flags.values_for("recover", table)));
+  options.tokens = args.tokens;
+  options.seed = args.seed;
   recover::check_recovery_options(options);
   const fs::path input = resolve_model_argument(args.model);
   CLAW_CHECK(!path_within(input, args.output), args.output,
              ": the output would overwrite the input ", input.string());
   check_directory_writable(args.output, args.force);
-  if (options.eval_data.empty()) options.eval_data = recover::default_eval_data(options.data);
 
   model::LoadOptions load = args.runtime.apply();
   const torch::ScalarType compute = *load.dtype;
@@ -97,51 +104,13 @@ void register_recover(CLI::App& app) {
       "Fine-tune a model on D tokens with LoRA (or all weights) to recover from compression");
   cmd->add_option("--model", args->model, "HF directory, llama2.c checkpoint or model name")
       ->required();
-  cmd->add_option(
-         "--data", args->recovery.data,
-         "training data: alpaca[:train|:test], jsonl:PATH, or a corpus (tinystories:train, "
-         "wikitext2:valid, text:PATH, ...)")
-      ->required();
-  cmd->add_option("--tokens", args->recovery.tokens,
+  cmd->add_option("--tokens", args->tokens,
                   "D: loss-bearing tokens to train on (0: copy the model)")
       ->required();
   cmd->add_option("--out", args->output, "HF directory to create")->required();
   cmd->add_flag("--force", args->force, "replace the output directory if it exists");
-  cmd->add_option("--seq-len", args->recovery.seq_len, "tokens per training sequence")
-      ->capture_default_str();
-  cmd->add_option("--batch", args->recovery.trainer.batch, "sequences per forward pass")
-      ->capture_default_str();
-  cmd->add_option("--grad-accum", args->recovery.trainer.grad_accum,
-                  "forward passes per optimizer step")
-      ->capture_default_str();
-  cmd->add_option("--lr", args->recovery.trainer.learning_rate, "peak learning rate")
-      ->capture_default_str();
-  cmd->add_option("--warmup", args->recovery.trainer.warmup, "steps of linear warm-up")
-      ->capture_default_str();
-  cmd->add_option("--weight-decay", args->recovery.trainer.weight_decay, "AdamW weight decay")
-      ->capture_default_str();
-  cmd->add_option("--epochs", args->recovery.epochs,
-                  "passes over the data allowed to reach D tokens")
-      ->capture_default_str();
-  cmd->add_flag("--prompt-loss", args->recovery.prompt_loss,
-                "train on prompt tokens too (default: the response only)");
-  cmd->add_option("--lora-rank", args->recovery.lora.rank, "LoRA rank")->capture_default_str();
-  cmd->add_option("--lora-alpha", args->recovery.lora.alpha, "LoRA alpha (scale alpha / rank)")
-      ->capture_default_str();
-  cmd->add_option("--lora-dropout", args->recovery.lora.dropout, "LoRA dropout")
-      ->capture_default_str();
-  cmd->add_option("--targets", args->recovery.lora.targets, "projections with adapters")
-      ->delimiter(',')
-      ->capture_default_str();
-  cmd->add_flag("--full", args->recovery.full, "train all weights instead of LoRA adapters");
-  cmd->add_option("--eval-every", args->recovery.trainer.eval_every,
-                  "steps between held-out evaluations")
-      ->capture_default_str();
-  cmd->add_option("--eval-data", args->recovery.eval_data,
-                  "held-out data (default: the test split of a train split)");
-  cmd->add_option("--eval-sequences", args->recovery.eval_sequences, "held-out sequences evaluated")
-      ->capture_default_str();
-  cmd->add_option("--seed", args->recovery.seed, "random seed")->capture_default_str();
+  args->flags.add(*cmd, "", recover::recovery_option_table());
+  cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
   cmd->add_option("--tokenizer", args->tokenizer, "tokenizer (default: the one beside the model)");
   args->runtime.add_to(*cmd);
   cmd->callback([args] { run(*args); });

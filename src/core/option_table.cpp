@@ -22,9 +22,10 @@ void check_range(const OptionSpec& spec, double v) {
       throw OptionError(spec.name, concat(bound, ", not ", OptionTable::value_text(v)));
     }
   }
-  if (spec.maximum && !(v <= *spec.maximum)) {
-    throw OptionError(spec.name, concat("must be at most ", OptionTable::value_text(*spec.maximum),
-                                        ", not ", OptionTable::value_text(v)));
+  if (spec.maximum && (spec.maximum_excluded ? !(v < *spec.maximum) : !(v <= *spec.maximum))) {
+    throw OptionError(spec.name, concat("must be ", spec.maximum_excluded ? "below " : "at most ",
+                                        OptionTable::value_text(*spec.maximum), ", not ",
+                                        OptionTable::value_text(v)));
   }
 }
 
@@ -140,6 +141,10 @@ Json OptionTable::complete(Json values) const {
   }
   for (const OptionSpec& spec : specs_) {
     if (!values.contains(spec.name) || values[spec.name].is_null()) {
+      if (spec.optional && spec.default_value.is_null()) {
+        values[spec.name] = nullptr;
+        continue;
+      }
       if (spec.default_value.is_null()) {
         throw OptionError(spec.name, concat("must be given: ", spec.help));
       }

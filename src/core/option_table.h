@@ -35,12 +35,14 @@ class OptionError : public Error {
 struct OptionSpec {
   std::string name;  // snake_case: the TOML and JSON key; the flag is --name with dashes
   OptionKind kind = OptionKind::kInteger;
-  Json default_value;  // null: no default; the option must then be given
+  Json default_value;  // null: no default; the option must then be given, unless optional
   std::string help;
+  bool optional = false;  // may stay null: the library derives a value
   // Numbers and integers: the smallest allowed value, and whether it is itself excluded.
   std::optional<double> minimum;
   bool minimum_excluded = false;
   std::optional<double> maximum;
+  bool maximum_excluded = false;
   std::vector<std::string> choices;  // texts: the allowed values, when the set is closed
   // Checks a value the range cannot express (a known corpus); throws claw::Error saying why.
   std::function<void(const Json&)> check;

@@ -5,6 +5,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/option_table.h"
 #include "io/safetensors.h"
 #include "model/torch_tensors.h"
 
@@ -41,15 +42,19 @@ void for_each_adapter(const model::Model& model, Visit visit) {
 }  // namespace
 
 void check_lora_options(const LoraOptions& options) {
-  CLAW_CHECK(options.rank >= 1, "--lora-rank must be at least 1");
-  CLAW_CHECK(options.alpha > 0, "--lora-alpha must be positive");
-  CLAW_CHECK(options.dropout >= 0 && options.dropout < 1, "--lora-dropout must be in [0, 1)");
-  CLAW_CHECK(!options.targets.empty(), "--targets names no projection");
+  if (options.rank < 1) throw OptionError("lora_rank", "must be at least 1");
+  if (!(options.alpha > 0)) throw OptionError("lora_alpha", "must be positive");
+  if (!(options.dropout >= 0 && options.dropout < 1)) {
+    throw OptionError("lora_dropout", "must be in [0, 1)");
+  }
+  if (options.targets.empty()) throw OptionError("targets", "names no projection");
   for (const std::string& name : options.targets) {
     const bool known = std::any_of(std::begin(kTargets), std::end(kTargets),
                                    [&](const Target& t) { return name == t.name; });
-    CLAW_CHECK(known, "--targets: unknown projection '", name,
-               "' (expected q, k, v, o, gate, up, down)");
+    if (!known) {
+      throw OptionError("targets", concat("names an unknown projection '", name,
+                                          "' (expected q, k, v, o, gate, up, down)"));
+    }
   }
 }
 

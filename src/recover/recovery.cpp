@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/option_table.h"
 #include "model/layout.h"
 
 namespace claw::recover {
@@ -26,9 +27,16 @@ std::string default_eval_data(const std::string& data) {
 }
 
 void check_recovery_options(const RecoveryOptions& options) {
-  CLAW_CHECK(options.tokens >= 0, "--tokens D must be given and not negative");
-  CLAW_CHECK(options.seq_len >= 2, "--seq-len must be at least 2, not ", options.seq_len);
-  CLAW_CHECK(options.epochs >= 1, "--epochs must be at least 1, not ", options.epochs);
+  if (options.tokens < 0) throw OptionError("tokens", "(D) must be given and not negative");
+  if (options.tokens > 0 && options.data.empty()) {
+    throw OptionError("data", "must be given to train on D > 0 tokens");
+  }
+  if (options.seq_len < 2) {
+    throw OptionError("seq_len", concat("must be at least 2, not ", options.seq_len));
+  }
+  if (options.epochs < 1) {
+    throw OptionError("epochs", concat("must be at least 1, not ", options.epochs));
+  }
   if (!options.full) check_lora_options(options.lora);
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/option_table.h"
 #include "core/progress.h"
 #include "core/stopwatch.h"
 #include "model/decoder.h"
@@ -81,7 +82,8 @@ double mean_loss(const model::Model& model, const std::vector<TrainingSequence>&
 TrainingReport train(model::Model& model, const std::vector<torch::Tensor>& parameters,
                      const std::vector<TrainingSequence>& sequences,
                      const std::vector<TrainingSequence>& held_out, const TrainerOptions& o) {
-  CLAW_CHECK(o.batch >= 1 && o.grad_accum >= 1, "--batch and --grad-accum must be at least 1");
+  if (o.batch < 1) throw OptionError("batch", "must be at least 1");
+  if (o.grad_accum < 1) throw OptionError("grad_accum", "must be at least 1");
   torch::optim::AdamW optimizer(
       parameters, torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
   const std::size_t per_step = static_cast<std::size_t>(o.batch * o.grad_accum);

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/option_table.h"
 #include "core/text_file.h"
 #include "data/alpaca.h"
 #include "data/corpus.h"
@@ -122,7 +123,7 @@ std::int64_t TrainingSequence::scored_count() const {
 std::vector<TrainingSequence> training_sequences(const std::string& name,
                                                  const text::Tokenizer& tokenizer,
                                                  std::int64_t seq_len, bool prompt_loss) {
-  CLAW_CHECK(seq_len >= 2, "--seq-len must be at least 2");
+  if (seq_len < 2) throw OptionError("seq_len", "must be at least 2");
   if (name == "alpaca" || name.rfind("alpaca:", 0) == 0) {
     return alpaca_sequences(name, tokenizer, seq_len, prompt_loss);
   }
@@ -134,8 +135,8 @@ std::vector<TrainingSequence> training_sequences(const std::string& name,
 std::vector<TrainingSequence> take_scored_tokens(const std::vector<TrainingSequence>& sequences,
                                                  std::int64_t tokens, std::int64_t epochs,
                                                  std::uint64_t seed, const std::string& name) {
-  CLAW_CHECK(tokens >= 0, "--tokens must not be negative");
-  CLAW_CHECK(epochs >= 1, "--epochs must be at least 1");
+  if (tokens < 0) throw OptionError("tokens", "must not be negative");
+  if (epochs < 1) throw OptionError("epochs", "must be at least 1");
   std::int64_t available = 0;
   for (const TrainingSequence& s : sequences) available += s.scored_count();
   CLAW_CHECK(available * epochs >= tokens, name, " holds ", available,

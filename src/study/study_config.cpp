@@ -12,6 +12,7 @@
 #include "data/corpus.h"
 #include "data/task_groups.h"
 #include "model/presets.h"
+#include "recover/recovery_options.h"
 #include "study/toml_fields.h"
 
 namespace claw::study {
@@ -100,33 +101,16 @@ MethodSpec read_method(TomlFields& methods, const std::string& name) {
 
 RecoverySpec read_recovery(TomlFields& f) {
   RecoverySpec spec;
-  recover::RecoveryOptions& o = spec.options;
   spec.budgets = f.integers("tokens").value_or(std::vector<std::int64_t>{0});
   require_nonempty(f, "tokens", spec.budgets);
   for (const std::int64_t d : spec.budgets) {
     if (d < 0) f.fail("tokens", concat("a budget D must not be negative, not ", d));
   }
-  o.data = f.string("data").value_or("");
+  spec.options = recover::recovery_options_from(read_options(f, recover::recovery_option_table()));
   const bool recovers = *std::max_element(spec.budgets.begin(), spec.budgets.end()) > 0;
-  if (recovers && o.data.empty()) f.fail("", "a budget D > 0 needs data, the training text");
-  if (!o.data.empty()) check_dataset(f, "data", o.data);
-  o.eval_data = f.string("eval_data").value_or(recover::default_eval_data(o.data));
-  o.seq_len = f.integer("seq_len").value_or(o.seq_len);
-  o.epochs = f.integer("epochs").value_or(o.epochs);
-  o.full = f.boolean("full").value_or(o.full);
-  o.trainer.batch = f.integer("batch").value_or(o.trainer.batch);
-  o.trainer.grad_accum = f.integer("grad_accum").value_or(o.trainer.grad_accum);
-  o.trainer.learning_rate = f.number("lr").value_or(o.trainer.learning_rate);
-  o.trainer.warmup = f.integer("warmup").value_or(o.trainer.warmup);
-  o.trainer.weight_decay = f.number("weight_decay").value_or(o.trainer.weight_decay);
-  o.lora.rank = f.integer("lora_rank").value_or(o.lora.rank);
-  o.lora.alpha = f.number("lora_alpha").value_or(o.lora.alpha);
-  o.lora.dropout = f.number("lora_dropout").value_or(o.lora.dropout);
-  o.lora.targets = f.strings("targets").value_or(o.lora.targets);
-  f.check("", [&] { recover::check_recovery_options(o); });
-  if (o.trainer.batch < 1) f.fail("batch", "must be at least 1");
-  if (o.trainer.grad_accum < 1) f.fail("grad_accum", "must be at least 1");
-  if (!(o.trainer.learning_rate > 0)) f.fail("lr", "must be positive");
+  if (recovers && spec.options.data.empty()) {
+    f.fail("", "a budget D > 0 needs data, the training text");
+  }
   f.refuse_unknown_keys();
   return spec;
 }

@@ -93,6 +93,12 @@ TEST(Recover, RefusesBadRequestsClearly) {
   testing::expect_claw_refuses(
       recover + "--data tinystories:train --tokens 100 --targets q,lm_head" + out,
       "unknown projection 'lm_head'");
+  // The library names the field; the command line reports it as its flag.
+  testing::expect_claw_refuses(
+      recover + "--data tinystories:train --tokens 100 --lora-rank 0" + out,
+      "claw: --lora-rank must be at least 1, not 0");
+  testing::expect_claw_refuses(recover + "--tokens 100" + out,
+                               "claw: --data must be given to train on D > 0 tokens");
   testing::write_bytes(scratch / "bad.jsonl", "{\"text\": \"fine\"}\n{\"prompt\": 3}\n");
   testing::expect_claw_refuses(
       recover + "--data jsonl:" + (scratch / "bad.jsonl").string() + " --tokens 10" + out,

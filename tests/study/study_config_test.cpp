@@ -140,6 +140,22 @@ TEST(StudyConfig, MethodOptionsComeFromTheMethodsDeclarations) {
   EXPECT_NE(e.find("methods.prunenet.policy_out"), std::string::npos) << e;
 }
 
+TEST(StudyConfig, RecoveryOptionErrorsNameTheirKey) {
+  const std::string recovery = "[recovery]\ndata = \"tinystories:train\"\ntokens = [100]\n";
+  std::string e = error_of(std::string(kMinimal) + recovery + "lora_rank = 0\n");
+  EXPECT_NE(e.find("s.toml:10:13: recovery.lora_rank: must be at least 1, not 0"),
+            std::string::npos)
+      << e;
+  e = error_of(std::string(kMinimal) + recovery + "targets = [\"q\", \"lm_head\"]\n");
+  EXPECT_NE(e.find("recovery.targets: names an unknown projection 'lm_head'"), std::string::npos)
+      << e;
+  const StudyConfig c = parse_study_config(
+      std::string(kMinimal) + recovery + "lr = 1e-3\nprompt_loss = true\n", "s.toml", false);
+  EXPECT_EQ(c.recovery.options.trainer.learning_rate, 1e-3);
+  EXPECT_TRUE(c.recovery.options.prompt_loss);
+  EXPECT_EQ(c.recovery.options.eval_data, "tinystories:test");  // derived from data
+}
+
 TEST(StudyConfig, TargetParamsReplaceRatios) {
   std::string toml = kMinimal;
   toml.replace(toml.find("ratios = [0.5]"), 14, "target_params = [0.2, 0.3]");
