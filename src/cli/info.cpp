@@ -33,6 +33,7 @@ Json describe(const std::filesystem::path& path) {
           {"residual_widths", c.slicing ? Json(c.slicing->widths) : Json(nullptr)},
           {"heads", c.num_heads},
           {"kv_heads", c.num_kv_heads},
+          {"layer_kv_heads", c.kv_heads},
           {"head_dim", c.head_dim},
           {"vocab_size", c.vocab_size},
           {"context", c.max_position_embeddings},
@@ -53,9 +54,13 @@ Json describe(const std::filesystem::path& path) {
             {"without_embeddings", n.without_embeddings()}}}};
 }
 
+bool all_equal(const std::vector<std::int64_t>& values) {
+  return std::equal(values.begin() + 1, values.end(), values.begin());
+}
+
 void print_human(const Json& d) {
   const std::vector<std::int64_t> widths = d["intermediate_sizes"];
-  const bool uniform = std::equal(widths.begin() + 1, widths.end(), widths.begin());
+  const bool uniform = all_equal(widths);
   std::printf("model          %s\n", d["path"].get<std::string>().c_str());
   std::printf("architecture   %s\n", d["architecture"].get<std::string>().c_str());
   std::printf("layers         %lld\n", d["layers"].get<long long>());
@@ -65,8 +70,18 @@ void print_human(const Json& d) {
   if (!d["residual_widths"].is_null()) {
     std::printf("sliced widths  %s\n", d["residual_widths"].dump().c_str());
   }
-  std::printf("heads          %lld (kv %lld, head_dim %lld)\n", d["heads"].get<long long>(),
-              d["kv_heads"].get<long long>(), d["head_dim"].get<long long>());
+  const std::vector<std::int64_t> kv_heads = d["layer_kv_heads"];
+  if (all_equal(kv_heads)) {
+    std::printf("heads          %lld (kv %lld, head_dim %lld)\n", d["heads"].get<long long>(),
+                d["kv_heads"].get<long long>(), d["head_dim"].get<long long>());
+  } else {
+    // Per layer, after pruning removed KV groups; the group size is that of the widest layer.
+    const std::int64_t group = d["heads"].get<std::int64_t>() / d["kv_heads"].get<std::int64_t>();
+    std::vector<std::int64_t> heads;
+    for (std::int64_t kv : kv_heads) heads.push_back(kv * group);
+    std::printf("heads          %s (kv %s, head_dim %lld)\n", Json(heads).dump().c_str(),
+                d["layer_kv_heads"].dump().c_str(), d["head_dim"].get<long long>());
+  }
   std::printf("vocab          %lld\n", d["vocab_size"].get<long long>());
   std::printf("context        %lld\n", d["context"].get<long long>());
   std::printf("rope           %s\n", d["rope"].dump().c_str());

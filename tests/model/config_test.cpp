@@ -1,6 +1,8 @@
 // HF config.json parsing against the published configs of Qwen2.5-0.5B and Llama-3.2-1B.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "model/config.h"
 #include "model/load.h"
@@ -152,6 +154,84 @@ TEST(Config, PerLayerWidthsLiveInTheClawSection) {
   EXPECT_EQ(written["intermediate_size"], 4864);
   ASSERT_TRUE(written.contains("claw"));
   EXPECT_EQ(config_from_hf(written, "written").intermediate_sizes, c.intermediate_sizes);
+}
+
+// Pruning whole KV groups leaves each layer its own count; num_key_value_heads is then the
+// widest layer's, as intermediate_size is the widest width.
+TEST(Config, PerLayerKvHeadsLiveInTheClawSection) {
+  ModelConfig c = parse(kLlama32Config);
+  EXPECT_EQ(c.kv_heads, std::vector<std::int64_t>(16, 8));
+  EXPECT_TRUE(c.uniform_attention());
+  EXPECT_EQ(c.group_size(), 4);
+  c.kv_heads[0] = 7;
+  c.kv_heads[5] = 1;
+  c.kv_heads[9] = 3;
+  EXPECT_FALSE(c.uniform_attention());
+  EXPECT_EQ(c.layer_heads(5), 4);
+  EXPECT_EQ(c.layer_q_dim(9), 12 * 64);
+  EXPECT_EQ(c.layer_kv_dim(9), 3 * 64);
+  const Json written = config_to_hf(c, "bfloat16");
+  EXPECT_EQ(written["num_key_value_heads"], 8);
+  EXPECT_EQ(written["num_attention_heads"], 32);
+  EXPECT_EQ(written["claw"]["kv_heads"], Json(c.kv_heads));
+  const ModelConfig again = config_from_hf(written, "written");
+  EXPECT_EQ(again.kv_heads, c.kv_heads);
+  EXPECT_EQ(config_to_hf(again, "bfloat16"), written);
+
+  // With no layer left at the original width, the widest remaining one sets the plain keys.
+  for (std::int64_t& kv : c.kv_heads) kv = std::min<std::int64_t>(kv, 6);
+  const Json narrower = config_to_hf(c, "bfloat16");
+  EXPECT_EQ(narrower["num_key_value_heads"], 6);
+  EXPECT_EQ(narrower["num_attention_heads"], 24);
+  EXPECT_EQ(narrower["head_dim"], 64);  // 24 · 64 is not the hidden size
+  const ModelConfig read = config_from_hf(narrower, "written");
+  EXPECT_EQ(read.kv_heads, c.kv_heads);
+  EXPECT_EQ(read.group_size(), 4);
+  EXPECT_EQ(read.head_dim, 64);
+}
+
+TEST(Config, UniformlyPrunedHeadsArePlainHf) {
+  ModelConfig c = parse(kQwen25Config);
+  c.kv_heads.assign(24, 1);  // one of Qwen2.5-0.5B's two KV groups left in every layer
+  const Json written = config_to_hf(c, "bfloat16");
+  EXPECT_FALSE(written.contains("claw"));
+  EXPECT_EQ(written["num_key_value_heads"], 1);
+  EXPECT_EQ(written["num_attention_heads"], 7);
+  EXPECT_EQ(written["head_dim"], 64);
+  const ModelConfig again = config_from_hf(written, "written");
+  EXPECT_EQ(again.num_heads, 7);
+  EXPECT_EQ(again.kv_heads, c.kv_heads);
+  // The in-memory config, whose bound is still 2, writes the same file as the one read back.
+  EXPECT_EQ(config_to_hf(again, "bfloat16"), written);
+}
+
+TEST(Config, RefusesPerLayerKvHeadsThatCannotBe) {
+  auto with_kv_heads = [](const Json& kv_heads) {
+    Json json = Json::parse(kQwen25Config);
+    json["claw"]["kv_heads"] = kv_heads;
+    return json.dump();
+  };
+  std::vector<std::int64_t> counts(24, 2);
+  EXPECT_EQ(error_of(with_kv_heads(counts)), "");
+  EXPECT_NE(error_of(with_kv_heads(std::vector<std::int64_t>(23, 2)))
+                .find("claw.kv_heads must list one KV head count per layer (24)"),
+            std::string::npos);
+  counts[3] = 0;
+  EXPECT_NE(
+      error_of(with_kv_heads(counts)).find("must be within 1..2 (num_key_value_heads), got 0"),
+      std::string::npos);
+  counts[3] = 3;
+  EXPECT_NE(error_of(with_kv_heads(counts)).find("got 3"), std::string::npos);
+  counts[3] = 1;
+  Json strings(counts);
+  strings[4] = "2";
+  EXPECT_NE(error_of(with_kv_heads(strings)).find("claw.kv_heads must hold integers"),
+            std::string::npos);
+
+  ModelConfig c = parse(kQwen25Config);
+  c.kv_heads.pop_back();
+  EXPECT_THROW(validate_config(c, "edited"), Error);
+  EXPECT_THROW(config_to_hf(c, "bfloat16"), Error);
 }
 
 TEST(Config, RefusesWhatItCannotRun) {
