@@ -41,6 +41,8 @@ Json describe(const std::filesystem::path& path) {
           {"rope", rope},
           {"tied_embeddings", c.tie_word_embeddings},
           {"qkv_bias", c.qkv_bias},
+          {"o_bias", c.o_bias},
+          {"mlp_bias", c.mlp_bias},
           {"dtype", model::dtype_flag_name(stored.dtype())},
           {"content_hash", model::cached_content_hash(path)},
           {"parameters",
@@ -87,6 +89,8 @@ void print_human(const Json& d) {
   std::printf("rope           %s\n", d["rope"].dump().c_str());
   std::printf("embeddings     %s\n", d["tied_embeddings"].get<bool>() ? "tied" : "untied");
   std::printf("qkv bias       %s\n", d["qkv_bias"].get<bool>() ? "yes" : "no");
+  std::printf("o bias         %s\n", d["o_bias"].get<bool>() ? "yes" : "no");
+  std::printf("mlp bias       %s\n", d["mlp_bias"].get<bool>() ? "yes" : "no");
   std::printf("dtype          %s\n", d["dtype"].get<std::string>().c_str());
   std::printf("content hash   %s\n", d["content_hash"].get<std::string>().c_str());
   const Json& p = d["parameters"];

@@ -184,6 +184,9 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
     }
     read_per_layer(*claw, "intermediate_sizes", c.intermediate_sizes, "width", source);
     read_per_layer(*claw, "kv_heads", c.kv_heads, "KV head count", source);
+    // Biases the architecture's own keys cannot state (docs/formats.md).
+    c.o_bias = json_optional<bool>(*claw, "o_bias", c.o_bias, source + ": claw");
+    c.mlp_bias = json_optional<bool>(*claw, "mlp_bias", c.mlp_bias, source + ": claw");
   }
   for (const auto& [key, value] : json.items()) {
     if (kInterpretedKeys.count(key) == 0) c.passthrough[key] = value;
@@ -195,6 +198,9 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
 Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
   Json json = c.passthrough;
   const bool qwen = c.architecture == Architecture::kQwen2;
+  // Every Qwen2ForCausalLM has q/k/v biases; a model without them could not be read back.
+  CLAW_CHECK(!qwen || c.qkv_bias, "a ", architecture_name(c.architecture),
+             " without q/k/v biases cannot be written as one");
   CLAW_CHECK(static_cast<std::int64_t>(c.kv_heads.size()) == c.num_layers &&
                  c.intermediate_sizes.size() == c.kv_heads.size() && !c.kv_heads.empty(),
              "a config needs one MLP width and one KV head count per layer");
@@ -235,8 +241,14 @@ Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
   }
   if (qwen) {
     json["use_sliding_window"] = false;
+    // Qwen2's config has no key for these biases.
+    if (c.o_bias) json["claw"]["o_bias"] = true;
+    if (c.mlp_bias) json["claw"]["mlp_bias"] = true;
   } else {
+    // attention_bias covers q, k, v and o alike; an o_proj bias apart from them needs the claw
+    // section.
     json["attention_bias"] = c.qkv_bias;
+    if (c.o_bias != c.qkv_bias) json["claw"]["o_bias"] = c.o_bias;
     json["mlp_bias"] = c.mlp_bias;
   }
   if (c.head_dim * heads != c.hidden_size) json["head_dim"] = c.head_dim;

@@ -54,8 +54,10 @@ struct ModelConfig {
   std::int64_t max_position_embeddings = 2048;
   bool tie_word_embeddings = false;
   bool qkv_bias = false;  // Qwen2 always; Llama when attention_bias is set
-  bool o_bias = false;    // Llama's attention_bias also covers o_proj
-  bool mlp_bias = false;
+  // Llama's attention_bias also covers o_proj; either architecture may carry an o_proj bias
+  // apart from q/k/v's (claw.o_bias), as compression adds one to compensate removed heads.
+  bool o_bias = false;
+  bool mlp_bias = false;  // gate, up and down; Llama's mlp_bias, or claw.mlp_bias for Qwen2
   std::optional<std::int64_t> bos_token_id;
   std::vector<std::int64_t> eos_token_ids;
   std::optional<ResidualSlicing> slicing;
@@ -89,8 +91,9 @@ struct ModelConfig {
 ModelConfig config_from_hf(const Json& json, const std::string& source);
 
 // The config.json of a model with this architecture, stored as `torch_dtype`. What plain HF keys
-// cannot state (per-layer widths or heads, a sliced residual) goes into a `claw` section
-// (docs/formats.md); a model without any of it has none, and loads in any HF-compatible tool.
+// cannot state (per-layer widths or heads, a sliced residual, biases the architecture's keys
+// do not cover) goes into a `claw` section (docs/formats.md); a model without any of it has
+// none, and loads in any HF-compatible tool.
 Json config_to_hf(const ModelConfig& config, const std::string& torch_dtype);
 
 // The Llama-2 architecture llama2.c trains: RMSNorm eps 1e-5, RoPE theta 10000, BOS 1, EOS 2.

@@ -234,6 +234,52 @@ TEST(Config, RefusesPerLayerKvHeadsThatCannotBe) {
   EXPECT_THROW(config_to_hf(c, "bfloat16"), Error);
 }
 
+// Compensating removed channels adds o_proj and MLP biases to models of either architecture.
+// Where the architecture's keys state a combination, claw writes them; otherwise the claw
+// section does.
+TEST(Config, BiasesTheArchitectureCannotStateLiveInTheClawSection) {
+  ModelConfig qwen = parse(kQwen25Config);
+  EXPECT_FALSE(config_to_hf(qwen, "bfloat16").contains("claw"));
+  qwen.o_bias = true;
+  qwen.mlp_bias = true;
+  Json written = config_to_hf(qwen, "bfloat16");
+  EXPECT_EQ(written["claw"], Json::object({{"o_bias", true}, {"mlp_bias", true}}));
+  ModelConfig again = config_from_hf(written, "written");
+  EXPECT_TRUE(again.qkv_bias && again.o_bias && again.mlp_bias);
+  qwen.o_bias = false;
+  written = config_to_hf(qwen, "bfloat16");
+  EXPECT_EQ(written["claw"], Json::object({{"mlp_bias", true}}));
+  again = config_from_hf(written, "written");
+  EXPECT_FALSE(again.o_bias);
+  EXPECT_TRUE(again.mlp_bias);
+
+  ModelConfig llama = parse(kLlama32Config);
+  for (const bool qkv : {false, true}) {
+    for (const bool o : {false, true}) {
+      for (const bool mlp : {false, true}) {
+        llama.qkv_bias = qkv;
+        llama.o_bias = o;
+        llama.mlp_bias = mlp;
+        written = config_to_hf(llama, "bfloat16");
+        EXPECT_EQ(written["attention_bias"], qkv);
+        EXPECT_EQ(written["mlp_bias"], mlp);
+        // Plain HF exactly when attention_bias can cover o_proj too.
+        EXPECT_EQ(written.contains("claw"), qkv != o) << written.dump();
+        again = config_from_hf(written, "written");
+        EXPECT_EQ(again.qkv_bias, qkv);
+        EXPECT_EQ(again.o_bias, o);
+        EXPECT_EQ(again.mlp_bias, mlp);
+      }
+    }
+  }
+
+  Json json = Json::parse(kQwen25Config);
+  json["claw"]["o_bias"] = 1;
+  EXPECT_NE(error_of(json.dump()).find("key 'o_bias' must be a boolean"), std::string::npos);
+  qwen.qkv_bias = false;
+  EXPECT_THROW(config_to_hf(qwen, "bfloat16"), Error);
+}
+
 TEST(Config, RefusesWhatItCannotRun) {
   EXPECT_NE(error_of(edited(kQwen25Config, "architectures", {"GPT2LMHeadModel"}).dump())
                 .find("unsupported architecture 'GPT2LMHeadModel'"),

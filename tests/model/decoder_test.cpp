@@ -1,7 +1,7 @@
 // The decoder against a plain-loop reference written here in double precision: one sequence at a
 // time, no batching, no cache, no tensor library. A tiny random model exercises every feature at
-// once: GQA, q/k/v biases, an untied head, Llama 3.1 RoPE scaling, per-layer MLP widths and
-// per-layer KV heads.
+// once: GQA, q/k/v biases, o_proj and MLP biases, an untied head, Llama 3.1 RoPE scaling,
+// per-layer MLP widths and per-layer KV heads.
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
@@ -39,6 +39,8 @@ ModelConfig tiny_config() {
   c.max_position_embeddings = 128;
   c.tie_word_embeddings = false;
   c.qkv_bias = true;
+  c.o_bias = true;
+  c.mlp_bias = true;
   return c;
 }
 
@@ -158,17 +160,17 @@ Matrix reference_logits(const Model& model, const std::vector<std::int64_t>& tok
           }
         }
       }
-      const Vector o = matvec(wo, attended);
+      const Vector o = matvec(wo, attended, layer.o.bias);
       for (std::size_t i = 0; i < o.size(); ++i) h[t][i] += o[i];
     }
     const Matrix wg = to_matrix(layer.gate.weight), wu = to_matrix(layer.up.weight),
                  wd = to_matrix(layer.down.weight);
     for (std::size_t t = 0; t < T; ++t) {
       const Vector y = rms_norm_ref(h[t], to_vector(layer.mlp_norm), c.rms_norm_eps);
-      Vector gate = matvec(wg, y), up = matvec(wu, y);
+      Vector gate = matvec(wg, y, layer.gate.bias), up = matvec(wu, y, layer.up.bias);
       for (std::size_t i = 0; i < gate.size(); ++i)
         gate[i] = gate[i] / (1 + std::exp(-gate[i])) * up[i];
-      const Vector down = matvec(wd, gate);
+      const Vector down = matvec(wd, gate, layer.down.bias);
       for (std::size_t i = 0; i < down.size(); ++i) h[t][i] += down[i];
     }
   }
