@@ -251,6 +251,13 @@ Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
     if (c.o_bias != c.qkv_bias) json["claw"]["o_bias"] = c.o_bias;
     json["mlp_bias"] = c.mlp_bias;
   }
+  // transformers checks that a per-layer list of the source config has one entry per layer;
+  // after layers are removed, every layer claw runs attends in full.
+  if (const auto types = json.find("layer_types");
+      types != json.end() && types->is_array() &&
+      static_cast<std::int64_t>(types->size()) != c.num_layers) {
+    *types = std::vector<std::string>(static_cast<std::size_t>(c.num_layers), "full_attention");
+  }
   if (c.head_dim * heads != c.hidden_size) json["head_dim"] = c.head_dim;
   if (c.bos_token_id) json["bos_token_id"] = *c.bos_token_id;
   if (c.eos_token_ids.size() == 1) json["eos_token_id"] = c.eos_token_ids.front();

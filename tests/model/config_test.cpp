@@ -280,6 +280,30 @@ TEST(Config, BiasesTheArchitectureCannotStateLiveInTheClawSection) {
   EXPECT_THROW(config_to_hf(qwen, "bfloat16"), Error);
 }
 
+// After layers are removed every per-layer list follows the new count, including one that
+// transformers keeps in the source config (layer_types).
+TEST(Config, PerLayerListsFollowARemovedLayer) {
+  Json json = Json::parse(kQwen25Config);
+  json["layer_types"] = std::vector<std::string>(24, "full_attention");
+  ModelConfig c = config_from_hf(json, "config.json");
+  c.num_layers = 23;
+  c.intermediate_sizes.assign(23, 4864);
+  c.intermediate_sizes[0] = 1000;
+  c.kv_heads.assign(23, 2);
+  c.kv_heads[22] = 1;
+  c.slicing = ResidualSlicing{std::vector<std::int64_t>(47, 448)};
+  c.tie_word_embeddings = false;
+  const Json written = config_to_hf(c, "bfloat16");
+  EXPECT_EQ(written["num_hidden_layers"], 23);
+  EXPECT_EQ(written["layer_types"], Json(std::vector<std::string>(23, "full_attention")));
+  const ModelConfig again = config_from_hf(written, "written");
+  EXPECT_EQ(again.num_layers, 23);
+  EXPECT_EQ(again.intermediate_sizes, c.intermediate_sizes);
+  EXPECT_EQ(again.kv_heads, c.kv_heads);
+  EXPECT_EQ(again.slicing->widths, c.slicing->widths);
+  EXPECT_EQ(config_to_hf(again, "bfloat16"), written);
+}
+
 TEST(Config, RefusesWhatItCannotRun) {
   EXPECT_NE(error_of(edited(kQwen25Config, "architectures", {"GPT2LMHeadModel"}).dump())
                 .find("unsupported architecture 'GPT2LMHeadModel'"),
