@@ -109,6 +109,11 @@ std::vector<Seed> model_config_seeds() {
     seeds.push_back(
         {preset, model::config_to_hf(model::preset_config(preset), "bfloat16").dump(2)});
   }
+  // The claw section: per-layer KV heads and biases Qwen2's keys cannot state.
+  model::ModelConfig pruned = model::preset_config("tiny-qwen2");
+  pruned.kv_heads = {1, 2};
+  pruned.o_bias = pruned.mlp_bias = true;
+  seeds.push_back({"tiny-qwen2-pruned-heads", model::config_to_hf(pruned, "bfloat16").dump(2)});
   return seeds;
 }
 

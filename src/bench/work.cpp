@@ -23,7 +23,9 @@ std::int64_t layer_matmul_elements(const model::Model& model) {
 double prefill_flops_per_token(const model::Model& model, std::int64_t seq, LogitsAt logits) {
   const model::ModelConfig& c = model.config;
   const double layers = 2.0 * static_cast<double>(layer_matmul_elements(model));
-  const double attention = 2.0 * static_cast<double>(c.num_layers * c.q_dim() * (seq + 1));
+  std::int64_t q_dims = 0;  // summed over the layers, which pruning may leave unequal
+  for (std::int64_t l = 0; l < c.num_layers; ++l) q_dims += c.layer_q_dim(l);
+  const double attention = 2.0 * static_cast<double>(q_dims * (seq + 1));
   const double head_per_position = 2.0 * static_cast<double>(model.head().numel());
   const double head_positions = logits == LogitsAt::kEveryPosition ? 1.0 : 1.0 / double(seq);
   return layers + attention + head_per_position * head_positions;
@@ -46,13 +48,19 @@ std::int64_t decode_bytes_per_token(const model::Model& model) {
 std::int64_t generation_working_bytes_estimate(const model::ModelConfig& c,
                                                std::int64_t element_size, std::int64_t batch,
                                                std::int64_t prompt, std::int64_t decode) {
-  const std::int64_t kv_cache = 2 * c.num_layers * c.kv_dim() * batch * (prompt + decode);
+  std::int64_t kv_dims = 0, widest_q = 0, widest_kv = 0;
+  for (std::int64_t l = 0; l < c.num_layers; ++l) {
+    kv_dims += c.layer_kv_dim(l);
+    widest_q = std::max(widest_q, c.layer_q_dim(l));
+    widest_kv = std::max(widest_kv, c.layer_kv_dim(l));
+  }
+  const std::int64_t kv_cache = 2 * kv_dims * batch * (prompt + decode);
   const std::int64_t widest_mlp =
       *std::max_element(c.intermediate_sizes.begin(), c.intermediate_sizes.end());
   // The residual and its normed copy, q, k, v, the attention output, and gate, up and their
   // product, alive together in the worst case.
   const std::int64_t layer_activations =
-      batch * prompt * (2 * c.hidden_size + 2 * c.q_dim() + 2 * c.kv_dim() + 3 * widest_mlp);
+      batch * prompt * (2 * c.hidden_size + 2 * widest_q + 2 * widest_kv + 3 * widest_mlp);
   constexpr std::int64_t kFloat32 = 4;
   constexpr std::int64_t kAttentionScores = std::int64_t{64}
                                             << 20;  // blocks of ~16 MB, model/attention.h

@@ -19,9 +19,10 @@ std::int64_t layer_matmul_elements(const model::Model& model);
 
 // FLOPs per token of a prefill of `seq` tokens, counting a multiply-add as 2 FLOPs:
 //   2 · layer_matmul_elements
-// + 2 · 2 · layers · q_dim · (seq + 1) / 2   (scores Q·Kᵀ and the weighted sum P·V: the t-th
+// + 2 · 2 · Σ_layers q_dim · (seq + 1) / 2 (scores Q·Kᵀ and the weighted sum P·V: the t-th
 //                                          token sees t keys, (seq + 1) / 2 on average; the
-//                                          decoder skips the causal upper triangle)
+//                                          decoder skips the causal upper triangle; each
+//                                          layer's q_dim is its own query heads · head_dim)
 // + 2 · head width · vocab                 (the LM head, per position it is applied at)
 // Biases, norms, RoPE, softmax and the embedding lookup are elementwise and left out.
 double prefill_flops_per_token(const model::Model& model, std::int64_t seq, LogitsAt logits);

@@ -33,6 +33,7 @@ Json describe(const std::filesystem::path& path) {
           {"residual_widths", c.slicing ? Json(c.slicing->widths) : Json(nullptr)},
           {"heads", c.num_heads},
           {"kv_heads", c.num_kv_heads},
+          {"layer_kv_heads", c.kv_heads},
           {"head_dim", c.head_dim},
           {"vocab_size", c.vocab_size},
           {"context", c.max_position_embeddings},
@@ -40,6 +41,8 @@ Json describe(const std::filesystem::path& path) {
           {"rope", rope},
           {"tied_embeddings", c.tie_word_embeddings},
           {"qkv_bias", c.qkv_bias},
+          {"o_bias", c.o_bias},
+          {"mlp_bias", c.mlp_bias},
           {"dtype", model::dtype_flag_name(stored.dtype())},
           {"content_hash", model::cached_content_hash(path)},
           {"parameters",
@@ -53,9 +56,13 @@ Json describe(const std::filesystem::path& path) {
             {"without_embeddings", n.without_embeddings()}}}};
 }
 
+bool all_equal(const std::vector<std::int64_t>& values) {
+  return std::equal(values.begin() + 1, values.end(), values.begin());
+}
+
 void print_human(const Json& d) {
   const std::vector<std::int64_t> widths = d["intermediate_sizes"];
-  const bool uniform = std::equal(widths.begin() + 1, widths.end(), widths.begin());
+  const bool uniform = all_equal(widths);
   std::printf("model          %s\n", d["path"].get<std::string>().c_str());
   std::printf("architecture   %s\n", d["architecture"].get<std::string>().c_str());
   std::printf("layers         %lld\n", d["layers"].get<long long>());
@@ -65,13 +72,25 @@ void print_human(const Json& d) {
   if (!d["residual_widths"].is_null()) {
     std::printf("sliced widths  %s\n", d["residual_widths"].dump().c_str());
   }
-  std::printf("heads          %lld (kv %lld, head_dim %lld)\n", d["heads"].get<long long>(),
-              d["kv_heads"].get<long long>(), d["head_dim"].get<long long>());
+  const std::vector<std::int64_t> kv_heads = d["layer_kv_heads"];
+  if (all_equal(kv_heads)) {
+    std::printf("heads          %lld (kv %lld, head_dim %lld)\n", d["heads"].get<long long>(),
+                d["kv_heads"].get<long long>(), d["head_dim"].get<long long>());
+  } else {
+    // Per layer, after pruning removed KV groups; the group size is that of the widest layer.
+    const std::int64_t group = d["heads"].get<std::int64_t>() / d["kv_heads"].get<std::int64_t>();
+    std::vector<std::int64_t> heads;
+    for (std::int64_t kv : kv_heads) heads.push_back(kv * group);
+    std::printf("heads          %s (kv %s, head_dim %lld)\n", Json(heads).dump().c_str(),
+                d["layer_kv_heads"].dump().c_str(), d["head_dim"].get<long long>());
+  }
   std::printf("vocab          %lld\n", d["vocab_size"].get<long long>());
   std::printf("context        %lld\n", d["context"].get<long long>());
   std::printf("rope           %s\n", d["rope"].dump().c_str());
   std::printf("embeddings     %s\n", d["tied_embeddings"].get<bool>() ? "tied" : "untied");
   std::printf("qkv bias       %s\n", d["qkv_bias"].get<bool>() ? "yes" : "no");
+  std::printf("o bias         %s\n", d["o_bias"].get<bool>() ? "yes" : "no");
+  std::printf("mlp bias       %s\n", d["mlp_bias"].get<bool>() ? "yes" : "no");
   std::printf("dtype          %s\n", d["dtype"].get<std::string>().c_str());
   std::printf("content hash   %s\n", d["content_hash"].get<std::string>().c_str());
   const Json& p = d["parameters"];

@@ -28,10 +28,8 @@ Json removed_fractions(const Json& before, const Json& after) {
 
 // The sizes a method may change besides the FFN widths, which are recorded apart.
 Json shape_record(const model::ModelConfig& c) {
-  return {{"layers", c.num_layers},
-          {"heads", c.num_heads},
-          {"kv_heads", c.num_kv_heads},
-          {"residual_width", c.residual_width(0)}};
+  return {
+      {"layers", c.num_layers}, {"kv_heads", c.kv_heads}, {"residual_width", c.residual_width(0)}};
 }
 
 }  // namespace

@@ -34,14 +34,17 @@ Json HeadPruning::settings() const {
 }
 
 Json HeadPruning::compress(model::Model& model, double ratio) {
-  model::ModelConfig& c = model.config;
-  const std::int64_t groups = c.num_kv_heads;
-  const std::int64_t keep = kept_group_count(groups, ratio, 0);
-  if (keep == groups) return {{"kept_groups", Json::array()}};
+  const model::ModelConfig& c = model.config;
+  std::vector<std::int64_t> keep;
+  for (std::int64_t l = 0; l < c.num_layers; ++l) {
+    keep.push_back(kept_group_count(c.layer_kv_heads(l), ratio, l));
+  }
+  if (keep == c.kv_heads) return {{"kept_groups", Json::array()}};
   CalibrationPass pass(model, calibration_batches(calibration_, model.device()));
   std::vector<torch::Tensor> energies;
   Progress progress("heads", c.num_layers, "layers");
   for (std::int64_t l = 0; l < c.num_layers; ++l) {
+    const std::int64_t groups = c.layer_kv_heads(l);
     torch::Tensor energy = torch::zeros({groups}, torch::kDouble);
     const torch::Tensor& o = model.layers[static_cast<std::size_t>(l)].o.weight;
     pass.advance({.attention_heads = [&](std::size_t, const torch::Tensor& heads) {
@@ -55,7 +58,7 @@ Json HeadPruning::compress(model::Model& model, double ratio) {
   Json details = {{"group_energy", Json::array()}, {"kept_groups", Json::array()}};
   torch::NoGradGuard no_grad;
   for (std::size_t l = 0; l < energies.size(); ++l) {
-    const torch::Tensor kept = highest_scoring(energies[l], keep);
+    const torch::Tensor kept = highest_scoring(energies[l], keep[l]);
     keep_kv_groups(model, static_cast<std::int64_t>(l), kept);
     const torch::Tensor e = energies[l].contiguous();
     details["group_energy"].push_back(
@@ -64,8 +67,6 @@ Json HeadPruning::compress(model::Model& model, double ratio) {
     details["kept_groups"].push_back(std::vector<std::int64_t>(
         k.data_ptr<std::int64_t>(), k.data_ptr<std::int64_t>() + k.numel()));
   }
-  c.num_heads = keep * (c.num_heads / groups);
-  c.num_kv_heads = keep;
   return details;
 }
 
@@ -85,8 +86,10 @@ MethodInfo heads_method() {
       .removed_fraction =
           [](const model::ModelConfig& config, double ratio, const Json&) {
             model::ModelConfig after = config;
-            after.num_kv_heads = kept_group_count(config.num_kv_heads, ratio, 0);
-            after.num_heads = after.num_kv_heads * group_size(config);
+            for (std::int64_t l = 0; l < config.num_layers; ++l) {
+              after.kv_heads[static_cast<std::size_t>(l)] =
+                  kept_group_count(config.layer_kv_heads(l), ratio, l);
+            }
             return removed_parameter_fraction(config, after);
           }};
 }

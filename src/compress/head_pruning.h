@@ -1,4 +1,4 @@
-// Attention-head pruning by whole KV groups, the same number in every layer. A group's
+// Attention-head pruning by whole KV groups, the same fraction of each layer's. A group's
 // importance is the mean squared norm of what it writes into the residual stream on calibration
 // text, E‖W_o[:, g]·a_g‖²: removing the group changes the layer's output by exactly that term,
 // so the groups that matter least to the layer are the ones removed. docs/compression.md.

@@ -20,10 +20,6 @@ void keep_rows(model::Linear& linear, const torch::Tensor& rows) {
 
 }  // namespace
 
-std::int64_t group_size(const model::ModelConfig& config) {
-  return config.num_heads / config.num_kv_heads;
-}
-
 std::int64_t kept_group_count(std::int64_t groups, double ratio, std::int64_t layer) {
   const auto keep =
       static_cast<std::int64_t>(std::floor((1.0 - ratio) * static_cast<double>(groups) + 1e-9));
@@ -34,8 +30,8 @@ std::int64_t kept_group_count(std::int64_t groups, double ratio, std::int64_t la
 
 void keep_kv_groups(model::Model& model, std::int64_t layer, const torch::Tensor& kept) {
   model::DecoderLayer& l = model.layers.at(static_cast<std::size_t>(layer));
-  const std::int64_t head_dim = model.config.head_dim, group = group_size(model.config);
-  const std::int64_t groups = l.k.weight.size(0) / head_dim;
+  const std::int64_t head_dim = model.config.head_dim, group = model.config.group_size();
+  const std::int64_t groups = model.config.layer_kv_heads(layer);
   const torch::Tensor index = kept.to(model.device(), torch::kLong);
   CLAW_CHECK(index.dim() == 1 && index.numel() >= 1 && index.min().item<std::int64_t>() >= 0 &&
                  index.max().item<std::int64_t>() < groups &&
@@ -48,6 +44,7 @@ void keep_kv_groups(model::Model& model, std::int64_t layer, const torch::Tensor
   keep_rows(l.k, kv_rows);
   keep_rows(l.v, kv_rows);
   l.o.weight = l.o.weight.index_select(1, q_rows).contiguous();
+  model.config.kv_heads.at(static_cast<std::size_t>(layer)) = index.numel();
 }
 
 }  // namespace claw::compress

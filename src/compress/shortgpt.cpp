@@ -56,6 +56,7 @@ void remove_layers(model::Model& model, std::vector<std::int64_t> indices) {
     CLAW_CHECK(*i >= 0 && *i < c.num_layers, "layer ", *i, " is not among the ", c.num_layers);
     model.layers.erase(model.layers.begin() + *i);
     c.intermediate_sizes.erase(c.intermediate_sizes.begin() + *i);
+    c.kv_heads.erase(c.kv_heads.begin() + *i);
     --c.num_layers;
   }
 }
@@ -176,6 +177,7 @@ MethodInfo shortgpt_method() {
                 after.num_layers -= n;
                 after.intermediate_sizes.erase(after.intermediate_sizes.begin(),
                                                after.intermediate_sizes.begin() + n);
+                after.kv_heads.erase(after.kv_heads.begin(), after.kv_heads.begin() + n);
                 return removed_parameter_fraction(config, after);
               }};
 }

@@ -71,6 +71,19 @@ std::optional<RopeScaling> parse_rope_scaling(const Json::const_iterator& it,
   return scaling;
 }
 
+// claw.KEY, a list of one integer per layer, into `values` (already sized to the layers).
+void read_per_layer(const Json& claw, const char* key, std::vector<std::int64_t>& values,
+                    const char* what, const std::string& source) {
+  const auto list = claw.find(key);
+  if (list == claw.end()) return;
+  CLAW_CHECK(list->is_array() && list->size() == values.size(), source, ": claw.", key,
+             " must list one ", what, " per layer (", values.size(), ")");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    CLAW_CHECK((*list)[i].is_number_integer(), source, ": claw.", key, " must hold integers");
+    values[i] = (*list)[i].get<std::int64_t>();
+  }
+}
+
 std::vector<std::int64_t> parse_eos(const Json& json, const std::string& source) {
   const auto it = json.find("eos_token_id");
   if (it == json.end() || it->is_null()) return {};
@@ -94,6 +107,11 @@ std::string architecture_name(Architecture arch) {
 bool ModelConfig::uniform_mlp() const {
   return std::all_of(intermediate_sizes.begin(), intermediate_sizes.end(),
                      [&](std::int64_t n) { return n == intermediate_sizes.front(); });
+}
+
+bool ModelConfig::uniform_attention() const {
+  return std::all_of(kv_heads.begin(), kv_heads.end(),
+                     [&](std::int64_t n) { return n == kv_heads.front(); });
 }
 
 ModelConfig config_from_hf(const Json& json, const std::string& source) {
@@ -150,8 +168,9 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
 
   const std::int64_t intermediate = json_required<std::int64_t>(json, "intermediate_size", source);
   check_layer_count(c.num_layers, source);  // before the per-layer widths are allocated
-  c.intermediate_sizes.assign(static_cast<std::size_t>(std::max<std::int64_t>(c.num_layers, 0)),
-                              intermediate);
+  const auto layers = static_cast<std::size_t>(std::max<std::int64_t>(c.num_layers, 0));
+  c.intermediate_sizes.assign(layers, intermediate);
+  c.kv_heads.assign(layers, c.num_kv_heads);
   if (const auto claw = json.find("claw"); claw != json.end()) {
     CLAW_CHECK(claw->is_object(), source, ": 'claw' must be an object");
     if (const auto widths = claw->find("residual_widths"); widths != claw->end()) {
@@ -163,15 +182,11 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
         c.slicing->widths.push_back(width.get<std::int64_t>());
       }
     }
-    if (const auto widths = claw->find("intermediate_sizes"); widths != claw->end()) {
-      CLAW_CHECK(widths->is_array() && widths->size() == c.intermediate_sizes.size(), source,
-                 ": claw.intermediate_sizes must list one width per layer (", c.num_layers, ")");
-      for (std::size_t i = 0; i < widths->size(); ++i) {
-        CLAW_CHECK((*widths)[i].is_number_integer(), source,
-                   ": claw.intermediate_sizes must hold integers");
-        c.intermediate_sizes[i] = (*widths)[i].get<std::int64_t>();
-      }
-    }
+    read_per_layer(*claw, "intermediate_sizes", c.intermediate_sizes, "width", source);
+    read_per_layer(*claw, "kv_heads", c.kv_heads, "KV head count", source);
+    // Biases the architecture's own keys cannot state (docs/formats.md).
+    c.o_bias = json_optional<bool>(*claw, "o_bias", c.o_bias, source + ": claw");
+    c.mlp_bias = json_optional<bool>(*claw, "mlp_bias", c.mlp_bias, source + ": claw");
   }
   for (const auto& [key, value] : json.items()) {
     if (kInterpretedKeys.count(key) == 0) c.passthrough[key] = value;
@@ -183,13 +198,25 @@ ModelConfig config_from_hf(const Json& json, const std::string& source) {
 Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
   Json json = c.passthrough;
   const bool qwen = c.architecture == Architecture::kQwen2;
+  // Every Qwen2ForCausalLM has q/k/v biases; a model without them could not be read back.
+  CLAW_CHECK(!qwen || c.qkv_bias, "a ", architecture_name(c.architecture),
+             " without q/k/v biases cannot be written as one");
+  CLAW_CHECK(static_cast<std::int64_t>(c.kv_heads.size()) == c.num_layers &&
+                 c.intermediate_sizes.size() == c.kv_heads.size() && !c.kv_heads.empty(),
+             "a config needs one MLP width and one KV head count per layer");
   json["architectures"] = {architecture_name(c.architecture)};
   json["model_type"] = qwen ? "qwen2" : "llama";
   json["vocab_size"] = c.vocab_size;
   json["hidden_size"] = c.hidden_size;
   json["num_hidden_layers"] = c.num_layers;
-  json["num_attention_heads"] = c.num_heads;
-  json["num_key_value_heads"] = c.num_kv_heads;
+  // The widest layer's heads, as intermediate_size is the widest width: the counts every
+  // layer has when they are uniform (so a model pruned alike in every layer is plain HF), and
+  // the per-layer counts in the claw section otherwise. The group size stays as it was.
+  const std::int64_t kv_heads = *std::max_element(c.kv_heads.begin(), c.kv_heads.end());
+  const std::int64_t heads = kv_heads * c.group_size();
+  json["num_attention_heads"] = heads;
+  json["num_key_value_heads"] = kv_heads;
+  if (!c.uniform_attention()) json["claw"]["kv_heads"] = c.kv_heads;
   json["hidden_act"] = "silu";
   json["rms_norm_eps"] = c.rms_norm_eps;
   json["rope_theta"] = c.rope_theta;
@@ -214,11 +241,24 @@ Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
   }
   if (qwen) {
     json["use_sliding_window"] = false;
+    // Qwen2's config has no key for these biases.
+    if (c.o_bias) json["claw"]["o_bias"] = true;
+    if (c.mlp_bias) json["claw"]["mlp_bias"] = true;
   } else {
+    // attention_bias covers q, k, v and o alike; an o_proj bias apart from them needs the claw
+    // section.
     json["attention_bias"] = c.qkv_bias;
+    if (c.o_bias != c.qkv_bias) json["claw"]["o_bias"] = c.o_bias;
     json["mlp_bias"] = c.mlp_bias;
   }
-  if (c.head_dim * c.num_heads != c.hidden_size) json["head_dim"] = c.head_dim;
+  // transformers checks that a per-layer list of the source config has one entry per layer;
+  // after layers are removed, every layer claw runs attends in full.
+  if (const auto types = json.find("layer_types");
+      types != json.end() && types->is_array() &&
+      static_cast<std::int64_t>(types->size()) != c.num_layers) {
+    *types = std::vector<std::string>(static_cast<std::size_t>(c.num_layers), "full_attention");
+  }
+  if (c.head_dim * heads != c.hidden_size) json["head_dim"] = c.head_dim;
   if (c.bos_token_id) json["bos_token_id"] = *c.bos_token_id;
   if (c.eos_token_ids.size() == 1) json["eos_token_id"] = c.eos_token_ids.front();
   if (c.eos_token_ids.size() > 1) json["eos_token_id"] = c.eos_token_ids;
@@ -235,6 +275,7 @@ ModelConfig config_from_llama2c(const io::Llama2cHeader& h) {
   c.num_kv_heads = h.n_kv_heads;
   c.head_dim = h.dim / h.n_heads;
   c.intermediate_sizes.assign(static_cast<std::size_t>(h.n_layers), h.hidden_dim);
+  c.kv_heads.assign(static_cast<std::size_t>(h.n_layers), h.n_kv_heads);
   c.rms_norm_eps = 1e-5;
   c.rope_theta = 10000;
   c.max_position_embeddings = h.seq_len;
@@ -277,6 +318,13 @@ void validate_config(const ModelConfig& c, const std::string& source) {
              " is not a multiple of num_key_value_heads ", c.num_kv_heads);
   CLAW_CHECK(static_cast<std::int64_t>(c.intermediate_sizes.size()) == c.num_layers, source,
              ": expected one MLP width per layer");
+  CLAW_CHECK(static_cast<std::int64_t>(c.kv_heads.size()) == c.num_layers, source,
+             ": expected one KV head count per layer");
+  for (std::int64_t kv : c.kv_heads) {
+    CLAW_CHECK(kv >= 1 && kv <= c.num_kv_heads, source,
+               ": each layer's KV heads (claw.kv_heads) must be within 1..", c.num_kv_heads,
+               " (num_key_value_heads), got ", kv);
+  }
   for (std::int64_t width : c.intermediate_sizes) {
     CLAW_CHECK(width > 0, source, ": intermediate sizes must be positive, got ", width);
   }

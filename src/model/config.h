@@ -1,5 +1,5 @@
 // The architecture of a decoder-only model: the fields of HF's LlamaForCausalLM and
-// Qwen2ForCausalLM configs that change the computation, plus per-layer MLP widths.
+// Qwen2ForCausalLM configs that change the computation, plus per-layer MLP widths and KV heads.
 #pragma once
 
 #include <cstdint>
@@ -38,19 +38,26 @@ struct ModelConfig {
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;
   std::int64_t num_layers = 0;
+  // The widest layer's attention heads (as loaded; pruning may leave layers narrower). Their
+  // ratio is the GQA group size, which pruning whole KV groups never changes.
   std::int64_t num_heads = 0;
   std::int64_t num_kv_heads = 0;
   std::int64_t head_dim = 0;
   // One entry per layer; they differ only after non-uniform pruning.
   std::vector<std::int64_t> intermediate_sizes;
+  // Each layer's KV heads, one entry per layer, each 1..num_kv_heads; layer l has
+  // kv_heads[l] · group_size() query heads. They differ only after pruning KV groups.
+  std::vector<std::int64_t> kv_heads;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000;
   std::optional<RopeScaling> rope_scaling;
   std::int64_t max_position_embeddings = 2048;
   bool tie_word_embeddings = false;
   bool qkv_bias = false;  // Qwen2 always; Llama when attention_bias is set
-  bool o_bias = false;    // Llama's attention_bias also covers o_proj
-  bool mlp_bias = false;
+  // Llama's attention_bias also covers o_proj; either architecture may carry an o_proj bias
+  // apart from q/k/v's (claw.o_bias), as compression adds one to compensate removed heads.
+  bool o_bias = false;
+  bool mlp_bias = false;  // gate, up and down; Llama's mlp_bias, or claw.mlp_bias for Qwen2
   std::optional<std::int64_t> bos_token_id;
   std::vector<std::int64_t> eos_token_ids;
   std::optional<ResidualSlicing> slicing;
@@ -59,19 +66,34 @@ struct ModelConfig {
   Json passthrough = Json::object();
 
   bool uniform_mlp() const;
+  // Whether every layer has the same number of heads, so plain HF keys can state them.
+  bool uniform_attention() const;
   // The residual stream's width at point `i` of ResidualSlicing::widths (hidden_size unsliced).
   std::int64_t residual_width(std::int64_t i) const {
     return slicing ? slicing->widths.at(static_cast<std::size_t>(i)) : hidden_size;
   }
-  std::int64_t q_dim() const { return num_heads * head_dim; }
-  std::int64_t kv_dim() const { return num_kv_heads * head_dim; }
+  // Query heads per KV head.
+  std::int64_t group_size() const { return num_heads / num_kv_heads; }
+  std::int64_t layer_kv_heads(std::int64_t layer) const {
+    return kv_heads.at(static_cast<std::size_t>(layer));
+  }
+  std::int64_t layer_heads(std::int64_t layer) const {
+    return layer_kv_heads(layer) * group_size();
+  }
+  // Widths of layer `layer`'s queries (q_proj's rows, o_proj's columns) and of its keys and
+  // values (k_proj's and v_proj's rows).
+  std::int64_t layer_q_dim(std::int64_t layer) const { return layer_heads(layer) * head_dim; }
+  std::int64_t layer_kv_dim(std::int64_t layer) const { return layer_kv_heads(layer) * head_dim; }
 };
 
 // Reads a HF config.json; anything that would change the computation in a way claw does not
 // implement (another architecture, activation, RoPE variant, sliding window) is refused.
 ModelConfig config_from_hf(const Json& json, const std::string& source);
 
-// The config.json of a model with this architecture, stored as `torch_dtype`.
+// The config.json of a model with this architecture, stored as `torch_dtype`. What plain HF keys
+// cannot state (per-layer widths or heads, a sliced residual, biases the architecture's keys
+// do not cover) goes into a `claw` section (docs/formats.md); a model without any of it has
+// none, and loads in any HF-compatible tool.
 Json config_to_hf(const ModelConfig& config, const std::string& torch_dtype);
 
 // The Llama-2 architecture llama2.c trains: RMSNorm eps 1e-5, RoPE theta 10000, BOS 1, EOS 2.

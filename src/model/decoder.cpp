@@ -77,11 +77,13 @@ torch::Tensor attention_heads(const Model& model, std::size_t layer_index, const
   auto split_heads = [&](const torch::Tensor& t, std::int64_t heads) {
     return t.view({batch, steps, heads, c.head_dim}).transpose(1, 2);
   };
-  const torch::Tensor q = apply_rope(split_heads(layer.q(x), c.num_heads), context.angles);
-  torch::Tensor k = apply_rope(split_heads(layer.k(x), c.num_kv_heads), context.angles);
-  torch::Tensor v = split_heads(layer.v(x), c.num_kv_heads);
-  if (cache) std::tie(k, v) = cache->append(static_cast<std::int64_t>(layer_index), k, v);
-  return attention(q, k, v, context.bias).view({batch, steps, c.q_dim()});
+  // Pruning may leave each layer its own number of KV groups.
+  const auto l = static_cast<std::int64_t>(layer_index);
+  const torch::Tensor q = apply_rope(split_heads(layer.q(x), c.layer_heads(l)), context.angles);
+  torch::Tensor k = apply_rope(split_heads(layer.k(x), c.layer_kv_heads(l)), context.angles);
+  torch::Tensor v = split_heads(layer.v(x), c.layer_kv_heads(l));
+  if (cache) std::tie(k, v) = cache->append(l, k, v);
+  return attention(q, k, v, context.bias).view({batch, steps, c.layer_q_dim(l)});
 }
 
 torch::Tensor mlp_block(const Model& model, std::size_t layer_index, const torch::Tensor& h) {

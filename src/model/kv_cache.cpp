@@ -9,7 +9,8 @@ KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t cap
     : batch_(batch), capacity_(capacity) {
   const auto options = torch::TensorOptions().device(device).dtype(dtype);
   for (std::int64_t i = 0; i < config.num_layers; ++i) {
-    keys_.push_back(torch::empty({batch, config.num_kv_heads, capacity, config.head_dim}, options));
+    keys_.push_back(
+        torch::empty({batch, config.layer_kv_heads(i), capacity, config.head_dim}, options));
     values_.push_back(torch::empty_like(keys_.back()));
   }
   valid_ = torch::zeros({batch, capacity}, options.dtype(torch::kBool));

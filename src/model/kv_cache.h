@@ -24,7 +24,7 @@ class KvCache {
   // [B] the RoPE position the next real token of each sequence takes.
   const torch::Tensor& next_position() const { return next_position_; }
 
-  // Stores `layer`'s new keys and values [B, kv_heads, T, head_dim] after the cached ones and
+  // Stores `layer`'s new keys and values [B, its kv_heads, T, head_dim] after the cached ones and
   // returns all of them, [B, kv_heads, length + T, head_dim]. The length moves on in commit().
   std::pair<torch::Tensor, torch::Tensor> append(std::int64_t layer, const torch::Tensor& keys,
                                                  const torch::Tensor& values);

@@ -70,6 +70,7 @@ ModelConfig preset_config(const std::string& name) {
   c.num_kv_heads = p.kv_heads;
   c.head_dim = p.hidden / p.heads;
   c.intermediate_sizes.assign(static_cast<std::size_t>(p.layers), p.intermediate);
+  c.kv_heads.assign(static_cast<std::size_t>(p.layers), p.kv_heads);
   c.rms_norm_eps = p.eps;
   c.rope_theta = p.rope_theta;
   if (p.llama3_rope_scaling) c.rope_scaling = RopeScaling{p.rope_factor, 1.0, 4.0, 8192};

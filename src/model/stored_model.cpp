@@ -132,8 +132,8 @@ StoredModel::Source StoredModel::llama2c_source(const TensorSpec& spec) const {
   const Llama2cArray array = llama2c_array(spec.role);
   const io::TensorView& stored = llama2c_->tensors().at(array.name);
   Source out{array.per_layer ? layer_slice(stored, spec.layer) : stored, 0};
-  if (spec.role == TensorRole::kQWeight) out.interleaved_heads = config_.num_heads;
-  if (spec.role == TensorRole::kKWeight) out.interleaved_heads = config_.num_kv_heads;
+  if (spec.role == TensorRole::kQWeight) out.interleaved_heads = config_.layer_heads(spec.layer);
+  if (spec.role == TensorRole::kKWeight) out.interleaved_heads = config_.layer_kv_heads(spec.layer);
   CLAW_CHECK(out.view.shape == spec.shape, path_.string(), ": '", array.name, "' has shape ",
              shape_text(out.view.shape), " but the header implies ", shape_text(spec.shape));
   return out;

@@ -59,6 +59,24 @@ TEST(Work, CountsTheMatricesOfEveryLayer) {
                    layers + attention_16 + head / 16);
 }
 
+// After KV groups are pruned, each layer's attention costs its own query width.
+TEST(Work, CountsEachLayersOwnHeads) {
+  model::ModelConfig config = model::preset_config("tiny-qwen2");
+  config.kv_heads = {1, 2};  // layer 0: 2 query heads of 8 over 1 KV head
+  const model::Model model = model::random_model(config, 3, torch::kFloat);
+  const std::int64_t layer0 = 16 * 32 + 2 * 8 * 32 + 32 * 16 + 3 * 88 * 32;
+  const std::int64_t layer1 = 32 * 32 + 2 * 16 * 32 + 32 * 32 + 3 * 88 * 32;
+  EXPECT_EQ(layer_matmul_elements(model), layer0 + layer1);
+  const double attention_16 = 2.0 * (16 + 32) * 17, head = 2.0 * 151936 * 32;
+  EXPECT_DOUBLE_EQ(prefill_flops_per_token(model, 16, LogitsAt::kEveryPosition),
+                   2.0 * (layer0 + layer1) + attention_16 + head);
+  // The KV cache holds 8 + 16 keys and as many values per position.
+  const model::Model uniform = tiny_qwen2();
+  EXPECT_EQ(generation_working_bytes_estimate(uniform.config, 4, 1, 10, 6) -
+                generation_working_bytes_estimate(config, 4, 1, 10, 6),
+            4 * 2 * 8 * 16);
+}
+
 TEST(Work, CountsSliceGptShortcutsAsTheyAreRun) {
   const model::Model sliced = compressed("slicegpt", 0.5);
   ASSERT_TRUE(sliced.config.slicing.has_value());
@@ -124,6 +142,15 @@ TEST(TimeGeneration, ItsWorkingMemoryHoldsTheKvCacheAndStaysUnderTheEstimate) {
               generation_working_bytes_estimate(model.config, element, batch, prompt, decode))
         << dtype;
   }
+  // A model with a layer of half the KV heads caches a quarter less.
+  model::ModelConfig config = model::preset_config("tiny-qwen2");
+  config.kv_heads = {1, 2};
+  const model::Model pruned = model::random_model(config, 3, torch::kFloat);
+  TensorMemoryMeter meter(torch::kCPU);
+  const torch::Tensor tokens = torch::randint(500, {2, 12}, torch::kLong);
+  const GenerationTiming t = time_generation(pruned, tokens, 4, meter);
+  EXPECT_GE(t.working_bytes, 2 * (8 + 16) * 2 * (12 + 4) * 4);
+  EXPECT_LE(t.working_bytes, generation_working_bytes_estimate(config, 4, 2, 12, 4));
 }
 
 TEST(CompareSpeed, IdealSpeedupsComeFromTheShapesOfBothModels) {

@@ -49,12 +49,12 @@ TEST(HeadPruning, EqualsTheWholeModelWithTheRemovedHeadsSilenced) {
         model::random_model(model::preset_config(preset), 7, torch::kFloat);
     model::Model pruned = model::deep_copy(original);
     const Json details = HeadPruning(head_calibration(original.config)).compress(pruned, 0.5);
-    EXPECT_EQ(pruned.config.num_kv_heads, 1) << preset;
-    EXPECT_EQ(pruned.config.num_heads, 2) << preset;
+    EXPECT_EQ(pruned.config.kv_heads, std::vector<std::int64_t>(2, 1)) << preset;
+    EXPECT_EQ(pruned.config.layer_heads(0), 2) << preset;
 
     // Silence every query head of the removed groups: their columns of o_proj become zero.
     model::Model silenced = model::deep_copy(original);
-    const std::int64_t width = group_size(original.config) * original.config.head_dim;
+    const std::int64_t width = original.config.group_size() * original.config.head_dim;
     for (std::size_t l = 0; l < silenced.layers.size(); ++l) {
       const std::int64_t kept = details["kept_groups"][l][0];
       const std::int64_t removed = 1 - kept;

@@ -94,6 +94,7 @@ TEST(ShortGpt, BlockInfluenceMatchesAPlainLoopAndRemovesTheLowest) {
   for (auto r = removed.rbegin(); r != removed.rend(); ++r) {
     by_hand.layers.erase(by_hand.layers.begin() + *r);
     by_hand.config.intermediate_sizes.erase(by_hand.config.intermediate_sizes.begin() + *r);
+    by_hand.config.kv_heads.erase(by_hand.config.kv_heads.begin() + *r);
   }
   by_hand.config.num_layers = 3;
   EXPECT_EQ(pruned.config.num_layers, 3);

@@ -1,6 +1,8 @@
 // HF config.json parsing against the published configs of Qwen2.5-0.5B and Llama-3.2-1B.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "model/config.h"
 #include "model/load.h"
@@ -152,6 +154,154 @@ TEST(Config, PerLayerWidthsLiveInTheClawSection) {
   EXPECT_EQ(written["intermediate_size"], 4864);
   ASSERT_TRUE(written.contains("claw"));
   EXPECT_EQ(config_from_hf(written, "written").intermediate_sizes, c.intermediate_sizes);
+}
+
+// Pruning whole KV groups leaves each layer its own count; num_key_value_heads is then the
+// widest layer's, as intermediate_size is the widest width.
+TEST(Config, PerLayerKvHeadsLiveInTheClawSection) {
+  ModelConfig c = parse(kLlama32Config);
+  EXPECT_EQ(c.kv_heads, std::vector<std::int64_t>(16, 8));
+  EXPECT_TRUE(c.uniform_attention());
+  EXPECT_EQ(c.group_size(), 4);
+  c.kv_heads[0] = 7;
+  c.kv_heads[5] = 1;
+  c.kv_heads[9] = 3;
+  EXPECT_FALSE(c.uniform_attention());
+  EXPECT_EQ(c.layer_heads(5), 4);
+  EXPECT_EQ(c.layer_q_dim(9), 12 * 64);
+  EXPECT_EQ(c.layer_kv_dim(9), 3 * 64);
+  const Json written = config_to_hf(c, "bfloat16");
+  EXPECT_EQ(written["num_key_value_heads"], 8);
+  EXPECT_EQ(written["num_attention_heads"], 32);
+  EXPECT_EQ(written["claw"]["kv_heads"], Json(c.kv_heads));
+  const ModelConfig again = config_from_hf(written, "written");
+  EXPECT_EQ(again.kv_heads, c.kv_heads);
+  EXPECT_EQ(config_to_hf(again, "bfloat16"), written);
+
+  // With no layer left at the original width, the widest remaining one sets the plain keys.
+  for (std::int64_t& kv : c.kv_heads) kv = std::min<std::int64_t>(kv, 6);
+  const Json narrower = config_to_hf(c, "bfloat16");
+  EXPECT_EQ(narrower["num_key_value_heads"], 6);
+  EXPECT_EQ(narrower["num_attention_heads"], 24);
+  EXPECT_EQ(narrower["head_dim"], 64);  // 24 · 64 is not the hidden size
+  const ModelConfig read = config_from_hf(narrower, "written");
+  EXPECT_EQ(read.kv_heads, c.kv_heads);
+  EXPECT_EQ(read.group_size(), 4);
+  EXPECT_EQ(read.head_dim, 64);
+}
+
+TEST(Config, UniformlyPrunedHeadsArePlainHf) {
+  ModelConfig c = parse(kQwen25Config);
+  c.kv_heads.assign(24, 1);  // one of Qwen2.5-0.5B's two KV groups left in every layer
+  const Json written = config_to_hf(c, "bfloat16");
+  EXPECT_FALSE(written.contains("claw"));
+  EXPECT_EQ(written["num_key_value_heads"], 1);
+  EXPECT_EQ(written["num_attention_heads"], 7);
+  EXPECT_EQ(written["head_dim"], 64);
+  const ModelConfig again = config_from_hf(written, "written");
+  EXPECT_EQ(again.num_heads, 7);
+  EXPECT_EQ(again.kv_heads, c.kv_heads);
+  // The in-memory config, whose bound is still 2, writes the same file as the one read back.
+  EXPECT_EQ(config_to_hf(again, "bfloat16"), written);
+}
+
+TEST(Config, RefusesPerLayerKvHeadsThatCannotBe) {
+  auto with_kv_heads = [](const Json& kv_heads) {
+    Json json = Json::parse(kQwen25Config);
+    json["claw"]["kv_heads"] = kv_heads;
+    return json.dump();
+  };
+  std::vector<std::int64_t> counts(24, 2);
+  EXPECT_EQ(error_of(with_kv_heads(counts)), "");
+  EXPECT_NE(error_of(with_kv_heads(std::vector<std::int64_t>(23, 2)))
+                .find("claw.kv_heads must list one KV head count per layer (24)"),
+            std::string::npos);
+  counts[3] = 0;
+  EXPECT_NE(
+      error_of(with_kv_heads(counts)).find("must be within 1..2 (num_key_value_heads), got 0"),
+      std::string::npos);
+  counts[3] = 3;
+  EXPECT_NE(error_of(with_kv_heads(counts)).find("got 3"), std::string::npos);
+  counts[3] = 1;
+  Json strings(counts);
+  strings[4] = "2";
+  EXPECT_NE(error_of(with_kv_heads(strings)).find("claw.kv_heads must hold integers"),
+            std::string::npos);
+
+  ModelConfig c = parse(kQwen25Config);
+  c.kv_heads.pop_back();
+  EXPECT_THROW(validate_config(c, "edited"), Error);
+  EXPECT_THROW(config_to_hf(c, "bfloat16"), Error);
+}
+
+// Compensating removed channels adds o_proj and MLP biases to models of either architecture.
+// Where the architecture's keys state a combination, claw writes them; otherwise the claw
+// section does.
+TEST(Config, BiasesTheArchitectureCannotStateLiveInTheClawSection) {
+  ModelConfig qwen = parse(kQwen25Config);
+  EXPECT_FALSE(config_to_hf(qwen, "bfloat16").contains("claw"));
+  qwen.o_bias = true;
+  qwen.mlp_bias = true;
+  Json written = config_to_hf(qwen, "bfloat16");
+  EXPECT_EQ(written["claw"], Json::object({{"o_bias", true}, {"mlp_bias", true}}));
+  ModelConfig again = config_from_hf(written, "written");
+  EXPECT_TRUE(again.qkv_bias && again.o_bias && again.mlp_bias);
+  qwen.o_bias = false;
+  written = config_to_hf(qwen, "bfloat16");
+  EXPECT_EQ(written["claw"], Json::object({{"mlp_bias", true}}));
+  again = config_from_hf(written, "written");
+  EXPECT_FALSE(again.o_bias);
+  EXPECT_TRUE(again.mlp_bias);
+
+  ModelConfig llama = parse(kLlama32Config);
+  for (const bool qkv : {false, true}) {
+    for (const bool o : {false, true}) {
+      for (const bool mlp : {false, true}) {
+        llama.qkv_bias = qkv;
+        llama.o_bias = o;
+        llama.mlp_bias = mlp;
+        written = config_to_hf(llama, "bfloat16");
+        EXPECT_EQ(written["attention_bias"], qkv);
+        EXPECT_EQ(written["mlp_bias"], mlp);
+        // Plain HF exactly when attention_bias can cover o_proj too.
+        EXPECT_EQ(written.contains("claw"), qkv != o) << written.dump();
+        again = config_from_hf(written, "written");
+        EXPECT_EQ(again.qkv_bias, qkv);
+        EXPECT_EQ(again.o_bias, o);
+        EXPECT_EQ(again.mlp_bias, mlp);
+      }
+    }
+  }
+
+  Json json = Json::parse(kQwen25Config);
+  json["claw"]["o_bias"] = 1;
+  EXPECT_NE(error_of(json.dump()).find("key 'o_bias' must be a boolean"), std::string::npos);
+  qwen.qkv_bias = false;
+  EXPECT_THROW(config_to_hf(qwen, "bfloat16"), Error);
+}
+
+// After layers are removed every per-layer list follows the new count, including one that
+// transformers keeps in the source config (layer_types).
+TEST(Config, PerLayerListsFollowARemovedLayer) {
+  Json json = Json::parse(kQwen25Config);
+  json["layer_types"] = std::vector<std::string>(24, "full_attention");
+  ModelConfig c = config_from_hf(json, "config.json");
+  c.num_layers = 23;
+  c.intermediate_sizes.assign(23, 4864);
+  c.intermediate_sizes[0] = 1000;
+  c.kv_heads.assign(23, 2);
+  c.kv_heads[22] = 1;
+  c.slicing = ResidualSlicing{std::vector<std::int64_t>(47, 448)};
+  c.tie_word_embeddings = false;
+  const Json written = config_to_hf(c, "bfloat16");
+  EXPECT_EQ(written["num_hidden_layers"], 23);
+  EXPECT_EQ(written["layer_types"], Json(std::vector<std::string>(23, "full_attention")));
+  const ModelConfig again = config_from_hf(written, "written");
+  EXPECT_EQ(again.num_layers, 23);
+  EXPECT_EQ(again.intermediate_sizes, c.intermediate_sizes);
+  EXPECT_EQ(again.kv_heads, c.kv_heads);
+  EXPECT_EQ(again.slicing->widths, c.slicing->widths);
+  EXPECT_EQ(config_to_hf(again, "bfloat16"), written);
 }
 
 TEST(Config, RefusesWhatItCannotRun) {

@@ -1,6 +1,7 @@
 // The decoder against a plain-loop reference written here in double precision: one sequence at a
 // time, no batching, no cache, no tensor library. A tiny random model exercises every feature at
-// once: GQA, q/k/v biases, an untied head, Llama 3.1 RoPE scaling, and per-layer MLP widths.
+// once: GQA, q/k/v biases, o_proj and MLP biases, an untied head, Llama 3.1 RoPE scaling,
+// per-layer MLP widths and per-layer KV heads.
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
@@ -28,6 +29,7 @@ ModelConfig tiny_config() {
   c.num_kv_heads = 2;
   c.head_dim = 8;
   c.intermediate_sizes = {40, 56};
+  c.kv_heads = {2, 1};  // the second layer as if one KV group had been pruned
   c.rms_norm_eps = 1e-5;
   // With θ = 100 and head_dim 8 the wavelengths are 6.3, 19.9, 62.8 and 199 positions; against
   // cut-offs of 32/4 = 8 and 32/1 = 32 that puts one pair in the kept band, one in the
@@ -37,6 +39,8 @@ ModelConfig tiny_config() {
   c.max_position_embeddings = 128;
   c.tie_word_embeddings = false;
   c.qkv_bias = true;
+  c.o_bias = true;
+  c.mlp_bias = true;
   return c;
 }
 
@@ -120,7 +124,9 @@ Matrix reference_logits(const Model& model, const std::vector<std::int64_t>& tok
   std::vector<Vector> h(T);
   for (std::size_t t = 0; t < T; ++t) h[t] = embed[tokens[t]];
   const std::int64_t group = c.num_heads / c.num_kv_heads;
-  for (const DecoderLayer& layer : model.layers) {
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    const DecoderLayer& layer = model.layers[l];
+    const std::int64_t kv_heads = c.kv_heads[l], heads = kv_heads * group;
     const Matrix wq = to_matrix(layer.q.weight), wk = to_matrix(layer.k.weight),
                  wv = to_matrix(layer.v.weight), wo = to_matrix(layer.o.weight);
     std::vector<Vector> q(T), k(T), v(T);
@@ -129,12 +135,12 @@ Matrix reference_logits(const Model& model, const std::vector<std::int64_t>& tok
       q[t] = matvec(wq, x, layer.q.bias);
       k[t] = matvec(wk, x, layer.k.bias);
       v[t] = matvec(wv, x, layer.v.bias);
-      for (std::int64_t hd = 0; hd < c.num_heads; ++hd) rope_ref(c, &q[t][hd * c.head_dim], t);
-      for (std::int64_t hd = 0; hd < c.num_kv_heads; ++hd) rope_ref(c, &k[t][hd * c.head_dim], t);
+      for (std::int64_t hd = 0; hd < heads; ++hd) rope_ref(c, &q[t][hd * c.head_dim], t);
+      for (std::int64_t hd = 0; hd < kv_heads; ++hd) rope_ref(c, &k[t][hd * c.head_dim], t);
     }
     for (std::size_t t = 0; t < T; ++t) {
-      Vector attended(c.q_dim(), 0.0);
-      for (std::int64_t hd = 0; hd < c.num_heads; ++hd) {
+      Vector attended(heads * c.head_dim, 0.0);
+      for (std::int64_t hd = 0; hd < heads; ++hd) {
         const std::int64_t kv = hd / group;
         std::vector<double> scores(t + 1);
         double max_score = -1e300;
@@ -154,17 +160,17 @@ Matrix reference_logits(const Model& model, const std::vector<std::int64_t>& tok
           }
         }
       }
-      const Vector o = matvec(wo, attended);
+      const Vector o = matvec(wo, attended, layer.o.bias);
       for (std::size_t i = 0; i < o.size(); ++i) h[t][i] += o[i];
     }
     const Matrix wg = to_matrix(layer.gate.weight), wu = to_matrix(layer.up.weight),
                  wd = to_matrix(layer.down.weight);
     for (std::size_t t = 0; t < T; ++t) {
       const Vector y = rms_norm_ref(h[t], to_vector(layer.mlp_norm), c.rms_norm_eps);
-      Vector gate = matvec(wg, y), up = matvec(wu, y);
+      Vector gate = matvec(wg, y, layer.gate.bias), up = matvec(wu, y, layer.up.bias);
       for (std::size_t i = 0; i < gate.size(); ++i)
         gate[i] = gate[i] / (1 + std::exp(-gate[i])) * up[i];
-      const Vector down = matvec(wd, gate);
+      const Vector down = matvec(wd, gate, layer.down.bias);
       for (std::size_t i = 0; i < down.size(); ++i) h[t][i] += down[i];
     }
   }
@@ -199,6 +205,10 @@ const std::vector<std::vector<std::int64_t>> kSequences = {
 
 TEST(Decoder, PaddedBatchedPrefillMatchesReference) {
   const Model model = tiny_model();
+  // The second layer has 2 query heads over 1 KV head of 8.
+  ASSERT_EQ(model.layers[1].q.weight.size(0), 16);
+  ASSERT_EQ(model.layers[1].k.weight.size(0), 8);
+  ASSERT_EQ(model.layers[1].o.weight.size(1), 16);
   torch::NoGradGuard no_grad;
   const std::int64_t width = 9;
   for (const bool left_padding : {true, false}) {

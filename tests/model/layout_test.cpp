@@ -7,6 +7,8 @@
 namespace claw::model {
 namespace {
 
+using Shape = std::vector<std::int64_t>;
+
 TEST(Layout, Qwen25HalfBillionCountsExactly) {
   const ParameterCounts n = count_parameters(preset_config("qwen2.5-0.5b"));
   EXPECT_EQ(n.total(), 494'032'768);
@@ -42,6 +44,24 @@ TEST(Layout, PerLayerWidthsShapeTheMlp) {
       EXPECT_EQ(spec.shape[1], spec.layer == 0 ? 10 : 20) << spec.name;
     }
   }
+}
+
+TEST(Layout, PerLayerHeadsShapeTheAttention) {
+  ModelConfig c = preset_config("tiny-llama3");  // 4 heads over 2 KV heads of 8, hidden 32
+  c.kv_heads = {1, 2};
+  c.o_bias = true;
+  for (const TensorSpec& spec : tensor_layout(c)) {
+    const std::int64_t kv = spec.layer == 0 ? 1 : 2;
+    if (spec.role == TensorRole::kQWeight) EXPECT_EQ(spec.shape, (Shape{2 * kv * 8, 32}));
+    if (spec.role == TensorRole::kKWeight) EXPECT_EQ(spec.shape, (Shape{kv * 8, 32}));
+    if (spec.role == TensorRole::kVWeight) EXPECT_EQ(spec.shape, (Shape{kv * 8, 32}));
+    if (spec.role == TensorRole::kOWeight) EXPECT_EQ(spec.shape, (Shape{32, 2 * kv * 8}));
+    if (spec.role == TensorRole::kOBias) EXPECT_EQ(spec.shape, (Shape{32}));
+    EXPECT_NE(spec.role, TensorRole::kQBias);
+  }
+  // q and o: 16·32 each in layer 0 and 32·32 in layer 1; k and v: 8·32, then 16·32; o's bias.
+  EXPECT_EQ(count_parameters(c).attention,
+            2 * (16 * 32 + 32 * 32) + 2 * (8 * 32 + 16 * 32) + 2 * 32);
 }
 
 }  // namespace
