@@ -1,0 +1,276 @@
+#include "compress/flap.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "compress/calibration_pass.h"
+#include "compress/kv_groups.h"
+#include "compress/method_registry.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "model/layout.h"
+
+namespace claw::compress {
+namespace {
+
+// A unit FLAP may remove: one FFN channel or one KV group of one layer.
+struct Unit {
+  double score;  // standardised within its layer and module
+  std::size_t layer;
+  bool group;
+  std::int64_t index;
+};
+
+// Per-channel scores of o_proj's input summed over each KV group's channels: the input is the
+// query heads side by side, and group g owns a contiguous run of them.
+torch::Tensor group_sums(const torch::Tensor& channel_scores, std::int64_t groups) {
+  return channel_scores.view({groups, -1}).sum(1);
+}
+
+// (s − mean) / std, or zeros where the units cannot be told apart.
+torch::Tensor standardised(const torch::Tensor& scores) {
+  if (scores.numel() < 2) return torch::zeros_like(scores);
+  const double spread = scores.std().item<double>();
+  if (!(spread > 0)) return torch::zeros_like(scores);
+  return (scores - scores.mean()) / spread;
+}
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kDouble).contiguous().cpu();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+// Indices 0..n-1 not in `removed`, as a sorted int64 tensor.
+torch::Tensor complement(std::int64_t n, const std::vector<std::int64_t>& removed) {
+  std::vector<bool> gone(static_cast<std::size_t>(n), false);
+  for (const std::int64_t i : removed) gone[static_cast<std::size_t>(i)] = true;
+  std::vector<std::int64_t> kept;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!gone[static_cast<std::size_t>(i)]) kept.push_back(i);
+  }
+  return torch::tensor(kept, torch::kLong);
+}
+
+// Adds `weight`[:, removed] · mean[removed] to `linear`'s bias (created at zero if absent): the
+// removed inputs' average contribution, so the output at the calibration mean is unchanged.
+void compensate(model::Linear& linear, const torch::Tensor& mean, const torch::Tensor& kept) {
+  const std::int64_t inputs = linear.weight.size(1);
+  torch::Tensor removed_mean = mean.clone();
+  removed_mean.index_fill_(0, kept, 0.0);
+  const torch::Tensor shift =
+      linear.weight.to(torch::kDouble).mv(removed_mean.to(linear.weight.device()));
+  CLAW_CHECK(removed_mean.numel() == inputs, "compensation: ", removed_mean.numel(), " means for ",
+             inputs, " inputs");
+  if (!linear.bias.defined())
+    linear.bias = torch::zeros({linear.weight.size(0)}, linear.weight.options());
+  linear.bias = (linear.bias.to(torch::kDouble) + shift).to(linear.weight.scalar_type());
+}
+
+}  // namespace
+
+void ChannelStatistics::add(const torch::Tensor& inputs) {
+  const torch::Tensor x = inputs.reshape({-1, inputs.size(-1)}).to(torch::kDouble).cpu();
+  if (!sum.defined()) {
+    sum = torch::zeros({x.size(1)}, torch::kDouble);
+    sum_of_squares = torch::zeros({x.size(1)}, torch::kDouble);
+  }
+  sum += x.sum(0);
+  sum_of_squares += x.square().sum(0);
+  count += x.size(0);
+}
+
+torch::Tensor ChannelStatistics::mean() const {
+  return sum / static_cast<double>(count);
+}
+
+torch::Tensor ChannelStatistics::sample_variance() const {
+  CLAW_CHECK(count >= 2, "a sample variance needs two tokens or more");
+  const auto n = static_cast<double>(count);
+  return ((sum_of_squares - sum.square() / n) / (n - 1)).clamp_min(0);
+}
+
+torch::Tensor ChannelStatistics::norm() const {
+  return sum_of_squares.sqrt();
+}
+
+torch::Tensor fluctuation_scores(const ChannelStatistics& inputs, const torch::Tensor& weight) {
+  return inputs.sample_variance() * weight.to(torch::kDouble).square().sum(0).cpu();
+}
+
+torch::Tensor wanda_scores(const ChannelStatistics& inputs, const torch::Tensor& weight) {
+  return inputs.norm() * weight.to(torch::kDouble).abs().sum(0).cpu();
+}
+
+Flap::Flap(FlapOptions options) : options_(std::move(options)) {
+  CLAW_CHECK(!options_.calibration.sequences.empty(), "FLAP needs calibration sequences");
+}
+
+Json Flap::settings() const {
+  const bool flap = options_.variant == FlapVariant::kFlap;
+  return {{"calibration", options_.calibration.source},
+          {"calibration_samples", options_.calibration.sequences.size()},
+          {"calibration_length", options_.calibration.sequences.front().size()},
+          {"variant", flap ? "flap" : "wanda-sp"},
+          {"score", flap ? "sample variance of the input channel x squared norm of its column"
+                         : "l2 norm of the input channel x l1 norm of its column"},
+          {"structure", flap ? "standardised per layer and module, one global ranking"
+                             : "the same fraction of every layer and module"},
+          {"bias_compensation", flap}};
+}
+
+Json Flap::compress(model::Model& model, double ratio) {
+  model::ModelConfig& c = model.config;
+  CLAW_CHECK(!c.slicing, "FLAP prunes the widths of an unsliced model");
+  const bool flap = options_.variant == FlapVariant::kFlap;
+  const auto layers = static_cast<std::size_t>(c.num_layers);
+  std::vector<ChannelStatistics> heads(layers), hidden(layers);
+  {
+    CalibrationPass pass(model, calibration_batches(options_.calibration, model.device()));
+    Progress progress("flap", c.num_layers, "layers");
+    for (std::size_t l = 0; l < layers; ++l) {
+      pass.advance({[&](std::size_t, const torch::Tensor& x) { heads[l].add(x); },
+                    [&](std::size_t, const torch::Tensor& x) { hidden[l].add(x); }});
+      progress.advance(1);
+    }
+  }
+  const auto score = flap ? fluctuation_scores : wanda_scores;
+  std::vector<torch::Tensor> channel_scores, group_scores;
+  for (std::size_t l = 0; l < layers; ++l) {
+    channel_scores.push_back(score(hidden[l], model.layers[l].down.weight));
+    group_scores.push_back(group_sums(score(heads[l], model.layers[l].o.weight),
+                                      c.layer_kv_heads(static_cast<std::int64_t>(l))));
+  }
+
+  std::vector<torch::Tensor> kept_channels(layers), kept_groups(layers);
+  if (!flap) {
+    for (std::size_t l = 0; l < layers; ++l) {
+      const auto layer = static_cast<std::int64_t>(l);
+      kept_channels[l] = highest_scoring(channel_scores[l],
+                                         kept_channel_count(c.intermediate_sizes[l], ratio, layer));
+      kept_groups[l] =
+          highest_scoring(group_scores[l], kept_group_count(c.layer_kv_heads(layer), ratio, layer));
+    }
+  } else {
+    // One ranking of every unit by its standardised score; the lowest go until the removed
+    // parameters reach r of the layers' attention and MLP parameters. Each layer keeps a
+    // channel and a KV group.
+    std::vector<Unit> units;
+    for (std::size_t l = 0; l < layers; ++l) {
+      for (const bool group : {false, true}) {
+        const std::vector<double> z =
+            to_vector(standardised(group ? group_scores[l] : channel_scores[l]));
+        for (std::size_t i = 0; i < z.size(); ++i) {
+          units.push_back({z[i], l, group, static_cast<std::int64_t>(i)});
+        }
+      }
+    }
+    std::stable_sort(units.begin(), units.end(),
+                     [](const Unit& a, const Unit& b) { return a.score < b.score; });
+    const model::ParameterCounts counts = model::count_parameters(c);
+    const double budget = ratio * static_cast<double>(counts.attention + counts.mlp);
+    std::vector<std::vector<std::int64_t>> removed_channels(layers), removed_groups(layers);
+    // Net of the biases compensation adds: o_proj's and the MLP's where the model had none
+    // (the MLP's gate and up biases then shrink with each channel removed).
+    double removed = 0;
+    for (std::size_t l = 0; l < layers; ++l) {
+      const std::int64_t out = model.layers[l].down.weight.size(0);
+      if (!c.o_bias) removed -= static_cast<double>(out);
+      if (!c.mlp_bias) removed -= static_cast<double>(out + 2 * c.intermediate_sizes[l]);
+    }
+    for (const Unit& u : units) {
+      if (removed >= budget) break;
+      const auto l = static_cast<std::int64_t>(u.layer);
+      std::vector<std::int64_t>& list =
+          u.group ? removed_groups[u.layer] : removed_channels[u.layer];
+      const std::int64_t available = u.group ? c.layer_kv_heads(l) : c.intermediate_sizes[u.layer];
+      if (static_cast<std::int64_t>(list.size()) + 1 >= available) continue;
+      list.push_back(u.index);
+      // What the unit owns: a channel's gate and up rows (with their biases) and its down
+      // column; a group's q, k and v rows (with biases) and its query heads' o columns.
+      const model::DecoderLayer& layer = model.layers[u.layer];
+      const std::int64_t in = layer.gate.weight.size(1), out = layer.down.weight.size(0);
+      const std::int64_t group_rows = (c.group_size() + 2) * c.head_dim;
+      removed += u.group ? static_cast<double>(group_rows * (in + (c.qkv_bias ? 1 : 0)) +
+                                               c.group_size() * c.head_dim * out)
+                         : static_cast<double>(2 * (in + 1) + out);
+    }
+    for (std::size_t l = 0; l < layers; ++l) {
+      kept_channels[l] = complement(c.intermediate_sizes[l], removed_channels[l]);
+      kept_groups[l] =
+          complement(c.layer_kv_heads(static_cast<std::int64_t>(l)), removed_groups[l]);
+    }
+  }
+
+  torch::NoGradGuard no_grad;
+  Json details = {{"kv_heads_kept", Json::array()}, {"channels_kept", Json::array()}};
+  for (std::size_t l = 0; l < layers; ++l) {
+    model::DecoderLayer& layer = model.layers[l];
+    if (flap) {
+      // o_proj reads each kept group's query heads: expand group indices to its columns.
+      const std::int64_t width = c.group_size() * c.head_dim;
+      const torch::Tensor o_columns =
+          (kept_groups[l].unsqueeze(1) * width + torch::arange(width, torch::kLong).unsqueeze(0))
+              .reshape({-1});
+      compensate(layer.o, heads[l].mean(), o_columns);
+      compensate(layer.down, hidden[l].mean(), kept_channels[l]);
+      // The config's MLP bias covers gate and up too: theirs are zero.
+      for (model::Linear* in : {&layer.gate, &layer.up}) {
+        if (!in->bias.defined())
+          in->bias = torch::zeros({in->weight.size(0)}, in->weight.options());
+      }
+    }
+    keep_mlp_channels(model, static_cast<std::int64_t>(l), kept_channels[l]);
+    keep_kv_groups(model, static_cast<std::int64_t>(l), kept_groups[l]);
+    details["kv_heads_kept"].push_back(kept_groups[l].numel());
+    details["channels_kept"].push_back(kept_channels[l].numel());
+  }
+  if (flap) c.o_bias = c.mlp_bias = true;
+  return details;
+}
+
+MethodInfo flap_method() {
+  return {.name = "flap",
+          .family = MethodFamily::kCalibrationBased,
+          .summary =
+              "removes FFN channels and KV groups whose inputs fluctuate least on "
+              "calibration text, with adaptive widths and bias compensation (FLAP), or "
+              "Wanda-sp's uniform widths",
+          .ratio_meaning =
+              "the fraction of the layers' attention and MLP parameters removed (flap); "
+              "of each layer's FFN channels and KV groups (wanda-sp)",
+          .options = calibration_options().with(OptionTable({
+              {.name = "variant",
+               .kind = OptionKind::kText,
+               .default_value = "flap",
+               .help = "flap: fluctuation scores, adaptive widths, bias compensation; wanda-sp: "
+                       "|W|·‖x‖ scores, the same fraction of every layer, no compensation",
+               .choices = {"flap", "wanda-sp"}},
+          })),
+          .make = [](const Json& options, const CompressionContext& context,
+                     const model::ModelConfig& config) -> std::unique_ptr<CompressionMethod> {
+            FlapOptions o;
+            o.calibration = draw_calibration("flap", options, context, config);
+            o.variant = option<std::string>(options, "variant") == "flap" ? FlapVariant::kFlap
+                                                                          : FlapVariant::kWandaSp;
+            return std::make_unique<Flap>(std::move(o));
+          },
+          .removed_fraction =
+              [](const model::ModelConfig& config, double ratio, const Json& options) {
+                if (option<std::string>(options, "variant") == "flap") {
+                  // Removed until r of the attention and MLP parameters: exact to within one unit.
+                  const model::ParameterCounts n = model::count_parameters(config);
+                  return ratio * static_cast<double>(n.attention + n.mlp) /
+                         static_cast<double>(n.without_embeddings());
+                }
+                model::ModelConfig after = config;
+                for (std::int64_t l = 0; l < config.num_layers; ++l) {
+                  const auto i = static_cast<std::size_t>(l);
+                  after.intermediate_sizes[i] =
+                      kept_channel_count(config.intermediate_sizes[i], ratio, l);
+                  after.kv_heads[i] = kept_group_count(config.layer_kv_heads(l), ratio, l);
+                }
+                return removed_parameter_fraction(config, after);
+              }};
+}
+
+}  // namespace claw::compress
