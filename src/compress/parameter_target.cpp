@@ -68,6 +68,12 @@ ParameterTarget ratio_for_parameters(const MethodInfo& method, const model::Mode
     const double mid = (last + last_high) / 2;
     (*removed(mid) <= achieved ? last : last_high) = mid;
   }
+  if (last - first < 1e-6) {
+    // A method whose fraction moves continuously with r (FLAP's): four significant digits.
+    const double scale = std::pow(10.0, 4 - std::ceil(std::log10(first)));
+    const double r = std::round(first * scale) / scale;
+    return {r, *removed(r)};
+  }
   for (int digits = 1; digits <= 9; ++digits) {
     // `first` is known to within the bisection's resolution, so the decimal at or just past it
     // is tried, and the next.
