@@ -23,6 +23,7 @@ void register_init(CLI::App& app);
 // predict and critical
 void register_law_queries(CLI::App& app);
 void register_merge(CLI::App& app);
+void register_methods(CLI::App& app);
 void register_recover(CLI::App& app);
 void register_report(CLI::App& app);
 void register_study(CLI::App& app);

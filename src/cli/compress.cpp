@@ -95,8 +95,12 @@ void run(CompressArgs& args) {
   if (!args.dtype.empty()) save.dtype = model::parse_dtype(args.dtype);
   save.replace = args.force;
   save.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
-  const compress::CompressionJob job{info.name, options, *args.ratio, input,
-                                     model::content_hash(model)};
+  const compress::CompressionJob job{info.name,
+                                     options,
+                                     *args.ratio,
+                                     input,
+                                     model::content_hash(model),
+                                     {{"timings", {{"load_s", load_seconds}}}}};
   const compress::CompressionContext context{args.seed, model.device(), tokenizer.get()};
   const Stopwatch time;
   const Json record = compress::write_compressed_model(model, job, context, save, output);

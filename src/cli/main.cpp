@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   claw::cli::register_init(app);
   claw::cli::register_law_queries(app);
   claw::cli::register_merge(app);
+  claw::cli::register_methods(app);
   claw::cli::register_recover(app);
   claw::cli::register_report(app);
   claw::cli::register_study(app);

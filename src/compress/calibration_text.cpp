@@ -61,6 +61,7 @@ CalibrationSet draw_calibration(const std::string& method, const Json& options,
       request, corpus.source);
   set.source = name;
   set.batch = option<std::int64_t>(options, "calib_batch");
+  set.seed = context.seed;
   log::info("calibration: ", request.samples, " sequences of ", request.length, " tokens from ",
             name, " (", time.seconds(), " s)");
   return set;

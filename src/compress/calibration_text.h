@@ -21,6 +21,7 @@ struct CalibrationSet {
   std::vector<std::vector<std::int32_t>> sequences;  // all of one length
   std::string source;                                // the corpus they were drawn from
   std::int64_t batch = 16;                           // sequences per forward pass
+  std::uint64_t seed = 0;                            // that chose the sequences
 };
 
 // The sequences `options` ask for, tokenized with the context's tokenizer and seeded by its

@@ -76,6 +76,8 @@ Json write_compressed_model(model::Model& model, const CompressionJob& job,
   record["family"] = family_name(info.family);
   record["source"] = {{"path", job.source.string()}, {"content_hash", job.source_hash}};
   record["claw_version"] = CLAW_VERSION;
+  record["timings"] = {{"compress_s", record["seconds"]}};
+  record.merge_patch(job.record_extra);
   save.generated_files.emplace_back("compression.json", record.dump(2) + "\n");
   model::save_model(model, output, save);
   return record;

@@ -27,6 +27,8 @@ struct CompressionJob {
   double ratio = 0;
   std::filesystem::path source;
   std::string source_hash;
+  // The caller's own keys for compression.json, merged in (timings.load_s).
+  Json record_extra = Json::object();
 };
 
 // Compresses `model` in place with `job` and writes it to `output` as a HF directory holding

@@ -110,6 +110,7 @@ Json Flap::settings() const {
   return {{"calibration", options_.calibration.source},
           {"calibration_samples", options_.calibration.sequences.size()},
           {"calibration_length", options_.calibration.sequences.front().size()},
+          {"calibration_seed", options_.calibration.seed},
           {"variant", flap ? "flap" : "wanda-sp"},
           {"score", flap ? "sample variance of the input channel x squared norm of its column"
                          : "l2 norm of the input channel x l1 norm of its column"},

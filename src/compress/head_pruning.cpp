@@ -30,6 +30,7 @@ Json HeadPruning::settings() const {
   return {{"calibration", calibration_.source},
           {"calibration_samples", calibration_.sequences.size()},
           {"calibration_length", calibration_.sequences.front().size()},
+          {"calibration_seed", calibration_.seed},
           {"score", "mean squared norm of each KV group's output through o_proj"}};
 }
 
@@ -75,7 +76,7 @@ MethodInfo heads_method() {
       .name = "heads",
       .family = MethodFamily::kCalibrationBased,
       .summary =
-          "removes whole KV groups of attention heads, the same number per layer, "
+          "removes whole KV groups of attention heads, the same fraction of each layer's, "
           "those writing least into the residual stream on calibration text",
       .ratio_meaning = "the fraction of each layer's KV groups removed",
       .options = calibration_options(),

@@ -93,11 +93,11 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
         for (std::size_t m = 0; m < config.methods.size(); ++m) {
           const double ratio =
               targets ? target_ratio(config, model, config.methods[m], size) : size;
-          Json compression = {{"model", model_json(model)},
-                              {"method", config.methods[m].settings()},
-                              {"ratio", ratio},
-                              {"seed", seed}};
-          if (targets) compression["target_params"] = size;
+          const Json compression = {{"model", model_json(model)},
+                                    {"method", config.methods[m].settings()},
+                                    {"ratio", ratio},
+                                    {"seed", seed}};
+
           std::vector<Experiment> group;
           for (const std::int64_t tokens : config.recovery.budgets) {
             Experiment e;
@@ -118,6 +118,8 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
               recovery = recover::recovery_settings(options, dtype);
             }
             e.config = compression;
+            // Not in the compression key: targets that land on one structure share its model.
+            if (targets) e.config["target_params"] = size;
             e.config["kind"] = "compressed";
             e.config["recovery"] = recovery;
             e.config["evaluation"] = evaluation;
