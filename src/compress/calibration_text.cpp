@@ -67,6 +67,14 @@ CalibrationSet draw_calibration(const std::string& method, const Json& options,
   return set;
 }
 
+Json calibration_settings(const CalibrationSet& set) {
+  return {{"calibration", set.source},
+          {"calibration_samples", set.sequences.size()},
+          {"calibration_length", set.sequences.empty() ? 0 : set.sequences.front().size()},
+          {"calibration_batch", set.batch},
+          {"calibration_seed", set.seed}};
+}
+
 std::vector<torch::Tensor> calibration_batches(const CalibrationSet& set, torch::Device device) {
   std::vector<torch::Tensor> batches;
   const auto n = static_cast<std::int64_t>(set.sequences.size());

@@ -30,6 +30,9 @@ CalibrationSet draw_calibration(const std::string& method, const Json& options,
                                 const CompressionContext& context,
                                 const model::ModelConfig& config);
 
+// What a method records of its calibration text: source, samples, length, batch and seed.
+Json calibration_settings(const CalibrationSet& set);
+
 // The sequences as batches of tokens [B, L] int64 on `device`.
 std::vector<torch::Tensor> calibration_batches(const CalibrationSet& set, torch::Device device);
 

@@ -107,16 +107,15 @@ Flap::Flap(FlapOptions options) : options_(std::move(options)) {
 
 Json Flap::settings() const {
   const bool flap = options_.variant == FlapVariant::kFlap;
-  return {{"calibration", options_.calibration.source},
-          {"calibration_samples", options_.calibration.sequences.size()},
-          {"calibration_length", options_.calibration.sequences.front().size()},
-          {"calibration_seed", options_.calibration.seed},
-          {"variant", flap ? "flap" : "wanda-sp"},
-          {"score", flap ? "sample variance of the input channel x squared norm of its column"
-                         : "l2 norm of the input channel x l1 norm of its column"},
-          {"structure", flap ? "standardised per layer and module, one global ranking"
-                             : "the same fraction of every layer and module"},
-          {"bias_compensation", flap}};
+  Json settings = calibration_settings(options_.calibration);
+  settings.update(
+      {{"variant", flap ? "flap" : "wanda-sp"},
+       {"score", flap ? "sample variance of the input channel x squared norm of its column"
+                      : "l2 norm of the input channel x l1 norm of its column"},
+       {"structure", flap ? "standardised per layer and module, one global ranking"
+                          : "the same fraction of every layer and module"},
+       {"bias_compensation", flap}});
+  return settings;
 }
 
 Json Flap::compress(model::Model& model, double ratio) {

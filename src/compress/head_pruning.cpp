@@ -27,11 +27,9 @@ HeadPruning::HeadPruning(CalibrationSet calibration) : calibration_(std::move(ca
 }
 
 Json HeadPruning::settings() const {
-  return {{"calibration", calibration_.source},
-          {"calibration_samples", calibration_.sequences.size()},
-          {"calibration_length", calibration_.sequences.front().size()},
-          {"calibration_seed", calibration_.seed},
-          {"score", "mean squared norm of each KV group's output through o_proj"}};
+  Json settings = calibration_settings(calibration_);
+  settings.update({{"score", "mean squared norm of each KV group's output through o_proj"}});
+  return settings;
 }
 
 Json HeadPruning::compress(model::Model& model, double ratio) {

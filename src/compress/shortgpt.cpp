@@ -66,14 +66,13 @@ ShortGpt::ShortGpt(ShortGptOptions options) : options_(std::move(options)) {
 }
 
 Json ShortGpt::settings() const {
-  return {{"calibration", options_.calibration.source},
-          {"calibration_samples", options_.calibration.sequences.size()},
-          {"calibration_length", options_.calibration.sequences.front().size()},
-          {"calibration_seed", options_.calibration.seed},
-          {"score", options_.score == DepthScore::kBlockInfluence
-                        ? "block influence 1 - mean cos(x_i, x_i+1), every token"
-                        : concat("angular distance arccos(cos)/pi of a contiguous block, ",
-                                 options_.last_token_only ? "last token" : "every token")}};
+  Json settings = calibration_settings(options_.calibration);
+  settings.update(
+      {{"score", options_.score == DepthScore::kBlockInfluence
+                     ? "block influence 1 - mean cos(x_i, x_i+1), every token"
+                     : concat("angular distance arccos(cos)/pi of a contiguous block, ",
+                              options_.last_token_only ? "last token" : "every token")}});
+  return settings;
 }
 
 Json ShortGpt::compress(model::Model& model, double ratio) {

@@ -58,14 +58,13 @@ SliceGpt::SliceGpt(SliceGptOptions options) : options_(std::move(options)) {
 }
 
 Json SliceGpt::settings() const {
-  return {{"calibration", options_.calibration.source},
-          {"calibration_samples", options_.calibration.sequences.size()},
-          {"calibration_length", options_.calibration.sequences.front().size()},
-          {"calibration_batch", options_.calibration.batch},
-          {"round", options_.round},
-          {"final_orientation", options_.orientation == FinalOrientation::kPca ? "pca" : "random"},
-          {"pca", "float64 uncentred covariance, dampening 0.01 * mean(diag), eigh"},
-          {"seed", options_.seed}};
+  Json settings = calibration_settings(options_.calibration);
+  settings.update(
+      {{"round", options_.round},
+       {"final_orientation", options_.orientation == FinalOrientation::kPca ? "pca" : "random"},
+       {"pca", "float64 uncentred covariance, dampening 0.01 * mean(diag), eigh"},
+       {"seed", options_.seed}});
+  return settings;
 }
 
 namespace {
