@@ -10,6 +10,7 @@
 #include "bench/statistics.h"
 #include "bench/work.h"
 #include "core/error.h"
+#include "core/option_table.h"
 #include "core/progress.h"
 #include "model/content_hash.h"
 #include "model/runtime.h"
@@ -79,15 +80,21 @@ Json compare(const Runs& base_runs, const Runs& model_runs, const model::Model& 
 }  // namespace
 
 void check_speed_options(const SpeedOptions& o, const model::ModelConfig& config) {
-  CLAW_CHECK(o.reps > 0, "--reps must be positive, got ", o.reps);
-  CLAW_CHECK(o.warmup >= 0, "--warmup must be >= 0, got ", o.warmup);
-  CLAW_CHECK(o.decode > 0, "--decode must be positive, got ", o.decode);
-  CLAW_CHECK(!o.batches.empty() && !o.prompts.empty(), "--batch and --prefill need a value each");
-  for (const std::int64_t b : o.batches) CLAW_CHECK(b > 0, "--batch must be positive, got ", b);
+  if (o.reps <= 0) throw OptionError("reps", concat("must be positive, got ", o.reps));
+  if (o.warmup < 0) throw OptionError("warmup", concat("must be >= 0, got ", o.warmup));
+  if (o.decode <= 0) throw OptionError("decode", concat("must be positive, got ", o.decode));
+  if (o.batches.empty()) throw OptionError("batch", "needs a value");
+  if (o.prompts.empty()) throw OptionError("prefill", "needs a value");
+  for (const std::int64_t b : o.batches) {
+    if (b <= 0) throw OptionError("batch", concat("must be positive, got ", b));
+  }
   for (const std::int64_t p : o.prompts) {
-    CLAW_CHECK(p > 0, "--prefill must be positive, got ", p);
-    CLAW_CHECK(p + o.decode <= config.max_position_embeddings, "--prefill ", p, " plus --decode ",
-               o.decode, " tokens exceed the model's context of ", config.max_position_embeddings);
+    if (p <= 0) throw OptionError("prefill", concat("must be positive, got ", p));
+    if (p + o.decode > config.max_position_embeddings) {
+      throw OptionError(
+          "prefill", concat(p, " plus ", o.decode, " decode tokens exceed the model's context of ",
+                            config.max_position_embeddings));
+    }
   }
 }
 

@@ -26,12 +26,16 @@ void OptionFlags::add(CLI::App& command, const std::string& owner, const OptionT
     std::string help = owner.empty() ? spec.help : concat(owner, ": ", spec.help);
     if (spec.kind == OptionKind::kFlag) {
       flag->option = command.add_flag(flag_name(spec.name), flag->given, help);
+    } else if (spec.kind == OptionKind::kTextList) {
+      // As before: --targets q,v and --targets q --targets v alike.
+      flag->option = command.add_option(flag_name(spec.name), flag->list, help)->delimiter(',');
+      flag->option->default_str(OptionTable::value_text(spec.default_value))->type_name("A,B,...");
     } else {
       flag->option = command.add_option(flag_name(spec.name), flag->text, help);
       if (!spec.default_value.is_null() && OptionTable::value_text(spec.default_value) != "") {
         flag->option->default_str(OptionTable::value_text(spec.default_value));
       }
-      const char* const type_names[] = {"INT", "FLOAT", "TEXT", "", "A,B,..."};
+      const char* const type_names[] = {"INT", "FLOAT", "TEXT"};  // kInteger, kNumber, kText
       flag->option->type_name(type_names[static_cast<int>(spec.kind)]);
     }
     flags_.push_back(std::move(flag));
@@ -46,9 +50,16 @@ Json OptionFlags::values_for(const std::string& owner, const OptionTable& table)
       throw Error(concat(flag_name(flag->spec.name), " belongs to ", join(flag->owners),
                          ", not to ", owner));
     }
-    values[flag->spec.name] = flag->spec.kind == OptionKind::kFlag
-                                  ? Json(true)
-                                  : OptionTable::parse_value(flag->spec, flag->text);
+    switch (flag->spec.kind) {
+      case OptionKind::kFlag:
+        values[flag->spec.name] = flag->given;
+        break;  // --full=false too
+      case OptionKind::kTextList:
+        values[flag->spec.name] = flag->list;
+        break;
+      default:
+        values[flag->spec.name] = OptionTable::parse_value(flag->spec, flag->text);
+    }
   }
   return values;
 }

@@ -29,6 +29,7 @@ class OptionFlags {
     OptionSpec spec;
     std::vector<std::string> owners;
     std::string text;
+    std::vector<std::string> list;  // a list option's values, split at commas
     bool given = false;
     CLI::Option* option = nullptr;
   };

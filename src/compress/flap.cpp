@@ -122,6 +122,8 @@ Json Flap::compress(model::Model& model, double ratio) {
   model::ModelConfig& c = model.config;
   CLAW_CHECK(!c.slicing, "FLAP prunes the widths of an unsliced model");
   const bool flap = options_.variant == FlapVariant::kFlap;
+  // Nothing to remove, and no bias to add: r = 0 is the model as it is.
+  if (ratio == 0) return {{"kv_heads_kept", c.kv_heads}, {"channels_kept", c.intermediate_sizes}};
   const auto layers = static_cast<std::size_t>(c.num_layers);
   std::vector<ChannelStatistics> heads(layers), hidden(layers);
   {

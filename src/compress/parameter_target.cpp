@@ -31,6 +31,8 @@ ParameterTarget ratio_for_parameters(const MethodInfo& method, const model::Mode
       return std::nullopt;
     }
   };
+  // A method that cannot compress this model at all says why in its own words.
+  if (!removed(0)) method.removed_fraction(config, 0, complete);
   // The largest usable ratio: removed() is defined on [0, usable].
   double usable = 0, unusable = kLargestRatio;
   if (removed(unusable)) {
@@ -71,8 +73,9 @@ ParameterTarget ratio_for_parameters(const MethodInfo& method, const model::Mode
   if (last - first < 1e-6) {
     // A method whose fraction moves continuously with r (FLAP's): four significant digits.
     const double scale = std::pow(10.0, 4 - std::ceil(std::log10(first)));
-    const double r = std::round(first * scale) / scale;
-    return {r, *removed(r)};
+    const double r = std::min(std::round(first * scale) / scale, usable);
+    if (const std::optional<double> at_r = removed(r)) return {r, *at_r};
+    return {first, achieved};
   }
   for (int digits = 1; digits <= 9; ++digits) {
     // `first` is known to within the bisection's resolution, so the decimal at or just past it

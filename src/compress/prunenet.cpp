@@ -232,7 +232,7 @@ MethodInfo prunenet_method() {
                .kind = OptionKind::kInteger,
                .default_value = defaults.episodes,
                .help = "policy training episodes",
-               .minimum = 1},
+               .minimum = 0},
               {.name = "lr",
                .kind = OptionKind::kNumber,
                .default_value = defaults.learning_rate,

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/format.h"
+#include "core/option_table.h"
 #include "core/progress.h"
 #include "eval/token_scores.h"
 #include "model/decoder.h"
@@ -145,10 +146,12 @@ IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokeni
   result.ctx = options.ctx > 0                 ? options.ctx
                : result.mode == Mode::kWindows ? std::min(kDefaultWindow, context)
                                                : context;
-  CLAW_CHECK(result.ctx >= 2, "--ctx must be at least 2, got ", result.ctx);
-  CLAW_CHECK(result.ctx <= context, "--ctx ", result.ctx, " is longer than the model's context of ",
-             context, " tokens");
-  CLAW_CHECK(options.limit_tokens >= 0, "--limit-tokens must not be negative");
+  if (result.ctx < 2) throw OptionError("ctx", concat("must be at least 2, got ", result.ctx));
+  if (result.ctx > context) {
+    throw OptionError(
+        "ctx", concat(result.ctx, " is longer than the model's context of ", context, " tokens"));
+  }
+  if (options.limit_tokens < 0) throw OptionError("limit_tokens", "must not be negative");
   const std::string limit_text =
       options.limit_tokens > 0
           ? concat(", limited to its first ", with_commas(options.limit_tokens), " tokens")
@@ -157,8 +160,10 @@ IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokeni
   std::vector<TokenSpan> spans;
   if (result.mode == Mode::kWindows) {
     result.stride = options.stride > 0 ? options.stride : result.ctx;
-    CLAW_CHECK(result.stride <= result.ctx, "--stride ", result.stride,
-               " is longer than the window of ", result.ctx);
+    if (result.stride > result.ctx) {
+      throw OptionError("stride",
+                        concat(result.stride, " is longer than the window of ", result.ctx));
+    }
     std::vector<std::int32_t> tokens = tokenizer.encode(corpus.text, {});
     if (options.limit_tokens > 0 &&
         static_cast<std::int64_t>(tokens.size()) > options.limit_tokens) {
@@ -185,7 +190,7 @@ IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokeni
                                result.ctx - result.stride, " tokens of context where available");
     }
   } else {
-    CLAW_CHECK(options.stride == 0, "--stride applies to windows mode only");
+    if (options.stride != 0) throw OptionError("stride", "applies to windows mode only");
     std::int64_t budget = options.limit_tokens > 0 ? options.limit_tokens : INT64_MAX;
     std::int64_t truncated = 0;
     for (const std::string& document : corpus.documents) {

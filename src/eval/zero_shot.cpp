@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
+#include "core/option_table.h"
 #include "core/progress.h"
 
 namespace claw::eval {
@@ -94,7 +95,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
   const auto start = std::chrono::steady_clock::now();
   CLAW_CHECK(tokenizer.vocab_size() <= model.config.vocab_size, "the tokenizer has ",
              tokenizer.vocab_size(), " tokens but the model only ", model.config.vocab_size);
-  CLAW_CHECK(options.limit >= 0, "--limit must not be negative");
+  if (options.limit < 0) throw OptionError("limit", "must not be negative");
   ZeroShotResult result;
   result.task = task.name;
   result.items_available = static_cast<std::int64_t>(task.items.size());

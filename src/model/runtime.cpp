@@ -11,15 +11,19 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/option_table.h"
 
 namespace claw::model {
 
 torch::Device parse_device(const std::string& text) {
-  CLAW_CHECK(text == "cpu" || text.rfind("cuda", 0) == 0,
-             "--device must be cpu, cuda or cuda:N, got '", text, "'");
+  if (text != "cpu" && text.rfind("cuda", 0) != 0) {
+    throw OptionError("device", concat("must be cpu, cuda or cuda:N, got '", text, "'"));
+  }
   const torch::Device device(text);
-  CLAW_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device ", text,
-             ": CUDA is not available (this build or machine has no GPU)");
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    throw OptionError("device",
+                      concat(text, ": CUDA is not available (this build or machine has no GPU)"));
+  }
   return device;
 }
 
@@ -31,7 +35,7 @@ torch::ScalarType parse_dtype(const std::string& text) {
   if (text == "f32") return torch::kFloat32;
   if (text == "bf16") return torch::kBFloat16;
   if (text == "f16") return torch::kFloat16;
-  CLAW_FAIL("--dtype must be f32, bf16 or f16, got '", text, "'");
+  throw OptionError("dtype", concat("must be f32, bf16 or f16, got '", text, "'"));
 }
 
 std::string dtype_flag_name(torch::ScalarType type) {
@@ -77,7 +81,7 @@ int idle_cores() {
 }
 
 void set_threads(int threads) {
-  CLAW_CHECK(threads >= 0, "--threads must be >= 0, got ", threads);
+  if (threads < 0) throw OptionError("threads", concat("must be >= 0, got ", threads));
   at::set_num_threads(threads > 0 ? threads : idle_cores());
 }
 

@@ -3,13 +3,17 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "core/option_table.h"
 
 namespace claw::model {
 
 Sampler::Sampler(const SamplerOptions& options) : options_(options), rng_(options.seed) {
-  CLAW_CHECK(options.temperature >= 0, "--temperature must be >= 0, got ", options.temperature);
-  CLAW_CHECK(options.top_p > 0 && options.top_p <= 1, "--top-p must be in (0, 1], got ",
-             options.top_p);
+  if (!(options.temperature >= 0)) {
+    throw OptionError("temperature", concat("must be >= 0, got ", options.temperature));
+  }
+  if (!(options.top_p > 0 && options.top_p <= 1)) {
+    throw OptionError("top_p", concat("must be in (0, 1], got ", options.top_p));
+  }
 }
 
 std::int64_t Sampler::sample(const torch::Tensor& logits) {

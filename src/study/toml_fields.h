@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/error.h"
+#include "core/option_table.h"
 
 namespace claw::study {
 
@@ -43,10 +44,13 @@ class TomlFields {
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
   // Runs `check` (a library's own validation), re-raising its error at `key` (the table itself
   // for an empty key), so the message says where in the file the bad value is.
+  // An OptionError names its field: it is reported at that key of this table instead.
   template <typename Check>
   void check(const std::string& key, Check&& check) const {
     try {
       check();
+    } catch (const OptionError& e) {
+      fail(e.field(), e.problem());
     } catch (const Error& e) {
       fail(key, e.what());
     }

@@ -203,13 +203,13 @@ TEST(CompareSpeed, RefusesSettingsTheModelCannotRun) {
   refuses(o, "exceed the model's context of 4096");
   o = {};
   o.batches = {0};
-  refuses(o, "--batch must be positive");
+  refuses(o, "batch must be positive");
   o = {};
   o.decode = 0;
-  refuses(o, "--decode must be positive");
+  refuses(o, "decode must be positive");
   o = {};
   o.reps = 0;
-  refuses(o, "--reps must be positive");
+  refuses(o, "reps must be positive");
 }
 
 TEST(Spread, IsTheMedianAndRange) {

@@ -118,7 +118,7 @@ TEST(Compress, RefusesBadRequestsClearly) {
       "--policy-out belongs to prunenet, not to random");
   testing::expect_claw_refuses(
       "compress " + model + "--method random --ratio 0.5 --calib tinystories" + out,
-      "--calib belongs to slicegpt, shortgpt, heads, not to random");
+      "--calib belongs to slicegpt, shortgpt, heads, flap, not to random");
   testing::expect_claw_refuses("compress " + model + "--method slicegpt --ratio 0.5" + out,
                                "--calib must be given: calibration text");
   testing::expect_claw_refuses(

@@ -68,6 +68,15 @@ TEST(ParameterTarget, RefusesTargetsBeyondTheMethodOrOutsideTheUnitInterval) {
   testing::expect_error_containing([&] { ratio_for_parameters(heads, config, options, 0.3); },
                                    "heads removes at most 20.3% of the non-embedding parameters");
   EXPECT_THROW(ratio_for_parameters(heads, config, options, 0.0), OptionError);
+  // A method that cannot compress this model at any ratio says why.
+  const MethodInfo& slicegpt = method_info("slicegpt");
+  testing::expect_error_containing(
+      [&] {
+        ratio_for_parameters(
+            slicegpt, config,
+            slicegpt.options.complete({{"calib", "tinystories:train"}, {"round", 128}}), 0.2);
+      },
+      "keeps no dimension of 64");
   EXPECT_THROW(ratio_for_parameters(heads, config, options, 1.0), OptionError);
 }
 

@@ -197,14 +197,14 @@ TEST_F(Intrinsic, RefusesWhatCannotBeMeasured) {
   claw::eval::IntrinsicOptions long_window;
   long_window.ctx = 513;
   expect_error(claw::data::load_corpus("tinystories:test"), long_window,
-               "--ctx 513 is longer than the model's context of 512 tokens");
+               "ctx 513 is longer than the model's context of 512 tokens");
   claw::eval::IntrinsicOptions defaults;
   expect_error(text_corpus("Once upon a time."), defaults,
                "fewer than one window of 512; pass a smaller --ctx");
   claw::eval::IntrinsicOptions strided;
   strided.mode = claw::eval::Mode::kDocuments;
   strided.stride = 8;
-  expect_error(text_corpus("Once upon a time."), strided, "--stride applies to windows mode only");
+  expect_error(text_corpus("Once upon a time."), strided, "stride applies to windows mode only");
 }
 
 }  // namespace

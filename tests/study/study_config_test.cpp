@@ -88,6 +88,12 @@ TEST(StudyConfig, WrongTypesAreNamedWithTheirLine) {
                "[speed]\npreset = \"qwen2.5-0.5b\"\nratios = [0.5]\n"
                "reps = 2.5\n");
   EXPECT_NE(e.find("speed.reps: expected an integer, got a number"), std::string::npos) << e;
+
+  // The library's check names the field; the study reports it at that key's line.
+  e = error_of(std::string(kMinimal) +
+               "[speed]\npreset = \"qwen2.5-0.5b\"\nratios = [0.5]\n"
+               "reps = 0\n");
+  EXPECT_NE(e.find("s.toml:10:8: speed.reps: must be positive, got 0"), std::string::npos) << e;
 }
 
 TEST(StudyConfig, UnknownMethodsDatasetsAndTasksAreNamed) {
@@ -126,8 +132,8 @@ TEST(StudyConfig, MethodOptionsComeFromTheMethodsDeclarations) {
   ASSERT_EQ(c.methods.size(), 3u);
   EXPECT_EQ(c.methods[1].settings(), (Json{{"method", "prunenet"}, {"episodes", 3}, {"lr", 1e-3}}));
   EXPECT_EQ(c.methods[2].options["angular_tokens"], "last");  // the declared default
-  std::string e = error_of(std::string(kMinimal) + "[methods.prunenet]\nepisodes = 0\n");
-  EXPECT_NE(e.find("s.toml:8:12: methods.prunenet.episodes: must be at least 1, not 0"),
+  std::string e = error_of(std::string(kMinimal) + "[methods.prunenet]\nepisodes = -1\n");
+  EXPECT_NE(e.find("s.toml:8:12: methods.prunenet.episodes: must be at least 0, not -1"),
             std::string::npos)
       << e;
   e = error_of(std::string(kMinimal) + "[methods.shortgpt]\ncalib = \"tinystories\"\n" +
