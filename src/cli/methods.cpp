@@ -11,22 +11,6 @@
 namespace claw::cli {
 namespace {
 
-std::string kind_label(OptionKind kind) {
-  switch (kind) {
-    case OptionKind::kInteger:
-      return "integer";
-    case OptionKind::kNumber:
-      return "number";
-    case OptionKind::kText:
-      return "text";
-    case OptionKind::kFlag:
-      return "flag";
-    case OptionKind::kTextList:
-      return "list";
-  }
-  return "";
-}
-
 std::string default_text(const OptionSpec& spec) {
   if (spec.default_value.is_null()) return spec.optional ? "derived" : "required";
   const std::string text = OptionTable::value_text(spec.default_value);
@@ -44,8 +28,8 @@ std::string markdown(const compress::MethodInfo& m) {
   out += "| study key | flag | type | default | meaning |\n|---|---|---|---|---|\n";
   for (const OptionSpec& spec : m.options.specs()) {
     out += concat("| ", spec.recorded ? "`" + spec.name + "`" : "(command line only)", " | `",
-                  flag_name(spec.name), "` | ", kind_label(spec.kind), " | ", default_text(spec),
-                  " | ", spec.help, " |\n");
+                  flag_name(spec.name), "` | ", option_kind_label(spec.kind), " | ",
+                  default_text(spec), " | ", spec.help, " |\n");
   }
   return out;
 }
@@ -60,7 +44,8 @@ void print(bool as_markdown) {
                 m.summary.c_str(), m.ratio_meaning.c_str());
     for (const OptionSpec& spec : m.options.specs()) {
       std::printf("  %-22s %-8s %-10s %s\n", flag_name(spec.name).c_str(),
-                  kind_label(spec.kind).c_str(), default_text(spec).c_str(), spec.help.c_str());
+                  option_kind_label(spec.kind).c_str(), default_text(spec).c_str(),
+                  spec.help.c_str());
     }
   }
 }

@@ -74,20 +74,27 @@ void check_value(const OptionSpec& spec, const Json& value) {
 
 }  // namespace
 
+namespace {
+
+// Each kind's short name ("integer") and its name in a sentence ("an integer").
+struct KindNames {
+  const char* label;
+  const char* in_sentence;
+};
+constexpr KindNames kKindNames[] = {{"integer", "an integer"},
+                                    {"number", "a number"},
+                                    {"text", "a text"},
+                                    {"flag", "true or false"},
+                                    {"list", "a list of texts"}};
+
+}  // namespace
+
 std::string option_kind_name(OptionKind kind) {
-  switch (kind) {
-    case OptionKind::kInteger:
-      return "an integer";
-    case OptionKind::kNumber:
-      return "a number";
-    case OptionKind::kText:
-      return "a text";
-    case OptionKind::kFlag:
-      return "true or false";
-    case OptionKind::kTextList:
-      return "a list of texts";
-  }
-  return "a value";
+  return kKindNames[static_cast<int>(kind)].in_sentence;
+}
+
+std::string option_kind_label(OptionKind kind) {
+  return kKindNames[static_cast<int>(kind)].label;
 }
 
 OptionError::OptionError(std::string field, std::string problem)

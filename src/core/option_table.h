@@ -19,6 +19,8 @@ enum class OptionKind { kInteger, kNumber, kText, kFlag, kTextList };
 
 // "an integer", "a number", ... for messages.
 std::string option_kind_name(OptionKind kind);
+// "integer", "number", "text", "flag", "list", for tables.
+std::string option_kind_label(OptionKind kind);
 
 // A bad option value, raised by the library with the field's own name ("lora_rank must be at
 // least 1"); a front end re-raises it in its own spelling (`--lora-rank`, `recovery.lora_rank`).
