@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "model/layout.h"
+#include "model/torch_tensors.h"
 
 namespace claw::compress {
 namespace {
@@ -33,11 +34,6 @@ torch::Tensor standardised(const torch::Tensor& scores) {
   const double spread = scores.std().item<double>();
   if (!(spread > 0)) return torch::zeros_like(scores);
   return (scores - scores.mean()) / spread;
-}
-
-std::vector<double> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.to(torch::kDouble).contiguous().cpu();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
 
 // Indices 0..n-1 not in `removed`, as a sorted int64 tensor.
@@ -160,7 +156,7 @@ Json Flap::compress(model::Model& model, double ratio) {
     for (std::size_t l = 0; l < layers; ++l) {
       for (const bool group : {false, true}) {
         const std::vector<double> z =
-            to_vector(standardised(group ? group_scores[l] : channel_scores[l]));
+            model::to_vector<double>(standardised(group ? group_scores[l] : channel_scores[l]));
         for (std::size_t i = 0; i < z.size(); ++i) {
           units.push_back({z[i], l, group, static_cast<std::int64_t>(i)});
         }

@@ -5,6 +5,7 @@
 #include "compress/method_registry.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "model/torch_tensors.h"
 
 namespace claw::compress {
 
@@ -59,12 +60,8 @@ Json HeadPruning::compress(model::Model& model, double ratio) {
   for (std::size_t l = 0; l < energies.size(); ++l) {
     const torch::Tensor kept = highest_scoring(energies[l], keep[l]);
     keep_kv_groups(model, static_cast<std::int64_t>(l), kept);
-    const torch::Tensor e = energies[l].contiguous();
-    details["group_energy"].push_back(
-        std::vector<double>(e.data_ptr<double>(), e.data_ptr<double>() + e.numel()));
-    const torch::Tensor k = kept.cpu().contiguous();
-    details["kept_groups"].push_back(std::vector<std::int64_t>(
-        k.data_ptr<std::int64_t>(), k.data_ptr<std::int64_t>() + k.numel()));
+    details["group_energy"].push_back(model::to_vector<double>(energies[l]));
+    details["kept_groups"].push_back(model::to_vector<std::int64_t>(kept));
   }
   return details;
 }

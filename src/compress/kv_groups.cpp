@@ -1,7 +1,6 @@
 #include "compress/kv_groups.h"
 
-#include <cmath>
-
+#include "compress/method.h"
 #include "core/error.h"
 
 namespace claw::compress {
@@ -21,11 +20,7 @@ void keep_rows(model::Linear& linear, const torch::Tensor& rows) {
 }  // namespace
 
 std::int64_t kept_group_count(std::int64_t groups, double ratio, std::int64_t layer) {
-  const auto keep =
-      static_cast<std::int64_t>(std::floor((1.0 - ratio) * static_cast<double>(groups) + 1e-9));
-  CLAW_CHECK(keep >= 1, "ratio ", ratio, " leaves no KV group of the ", groups, " in layer ", layer,
-             "; the largest usable ratio keeps one: ", 1.0 - 1.0 / static_cast<double>(groups));
-  return keep;
+  return kept_unit_count(groups, ratio, "KV group", layer);
 }
 
 void keep_kv_groups(model::Model& model, std::int64_t layer, const torch::Tensor& kept) {

@@ -19,15 +19,20 @@ double channel_pruned_fraction(const model::ModelConfig& config, double ratio,
   return removed_parameter_fraction(config, after);
 }
 
-std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t layer) {
+std::int64_t kept_unit_count(std::int64_t count, double ratio, const char* unit,
+                             std::int64_t layer) {
   // The tolerance keeps a product that is whole in decimal whole after binary rounding:
   // (1 − 0.9)·10 is 0.99999999999999978, where the user asked for one channel.
   const auto keep =
-      static_cast<std::int64_t>(std::floor((1.0 - ratio) * static_cast<double>(width) + 1e-9));
-  CLAW_CHECK(
-      keep >= 1, "ratio ", ratio, " leaves no FFN channel of the ", width, " in layer ", layer,
-      "; the largest usable ratio keeps one channel: ", 1.0 - 1.0 / static_cast<double>(width));
+      static_cast<std::int64_t>(std::floor((1.0 - ratio) * static_cast<double>(count) + 1e-9));
+  CLAW_CHECK(keep >= 1, "ratio ", ratio, " leaves no ", unit, " of the ", count, " in layer ",
+             layer, "; the largest usable ratio keeps one ", unit, ": ",
+             1.0 - 1.0 / static_cast<double>(count));
   return keep;
+}
+
+std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t layer) {
+  return kept_unit_count(width, ratio, "FFN channel", layer);
 }
 
 torch::Tensor highest_scoring(const torch::Tensor& scores, std::int64_t keep) {

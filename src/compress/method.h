@@ -25,9 +25,13 @@ class CompressionMethod {
   virtual Json compress(model::Model& model, double ratio) = 0;
 };
 
-// The number of channels kept of `width` at `ratio`: floor((1 − r)·width) as the user means it
-// in decimal (the reference code's int((1 − r) * d_ff) keeps none of 10 at r = 0.9). An error
-// when nothing would be kept.
+// The number of `unit`s ("FFN channel", "KV group") kept of `count` in `layer` at `ratio`:
+// floor((1 − r)·count) as the user means it in decimal (the reference code's int((1 − r) * d_ff)
+// keeps none of 10 at r = 0.9). An error when nothing would be kept.
+std::int64_t kept_unit_count(std::int64_t count, double ratio, const char* unit,
+                             std::int64_t layer);
+
+// The FFN channels kept of `width`: kept_unit_count for channels.
 std::int64_t kept_channel_count(std::int64_t width, double ratio, std::int64_t layer);
 
 // The sorted indices of the `keep` highest `scores` [width]; ties keep the lower index, so the

@@ -3,6 +3,7 @@
 #include <ATen/ops/linalg_eigvalsh.h>
 
 #include "compress/ks_statistic.h"
+#include "model/torch_tensors.h"
 
 namespace claw::compress {
 
@@ -12,9 +13,7 @@ std::vector<double> singular_values(const torch::Tensor& matrix) {
   // The Gram matrix of the shorter side: min(rows, cols)² entries whose eigenvalues are the
   // squared singular values. Rounding can leave a zero eigenvalue slightly negative.
   const torch::Tensor gram = m.size(0) < m.size(1) ? m.mm(m.t()) : m.t().mm(m);
-  const torch::Tensor values =
-      at::linalg_eigvalsh(gram).clamp_min(0).sqrt().flip(0).cpu().contiguous();
-  return {values.data_ptr<double>(), values.data_ptr<double>() + values.numel()};
+  return model::to_vector<double>(at::linalg_eigvalsh(gram).clamp_min(0).sqrt().flip(0));
 }
 
 double spectral_reward(const std::vector<double>& original_spectrum, const torch::Tensor& ffn1,

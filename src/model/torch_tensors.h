@@ -4,6 +4,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 #include "io/tensor_view.h"
 
@@ -21,5 +22,13 @@ torch::Tensor tensor_from_view(const io::TensorView& view, torch::ScalarType typ
 
 // The bytes of `tensor` converted to `type` on the CPU, kept alive by the returned owner.
 io::OwnedBytes tensor_bytes(const torch::Tensor& tensor, torch::ScalarType type);
+
+// The elements of `tensor`, flattened, as T (double or std::int64_t), for records and loops.
+template <typename T>
+std::vector<T> to_vector(const torch::Tensor& tensor) {
+  const torch::Tensor c =
+      tensor.detach().to(torch::kCPU, c10::CppTypeToScalarType<T>::value).contiguous();
+  return {c.data_ptr<T>(), c.data_ptr<T>() + c.numel()};
+}
 
 }  // namespace claw::model
