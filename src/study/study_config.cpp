@@ -82,11 +82,8 @@ Json read_options(TomlFields& f, const OptionTable& table) {
     if (!spec.recorded) continue;
     if (std::optional<Json> value = option_value(f, spec)) values[spec.name] = std::move(*value);
   }
-  try {
-    return table.complete(std::move(values));
-  } catch (const OptionError& e) {
-    f.fail(e.field(), e.problem());
-  }
+  f.check("", [&] { values = table.complete(std::move(values)); });
+  return values;
 }
 
 MethodSpec read_method(TomlFields& methods, const std::string& name) {
@@ -150,11 +147,7 @@ SpeedSpec read_speed(TomlFields& f) {
   spec.calibration = {{"calib", f.string("calib").value_or("tinystories:train")},
                       {"calib_samples", f.integer("calib_samples").value_or(8)},
                       {"calib_len", f.integer("calib_len").value_or(128)}};
-  try {
-    compress::calibration_options().complete(spec.calibration);
-  } catch (const OptionError& e) {
-    f.fail(e.field(), e.problem());
-  }
+  f.check("", [&] { compress::calibration_options().complete(spec.calibration); });
   bench::SpeedOptions& o = spec.options;
   o.batches = f.integers("batch").value_or(std::vector<std::int64_t>{1});
   o.prompts = f.integers("prefill").value_or(std::vector<std::int64_t>{128});
