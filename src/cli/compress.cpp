@@ -39,14 +39,16 @@ fs::path default_output(const fs::path& input, const CompressArgs& args) {
   return concat(input.stem().string(), "-", args.method, "-r", ratio);
 }
 
-void check_outputs(const CompressArgs& args, const Json& options, const fs::path& input,
-                   const fs::path& output) {
+void check_outputs(const CompressArgs& args, const compress::MethodInfo& method,
+                   const Json& options, const fs::path& input, const fs::path& output) {
   CLAW_CHECK(!path_within(input, output), output.string(),
              ": the output would overwrite the input ", input.string());
   check_directory_writable(output, args.force);
-  if (const auto policy = options.find("policy_out");
-      policy != options.end() && !policy->get<std::string>().empty()) {
-    check_file_writable(policy->get<std::string>());
+  for (const OptionSpec& spec : method.options.specs()) {
+    const Json& file = options.at(spec.name);
+    if (spec.output_file && !file.get<std::string>().empty()) {
+      check_file_writable(file.get<std::string>());
+    }
   }
 }
 
@@ -77,7 +79,7 @@ void run(CompressArgs& args) {
   }
   compress::check_ratio(*args.ratio);
   const fs::path output = args.output.empty() ? default_output(input, args) : fs::path(args.output);
-  check_outputs(args, options, input, output);
+  check_outputs(args, info, options, input, output);
 
   const Stopwatch load_time;
   model::Model model = model::load_model(input, args.runtime.apply_placement());

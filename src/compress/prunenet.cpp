@@ -248,7 +248,8 @@ MethodInfo prunenet_method() {
                .kind = OptionKind::kText,
                .default_value = "",
                .help = "save the policy, for any model of the same shapes and any ratio",
-               .recorded = false},
+               .recorded = false,
+               .output_file = true},
           }),
           .make = [](const Json& options, const CompressionContext& context,
                      const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {

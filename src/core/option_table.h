@@ -51,6 +51,8 @@ struct OptionSpec {
   // False for options that do not change the result (where to save a by-product); they stay
   // out of the recorded settings and out of study files.
   bool recorded = true;
+  // A text naming a file the method writes: front ends check it is writable before any work.
+  bool output_file = false;
 };
 
 // The command-line spelling of an option name: lora_rank → --lora-rank.
