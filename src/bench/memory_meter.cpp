@@ -25,7 +25,7 @@ namespace {
 #define CLAW_ALLOCATE_QUALIFIER const
 #endif
 
-std::atomic<std::int64_t> cpu_in_use{0}, cpu_peak{0};
+std::atomic<std::int64_t> cpu_in_use{0}, cpu_peak{0}, cpu_allocation_count{0};
 
 // Each block starts with a header that records its size, so the deleter needs nothing but the
 // data pointer. LibTorch's raw_allocate() insists on DataPtrs whose context is their data, which
@@ -51,6 +51,7 @@ class CountingCpuAllocator final : public c10::Allocator {
       throw std::bad_alloc();
     }
     *static_cast<std::size_t*>(block) = bytes;
+    ++cpu_allocation_count;
     const std::int64_t now = cpu_in_use += static_cast<std::int64_t>(bytes);
     std::int64_t peak = cpu_peak.load();
     while (now > peak && !cpu_peak.compare_exchange_weak(peak, now)) {
@@ -103,6 +104,11 @@ TensorMemoryMeter::TensorMemoryMeter(torch::Device device)
     : device_(device.is_cuda() && !device.has_index() ? torch::Device(torch::kCUDA, 0) : device) {
   if (device_.is_cpu()) install_counting_cpu_allocator();
   mark();
+}
+
+std::int64_t TensorMemoryMeter::cpu_allocations() const {
+  CLAW_CHECK(device_.is_cpu(), "allocations are counted on the CPU only");
+  return cpu_allocation_count.load();
 }
 
 std::int64_t TensorMemoryMeter::in_use() const {

@@ -16,6 +16,10 @@ class TensorMemoryMeter {
   // tensors allocated before are not seen, so in_use() counts only what came after.
   explicit TensorMemoryMeter(torch::Device device);
 
+  // CPU tensor allocations (of at least one byte) made since the first meter was made; the
+  // difference between two readings counts those of the work between them.
+  std::int64_t cpu_allocations() const;
+
   // Bytes of tensor memory allocated now.
   std::int64_t in_use() const;
   // Starts a new peak at what is in use now.

@@ -86,8 +86,8 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     // float32 at least, float64 for float64 inputs (the gradient tests).
     torch::Tensor scores = at::matmul(grouped_q, k.narrow(2, 0, visible).transpose(-1, -2))
                                .to(at::promote_types(q.scalar_type(), torch::kFloat32));
-    scores = scores.view({batch, kv_heads, group, rows, visible})
-                 .add_(bias.narrow(3, first, rows).narrow(4, 0, visible));
+    scores = scores.view({batch, kv_heads, group, rows, visible});
+    if (bias.defined()) scores.add_(bias.narrow(3, first, rows).narrow(4, 0, visible));
     const torch::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
     const torch::Tensor block =
         at::matmul(probs.view({batch, kv_heads, group * rows, visible}), v.narrow(2, 0, visible));

@@ -28,24 +28,61 @@ torch::Tensor layer_norm(const Model& model, const torch::Tensor& h, const torch
 
 }  // namespace
 
+namespace {
+
+void check_in_context(const ModelConfig& c, std::int64_t max_position) {
+  CLAW_CHECK(max_position < c.max_position_embeddings, "position ", max_position,
+             " is past the model's context of ", c.max_position_embeddings, " tokens");
+}
+
+// New tokens that are all real, after a cache: each sequence's positions go on from its own, and
+// their largest is known on the host. While the cache holds no padding, every sequence is at the
+// same position and one query needs no mask at all, so a decode step reads slices of the cache's
+// RoPE table and mask: no synchronisation, nothing built.
+SequenceContext continue_cache(const ModelConfig& c, const KvCache& cache, std::int64_t steps,
+                               const torch::TensorOptions& token_options) {
+  SequenceContext context;
+  context.max_position = cache.max_next_position() + steps - 1;
+  check_in_context(c, context.max_position);
+  const std::int64_t past = cache.length();
+  if (cache.all_real()) {
+    context.angles = cache.rope_angles(past, steps);
+  } else {
+    torch::Tensor positions = cache.next_position().unsqueeze(1);
+    if (steps > 1) positions = positions + torch::arange(steps, token_options);
+    context.angles = cache.rope_angles(positions);
+  }
+  if (steps == 1) {
+    if (!cache.all_real()) context.bias = cache.next_query_bias();
+  } else {
+    const torch::Tensor keys_valid = torch::cat(
+        {cache.valid(), torch::ones({cache.batch(), steps}, token_options.dtype(torch::kBool))}, 1);
+    context.bias = attention_bias(keys_valid, past, steps);
+  }
+  return context;
+}
+
+}  // namespace
+
 SequenceContext sequence_context(const Model& model, const torch::Tensor& tokens,
                                  const torch::Tensor& valid, KvCache* cache,
                                  const ForwardOptions& options) {
   const ModelConfig& c = model.config;
   CLAW_CHECK(tokens.dim() == 2, "forward expects tokens of shape [batch, steps]");
   const std::int64_t batch = tokens.size(0), steps = tokens.size(1);
-  const std::int64_t past = cache ? cache->length() : 0;
   CLAW_CHECK(!cache || cache->batch() == batch, "the KV cache was made for batch ", cache->batch(),
              ", got ", batch);
+  CLAW_CHECK(!cache || !options.segments.defined(), "packed segments cannot extend a KV cache");
+  if (cache && !valid.defined()) return continue_cache(c, *cache, steps, tokens.options());
+
+  const std::int64_t past = cache ? cache->length() : 0;
   const torch::Tensor real =
       valid.defined() ? valid.to(torch::kBool)
                       : torch::ones({batch, steps}, tokens.options().dtype(torch::kBool));
-
   // RoPE positions count the real tokens a token sees, so padding anywhere leaves each
   // sequence the positions it would have alone; padding gets position 0 (its output is unused).
   torch::Tensor positions, bias;
   if (options.segments.defined()) {
-    CLAW_CHECK(!cache, "packed segments cannot extend a KV cache");
     PackedAttention packed = packed_attention(real, options.segments);
     positions = std::move(packed.positions);
     bias = std::move(packed.bias);
@@ -55,12 +92,13 @@ SequenceContext sequence_context(const Model& model, const torch::Tensor& tokens
     positions = positions.masked_fill(real.logical_not(), 0);
     bias = attention_bias(cache ? torch::cat({cache->valid(), real}, 1) : real, past, steps);
   }
+  // One synchronisation per forward pass over given tokens (a prompt, a scored batch); decode
+  // steps take continue_cache() instead.
   const std::int64_t max_position = positions.max().item<std::int64_t>();
-  CLAW_CHECK(max_position < c.max_position_embeddings, "position ", max_position,
-             " is past the model's context of ", c.max_position_embeddings, " tokens");
-
-  return {rope_angles(rope_inverse_frequencies(c), positions, model.dtype()), std::move(bias),
-          std::move(real)};
+  check_in_context(c, max_position);
+  RopeAngles angles = cache ? cache->rope_angles(positions)
+                            : rope_angles(rope_inverse_frequencies(c), positions, model.dtype());
+  return {std::move(angles), std::move(bias), real, max_position};
 }
 
 torch::Tensor attention_block(const Model& model, std::size_t layer_index, const torch::Tensor& h,
@@ -110,7 +148,7 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
     h = shortcut(h, layer.attn_shortcut) + attention_block(model, i, h, context, cache);
     h = shortcut(h, layer.mlp_shortcut) + mlp_block(model, i, h);
   }
-  if (cache) cache->commit(context.real);
+  if (cache) cache->commit(tokens.size(1), context.real, context.max_position);
   if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
   return layer_norm(model, h, model.final_norm);
 }

@@ -44,8 +44,9 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
 // h → shortcut(h, attn_shortcut) + attention_block(h) → shortcut(·, mlp_shortcut) + mlp_block(·).
 struct SequenceContext {
   RopeAngles angles;
-  torch::Tensor bias;  // the attention bias (model/attention.h)
-  torch::Tensor real;  // [B, T] bool: the real tokens
+  torch::Tensor bias;  // the attention bias (model/attention.h); undefined: no mask needed
+  torch::Tensor real;  // [B, T] bool: the real tokens; undefined: all of them
+  std::int64_t max_position = 0;  // the largest RoPE position of the tokens, on the host
 };
 SequenceContext sequence_context(const Model& model, const torch::Tensor& tokens,
                                  const torch::Tensor& valid = {}, KvCache* cache = nullptr,

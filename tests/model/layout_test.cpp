@@ -26,6 +26,7 @@ TEST(Layout, OtherPresetsMatchPublishedSizes) {
   EXPECT_NEAR(count_parameters(preset_config("qwen2.5-1.5b")).total() / 1e6, 1543.7, 0.05);
   EXPECT_NEAR(count_parameters(preset_config("llama-3.1-8b")).total() / 1e9, 8.03, 0.005);
   EXPECT_NEAR(count_parameters(preset_config("qwen2.5-7b")).total() / 1e9, 7.62, 0.005);
+  EXPECT_NEAR(count_parameters(preset_config("qwen2.5-14b")).total() / 1e9, 14.77, 0.005);
 }
 
 TEST(Layout, TiedModelsHaveNoHeadTensor) {
