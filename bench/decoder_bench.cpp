@@ -84,7 +84,7 @@ Json bench_dtype(const Options& o, torch::ScalarType dtype) {
   CLAW_CHECK(std::max(o.seq, o.prompt + o.decode_steps) <= config.max_position_embeddings,
              "--seq and --prompt + --decode-steps must fit the model's context of ",
              config.max_position_embeddings, " tokens");
-  at::NoGradGuard no_grad;
+  const c10::InferenceMode inference;  // as model::generate() decodes
 
   claw::log::info(name, ": building random ", o.preset, " weights");
   const m::Model model = m::random_model(config, o.seed, dtype);

@@ -8,7 +8,7 @@ namespace claw::bench {
 
 GenerationTiming time_generation(const model::Model& model, const torch::Tensor& prompt,
                                  std::int64_t decode, TensorMemoryMeter& memory) {
-  torch::NoGradGuard no_grad;
+  const c10::InferenceMode inference;  // as model::generate() decodes
   model::ForwardOptions last_only;
   last_only.last_position_only = true;
   auto next_tokens = [&](const torch::Tensor& logits) {

@@ -73,7 +73,10 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     query_block = std::max(kMinQueryBlock, kScoresPerBlock / (batch * heads * keys));
   }
   const double scale = 1 / std::sqrt(static_cast<double>(dim));
-  torch::Tensor out = torch::empty({batch, steps, heads, dim}, q.options());
+  // Several blocks are gathered into one buffer; a single block (every decode step) is returned
+  // as it is, transposed, without a copy.
+  torch::Tensor out = query_block >= steps ? torch::Tensor()
+                                           : torch::empty({batch, steps, heads, dim}, q.options());
   for (std::int64_t first = 0; first < steps; first += query_block) {
     const std::int64_t rows = std::min(query_block, steps - first);
     const std::int64_t visible = past + first + rows;
@@ -91,7 +94,9 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     const torch::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
     const torch::Tensor block =
         at::matmul(probs.view({batch, kv_heads, group * rows, visible}), v.narrow(2, 0, visible));
-    out.narrow(1, first, rows).copy_(block.view({batch, heads, rows, dim}).transpose(1, 2));
+    const torch::Tensor heads_last = block.view({batch, heads, rows, dim}).transpose(1, 2);
+    if (!out.defined()) return heads_last;
+    out.narrow(1, first, rows).copy_(heads_last);
   }
   return out;
 }

@@ -27,7 +27,7 @@ PackedAttention packed_attention(const torch::Tensor& valid, const torch::Tensor
 // softmax(q kᵀ / √d + bias) v with HF's precisions: scores in the model dtype, the masked
 // softmax in float32. q [B, H, T, d]; k, v [B, KV, past + T, d] with KV dividing H; bias from
 // attention_bias(), or undefined where every query may see every key (one query after a cache
-// without padding). Returns [B, T, H, d].
+// without padding). Returns [B, T, H, d], not always contiguous.
 //
 // Queries are processed `query_block` at a time (0: as many as keep one block's scores near
 // 16 MB), and each block reads only the keys up to its last query, so the causal upper

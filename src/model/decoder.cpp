@@ -121,7 +121,7 @@ torch::Tensor attention_heads(const Model& model, std::size_t layer_index, const
   torch::Tensor k = apply_rope(split_heads(layer.k(x), c.layer_kv_heads(l)), context.angles);
   torch::Tensor v = split_heads(layer.v(x), c.layer_kv_heads(l));
   if (cache) std::tie(k, v) = cache->append(l, k, v);
-  return attention(q, k, v, context.bias).view({batch, steps, c.layer_q_dim(l)});
+  return attention(q, k, v, context.bias).reshape({batch, steps, c.layer_q_dim(l)});
 }
 
 torch::Tensor mlp_block(const Model& model, std::size_t layer_index, const torch::Tensor& h) {

@@ -21,7 +21,9 @@ std::vector<std::int64_t> generate(const Model& model, const std::vector<std::in
   std::vector<std::int64_t> generated;
   if (new_tokens <= 0) return generated;
 
-  torch::NoGradGuard no_grad;
+  // Not only no gradients: no autograd bookkeeping (version counters, views' metadata) on any of
+  // the tensors a step makes.
+  const c10::InferenceMode inference;
   KvCache cache(model.config, 1, steps, model.device(), model.dtype());
   Sampler sampler(options.sampler);
   const auto token_options = torch::TensorOptions().dtype(torch::kInt64);

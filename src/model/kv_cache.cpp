@@ -27,7 +27,7 @@ KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t cap
 }
 
 RopeAngles KvCache::rope_angles(std::int64_t first, std::int64_t count) const {
-  return {rope_.cos.narrow(2, first, count), rope_.sin.narrow(2, first, count)};
+  return {rope_.cos.narrow(2, first, count), rope_.signed_sin.narrow(2, first, count)};
 }
 
 RopeAngles KvCache::rope_angles(const torch::Tensor& positions) const {
@@ -38,7 +38,7 @@ RopeAngles KvCache::rope_angles(const torch::Tensor& positions) const {
         .index_select(0, flat)
         .view({positions.size(0), 1, positions.size(1), dim});
   };
-  return {gather(rope_.cos), gather(rope_.sin)};
+  return {gather(rope_.cos), gather(rope_.signed_sin)};
 }
 
 torch::Tensor KvCache::next_query_bias() const {

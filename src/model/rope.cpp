@@ -34,13 +34,17 @@ RopeAngles rope_angles(const torch::Tensor& inverse_frequencies, const torch::Te
   const torch::Tensor inv = inverse_frequencies.to(positions.device());
   const torch::Tensor freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv;  // [B, T, hd/2]
   const torch::Tensor emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);          // [B, 1, T, hd]
-  return {emb.cos().to(dtype), emb.sin().to(dtype)};
+  torch::Tensor signed_sin = emb.sin().to(dtype);
+  signed_sin.narrow(-1, 0, freqs.size(-1)).neg_();
+  return {emb.cos().to(dtype), std::move(signed_sin)};
 }
 
 torch::Tensor apply_rope(const torch::Tensor& x, const RopeAngles& angles) {
   const std::int64_t half = x.size(-1) / 2;
-  const torch::Tensor rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * angles.cos + rotated * angles.sin;
+  const torch::Tensor swapped = torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  // Two rounded products and a rounded sum, as HF's x·cos + rotate_half(x)·sin (an addcmul would
+  // round once in bf16); the sum lands in the first product's fresh buffer.
+  return (x * angles.cos).add_(swapped * angles.signed_sin);
 }
 
 }  // namespace claw::model

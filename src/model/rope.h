@@ -12,14 +12,17 @@ torch::Tensor rope_inverse_frequencies(const ModelConfig& config);
 
 struct RopeAngles {
   torch::Tensor cos;  // [B, 1, T, head_dim], in the compute dtype
-  torch::Tensor sin;
+  // sin with rotate_half's sign folded in: -sin over the first half, sin over the second, so
+  // applying the rotation is one swap of halves and one multiply-add.
+  torch::Tensor signed_sin;
 };
 
 // Angles for integer `positions` [B, T]; shared by every layer of one forward pass.
 RopeAngles rope_angles(const torch::Tensor& inverse_frequencies, const torch::Tensor& positions,
                        torch::ScalarType dtype);
 
-// x [B, heads, T, head_dim]: x·cos + rotate_half(x)·sin.
+// x [B, heads, T, head_dim]: x·cos + rotate_half(x)·sin, as HF computes it (rotate_half(x)·sin
+// equals swap_halves(x)·signed_sin exactly: negation is exact).
 torch::Tensor apply_rope(const torch::Tensor& x, const RopeAngles& angles);
 
 }  // namespace claw::model
