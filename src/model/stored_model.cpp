@@ -137,7 +137,8 @@ StoredModel::StoredModel(const fs::path& path) : path_(path) {
   if (is_hf_model(path)) {
     hf_ = std::make_unique<io::HfCheckpoint>(path);
     config_ = config_from_hf(hf_->config(), hf_->config_source());
-  } else if (io::is_gguf_file(path)) {
+  } else if (io::is_gguf_file(path) || path.extension() == ".gguf") {
+    // A .gguf file without the magic is refused as a GGUF file, not misread as llama2.c.
     gguf_ = std::make_unique<io::GgufFile>(path);
     config_ = config_from_gguf(*gguf_);
   } else {

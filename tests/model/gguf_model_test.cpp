@@ -134,6 +134,29 @@ TEST(GgufRoundTrip, TinyLlama3WithRopeScalingIsExact) {
             model.config.rope_scaling->original_max_position_embeddings);
 }
 
+TEST(GgufRoundTrip, Llama3ScalingIsReadFromRopeFreqsAlone) {
+  // Files from other converters state llama3 scaling only as rope_freqs.weight.
+  const ScratchDir dir;
+  const Model model = tiny_preset("tiny-llama3");
+  const claw::model::GgufExport plan = claw::model::gguf_export(model, {});
+  claw::io::GgufMetadata plain;
+  for (const auto& entry : plan.metadata) {
+    if (entry.first.rfind("claw.rope.", 0) != 0) plain.push_back(entry);
+  }
+  claw::io::write_gguf(dir / "r.gguf", plain, plan.tensors);
+  const Model loaded = claw::model::load_model(dir / "r.gguf");
+  ASSERT_TRUE(loaded.config.rope_scaling.has_value());
+  EXPECT_EQ(loaded.config.rope_scaling->factor, 8.0);
+  EXPECT_EQ(claw::testing::largest_logit_difference(model, loaded), 0.0);
+}
+
+TEST(GgufRoundTrip, AGgufNamedFileWithoutTheMagicIsRefusedAsGguf) {
+  const ScratchDir dir;
+  claw::testing::write_bytes(dir / "x.gguf", std::string(64, 'x'));
+  claw::testing::expect_error_containing([&] { claw::model::load_model(dir / "x.gguf"); },
+                                         "at byte 0: bad magic");
+}
+
 TEST(GgufRoundTrip, UniformlyPrunedMlpIsExact) {
   const ScratchDir dir;
   const Model base = claw::testing::load_stories260k();
