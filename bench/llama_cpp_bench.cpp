@@ -4,7 +4,8 @@
 // batch-1 decode tokens/s, and claw/llama.cpp per row. Each decode is also given as a fraction of
 // the memory-read ceiling of claw_decoder_bench (weight bytes read per token / step time).
 //
-//   claw_llama_cpp_bench (--model M | --preset qwen2.5-0.5b) [--dtype f32,bf16] [--gguf FILE]
+//   claw_llama_cpp_bench (--model M | --preset qwen2.5-0.5b [--tokenizer T]) [--dtype f32,bf16]
+//                        [--gguf FILE]
 //                        [--threads 2] [--rounds 2] [--reps 3] [--prefill 128,512]
 //                        [--prompt 32] [--decode 64] [--seed 0] [--json] [-q]
 //
@@ -50,7 +51,7 @@ using claw::bench::seconds_since;
 using claw::bench::spread;
 
 struct Options {
-  std::string model, preset, gguf;
+  std::string model, preset, tokenizer, gguf;
   std::vector<std::string> dtypes = {"f32", "bf16"};
   std::vector<int> prefill = {128, 512};
   int prompt = 32;
@@ -207,6 +208,8 @@ int main(int argc, char** argv) {
   auto* model = app.add_option("--model", o.model, "HF directory or llama2.c checkpoint");
   app.add_option("--preset", o.preset, "a model shape with random weights (claw init)")
       ->excludes(model);
+  app.add_option("--tokenizer", o.tokenizer,
+                 "--preset: tokenizer to store with it, for the export");
   app.add_option("--dtype", o.dtypes, "dtypes, comma-separated: f32, bf16")
       ->delimiter(',')
       ->capture_default_str();
@@ -233,8 +236,11 @@ int main(int argc, char** argv) {
     if (!o.preset.empty()) {
       model_path = (scratch / o.preset).string();
       claw::log::info("claw init --preset ", o.preset, " (random weights)");
-      run_or_fail({CLAW_BINARY, "init", "--preset", o.preset, "--dtype", "f32", "--seed",
-                   std::to_string(o.seed), model_path});
+      std::vector<std::string> init = {CLAW_BINARY, "init", "--preset", o.preset,
+                                       "--dtype",   "f32",  "--seed",   std::to_string(o.seed),
+                                       model_path};
+      if (!o.tokenizer.empty()) init.insert(init.end(), {"--tokenizer", o.tokenizer});
+      run_or_fail(init);
     }
     if (!o.run.json) {
       std::printf(
