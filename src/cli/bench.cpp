@@ -124,7 +124,8 @@ void register_bench(CLI::App& app) {
   args->runtime.dtype = kStoredDtype;
   CLI::App* cmd = app.add_subcommand(
       "bench", "Measure prefill and decode speed and memory, against the base model if given");
-  cmd->add_option("--model", args->model, "the model to measure (HF directory, llama2.c .bin)")
+  cmd->add_option("--model", args->model,
+                  "the model to measure (HF directory, llama2.c .bin, GGUF file)")
       ->required();
   cmd->add_option("--base", args->base,
                   "the model it was compressed from, measured in the same run for speedups");

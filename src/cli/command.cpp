@@ -3,6 +3,8 @@
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/gguf.h"
+#include "text/gguf_vocab.h"
 #include "text/load_tokenizer.h"
 
 namespace claw::cli {
@@ -34,8 +36,17 @@ std::filesystem::path model_tokenizer_path(const std::filesystem::path& model_pa
   return *found;
 }
 
-std::vector<std::pair<fs::path, std::string>> companion_files(
-    const fs::path& input, std::int64_t vocab_size, const std::string& explicit_tokenizer) {
+void add_companion_files(model::SaveOptions& save, const fs::path& input, std::int64_t vocab_size,
+                         const std::string& explicit_tokenizer) {
+  const fs::path tokenizer = explicit_tokenizer.empty()
+                                 ? text::find_tokenizer_beside(input, vocab_size).value_or("")
+                                 : fs::path(explicit_tokenizer);
+  if (!tokenizer.empty() && fs::is_regular_file(tokenizer) && io::is_gguf_file(tokenizer)) {
+    for (auto& file : text::gguf_tokenizer_files(io::GgufFile(tokenizer))) {
+      save.generated_files.push_back(std::move(file));
+    }
+    return;
+  }
   std::vector<std::pair<fs::path, std::string>> files;
   if (!explicit_tokenizer.empty()) {
     files = text::tokenizer_files(explicit_tokenizer);
@@ -43,11 +54,11 @@ std::vector<std::pair<fs::path, std::string>> companion_files(
     for (const char* name : kCompanionFiles) {
       if (fs::exists(input / name)) files.emplace_back(input / name, name);
     }
-  } else if (const auto found = text::find_tokenizer_beside(input, vocab_size)) {
-    files.emplace_back(*found, "tokenizer.bin");
+  } else if (!tokenizer.empty()) {
+    files.emplace_back(tokenizer, "tokenizer.bin");
   }
   if (files.empty()) log::warn("no tokenizer found for ", input.string(), "; pass --tokenizer");
-  return files;
+  for (auto& file : files) save.extra_files.push_back(std::move(file));
 }
 
 }  // namespace claw::cli

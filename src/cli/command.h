@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "model/save.h"
+
 namespace claw::cli {
 
 // Each command file adds its subcommand, flags and action to the root app.
@@ -16,6 +18,7 @@ void register_bench(CLI::App& app);
 void register_compress(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_export(CLI::App& app);
 void register_fit(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_info(CLI::App& app);
@@ -38,11 +41,11 @@ std::filesystem::path model_tokenizer_path(const std::filesystem::path& model_pa
                                            std::int64_t vocab_size,
                                            const std::string& explicit_path);
 
-// The files a model derived from `input` should carry (source path, name in the new directory):
-// the tokenizer `explicit_tokenizer` when given, else the tokenizer and generation files beside
-// the input. Warns when there are none.
-std::vector<std::pair<std::filesystem::path, std::string>> companion_files(
-    const std::filesystem::path& input, std::int64_t vocab_size,
-    const std::string& explicit_tokenizer);
+// Adds to `save` the files a model derived from `input` should carry: the tokenizer
+// `explicit_tokenizer` when given, else the tokenizer and generation files beside the input (a
+// GGUF file's tokenizer written out as tokenizer.json or tokenizer.bin). Warns when there are
+// none.
+void add_companion_files(model::SaveOptions& save, const std::filesystem::path& input,
+                         std::int64_t vocab_size, const std::string& explicit_tokenizer);
 
 }  // namespace claw::cli

@@ -96,7 +96,7 @@ void run(CompressArgs& args) {
   model::SaveOptions save;
   if (!args.dtype.empty()) save.dtype = model::parse_dtype(args.dtype);
   save.replace = args.force;
-  save.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
+  add_companion_files(save, input, model.config.vocab_size, args.tokenizer);
   const compress::CompressionJob job{info.name,
                                      options,
                                      *args.ratio,
@@ -117,7 +117,8 @@ void register_compress(CLI::App& app) {
   auto args = std::make_shared<CompressArgs>();
   CLI::App* cmd =
       app.add_subcommand("compress", "Compress a model at ratio r and write it as a HF directory");
-  cmd->add_option("--model", args->model, "HF directory, llama2.c checkpoint or model name")
+  cmd->add_option("--model", args->model,
+                  "HF directory, llama2.c checkpoint, GGUF file or model name")
       ->required();
   cmd->add_option("--method", args->method, "one of: " + compress::method_names_help())->required();
   CLI::Option* ratio =

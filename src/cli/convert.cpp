@@ -28,7 +28,7 @@ void run(const ConvertArgs& args) {
   model::SaveOptions options;
   if (!args.dtype.empty()) options.dtype = model::parse_dtype(args.dtype);
   options.replace = args.force;
-  options.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
+  add_companion_files(options, input, model.config.vocab_size, args.tokenizer);
   model::save_model(model, output, options);
   log::info("wrote ", output.string(), " (", model::architecture_name(model.config.architecture),
             ", ", model::dtype_flag_name(options.dtype.value_or(model.dtype())), ")");
@@ -40,7 +40,8 @@ void register_convert(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
   CLI::App* cmd = app.add_subcommand(
       "convert", "Write a llama2.c or HF checkpoint as a HF directory (optionally another dtype)");
-  cmd->add_option("input", args->input, "llama2.c .bin checkpoint or HF directory")->required();
+  cmd->add_option("input", args->input, "llama2.c .bin checkpoint, GGUF file or HF directory")
+      ->required();
   cmd->add_option("output", args->output, "HF directory to create")->required();
   cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16 (default: as input)");
   cmd->add_option("--tokenizer", args->tokenizer,

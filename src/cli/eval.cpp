@@ -159,7 +159,8 @@ void register_eval(CLI::App& app) {
       "eval",
       "Measure a model: test cross-entropy and perplexity on a corpus, or zero-shot and "
       "few-shot accuracy with lm-evaluation-harness 0.4 semantics");
-  cmd->add_option("--model", args->model, "HF directory, llama2.c .bin, or bundled model name")
+  cmd->add_option("--model", args->model,
+                  "HF directory, llama2.c .bin, GGUF file, or bundled model name")
       ->required();
   cmd->add_option("--task", args->tasks,
                   "comma-separated tasks. Corpora: " + data::corpus_names_help() +

@@ -75,7 +75,8 @@ void run(const GenerateArgs& args) {
 void register_generate(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "Generate text from a model");
-  cmd->add_option("--model", args->model, "HF directory, llama2.c .bin, or bundled model name")
+  cmd->add_option("--model", args->model,
+                  "HF directory, llama2.c .bin, GGUF file, or bundled model name")
       ->required();
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer file (default: found beside the model)");

@@ -111,7 +111,8 @@ void print_human(const Json& d) {
 void register_info(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* cmd = app.add_subcommand("info", "Describe a model: shapes, dtype, hash, parameters");
-  cmd->add_option("model", args->model, "HF directory, llama2.c .bin, or bundled model name")
+  cmd->add_option("model", args->model,
+                  "HF directory, llama2.c .bin, GGUF file, or bundled model name")
       ->required();
   cmd->add_flag("--json", args->json, "print JSON on stdout");
   cmd->callback([args] {

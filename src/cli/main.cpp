@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   claw::cli::register_compress(app);
   claw::cli::register_convert(app);
   claw::cli::register_eval(app);
+  claw::cli::register_export(app);
   claw::cli::register_fit(app);
   claw::cli::register_generate(app);
   claw::cli::register_info(app);

@@ -73,7 +73,7 @@ void run(RecoverArgs& args) {
   model::SaveOptions save;
   save.dtype = stored;
   save.replace = args.force;
-  save.extra_files = companion_files(input, model.config.vocab_size, args.tokenizer);
+  add_companion_files(save, input, model.config.vocab_size, args.tokenizer);
   save.generated_files.emplace_back("recovery.json", record.dump(2) + "\n");
   const bool has_adapters = !options.full && options.tokens > 0;
   if (has_adapters) {

@@ -117,11 +117,15 @@ std::string content_hash(const StoredModel& stored) {
         source.interleaved_heads == 0 && to_scalar_type(source.view.dtype) == type;
     if (as_stored) {
       hash_tensor_header(hasher, spec, type);
-      hash_mapped(hasher, source.view.data, source.view.nbytes);
+      if (source.owner) {
+        hasher.update(source.view.data, source.view.nbytes);  // memory of its own, not mapped
+      } else {
+        hash_mapped(hasher, source.view.data, source.view.nbytes);
+      }
     } else {
       // Converted or reordered as the loader does, one tensor at a time.
       hash_tensor(hasher, spec, stored.tensor(spec, type, torch::kCPU));
-      release_mapped_pages(source.view.data, source.view.nbytes);
+      if (!source.owner) release_mapped_pages(source.view.data, source.view.nbytes);
     }
   }
   return hasher.hex_digest();

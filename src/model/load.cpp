@@ -10,10 +10,17 @@ namespace claw::model {
 namespace fs = std::filesystem;
 
 torch::Tensor interleaved_to_half_rotation(const torch::Tensor& weight, std::int64_t heads) {
-  const std::int64_t rows = weight.size(0), in = weight.size(1);
+  const std::int64_t rows = weight.size(0), in = weight.dim() == 2 ? weight.size(1) : 1;
   const std::int64_t half = rows / heads / 2;
   // Row h*hd + 2j + k (pair j, part k) moves to h*hd + k*hd/2 + j.
-  return weight.reshape({heads, half, 2, in}).transpose(1, 2).reshape({rows, in}).contiguous();
+  return weight.reshape({heads, half, 2, in}).transpose(1, 2).reshape(weight.sizes()).contiguous();
+}
+
+torch::Tensor half_rotation_to_interleaved(const torch::Tensor& weight, std::int64_t heads) {
+  const std::int64_t rows = weight.size(0), in = weight.dim() == 2 ? weight.size(1) : 1;
+  const std::int64_t half = rows / heads / 2;
+  // Row h*hd + k*hd/2 + j moves back to h*hd + 2j + k.
+  return weight.reshape({heads, 2, half, in}).transpose(1, 2).reshape(weight.sizes()).contiguous();
 }
 
 void check_weights_fit(const ModelConfig& config, torch::ScalarType type,

@@ -36,8 +36,10 @@ ModelConfig read_model_config(const std::filesystem::path& path);
 // Reads only headers.
 torch::ScalarType loaded_dtype(const std::filesystem::path& path, const LoadOptions& options);
 
-// llama2.c stores each head's q/k rows as interleaved (re, im) pairs; HF rotates halves.
-// Reorders the rows of a [heads*head_dim, in] projection from the first layout to the second.
+// llama2.c and GGUF's llama store each head's q/k rows as interleaved (re, im) pairs; HF rotates
+// halves. Reorders the rows of a [heads*head_dim, in] projection (or a [heads*head_dim] bias)
+// from the first layout to the second, and back.
 torch::Tensor interleaved_to_half_rotation(const torch::Tensor& weight, std::int64_t heads);
+torch::Tensor half_rotation_to_interleaved(const torch::Tensor& weight, std::int64_t heads);
 
 }  // namespace claw::model

@@ -1,12 +1,17 @@
 #include "model/stored_model.h"
 
+#include <cstring>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
+#include "io/gguf.h"
+#include "io/gguf_quant.h"
 #include "io/hf_checkpoint.h"
 #include "io/llama2c.h"
+#include "model/gguf_model.h"
 #include "model/load.h"
 #include "model/torch_tensors.h"
 
@@ -90,12 +95,51 @@ io::TensorView layer_slice(const io::TensorView& stacked, std::int64_t i) {
   return slice;
 }
 
+std::optional<io::DType> gguf_view_dtype(io::GgmlType type) {
+  switch (type) {
+    case io::GgmlType::kF32:
+      return io::DType::kF32;
+    case io::GgmlType::kF16:
+      return io::DType::kF16;
+    case io::GgmlType::kBF16:
+      return io::DType::kBF16;
+    case io::GgmlType::kQ8_0:
+      break;
+  }
+  return std::nullopt;  // dequantised to float32
+}
+
+// The FFN tensors a padded GGUF file stores wider than the layer: gate and up have extra zero
+// rows, down extra zero columns.
+bool is_padded_rows(TensorRole role) {
+  return role == TensorRole::kGateWeight || role == TensorRole::kGateBias ||
+         role == TensorRole::kUpWeight || role == TensorRole::kUpBias;
+}
+
+// The first `columns` of every row of a row-major [rows, stored_columns] view, copied.
+StoredModel::Source narrow_columns(const io::TensorView& view, std::int64_t columns) {
+  const std::size_t element = io::dtype_size(view.dtype);
+  const std::int64_t rows = view.shape[0], stored = view.shape[1];
+  auto bytes =
+      std::make_shared<std::vector<std::byte>>(static_cast<std::size_t>(rows * columns) * element);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::memcpy(bytes->data() + static_cast<std::size_t>(r * columns) * element,
+                view.data + static_cast<std::size_t>(r * stored) * element,
+                static_cast<std::size_t>(columns) * element);
+  }
+  io::TensorView out{view.dtype, {rows, columns}, bytes->data(), bytes->size()};
+  return {out, 0, std::move(bytes)};
+}
+
 }  // namespace
 
 StoredModel::StoredModel(const fs::path& path) : path_(path) {
   if (is_hf_model(path)) {
     hf_ = std::make_unique<io::HfCheckpoint>(path);
     config_ = config_from_hf(hf_->config(), hf_->config_source());
+  } else if (io::is_gguf_file(path)) {
+    gguf_ = std::make_unique<io::GgufFile>(path);
+    config_ = config_from_gguf(*gguf_);
   } else {
     llama2c_ = std::make_unique<io::Llama2cCheckpoint>(path);
     config_ = config_from_llama2c(llama2c_->header());
@@ -106,13 +150,59 @@ StoredModel::StoredModel(const fs::path& path) : path_(path) {
 StoredModel::~StoredModel() = default;
 
 torch::ScalarType StoredModel::dtype() const {
+  if (gguf_) {
+    // Q8_0 is dequantised to float32.
+    const io::GgufTensor* embedding = gguf_->find_tensor("token_embd.weight");
+    return to_scalar_type(gguf_view_dtype(embedding->type).value_or(io::DType::kF32));
+  }
   // llama2.c checkpoints store float32; a HF checkpoint's dtype is that of its token embedding
   // (the first tensor of the layout).
   return to_scalar_type(source(tensor_layout(config_).front()).view.dtype);
 }
 
 StoredModel::Source StoredModel::source(const TensorSpec& spec) const {
+  if (gguf_) return gguf_source(spec);
   return hf_ ? hf_source(spec) : llama2c_source(spec);
+}
+
+StoredModel::Source StoredModel::gguf_source(const TensorSpec& spec) const {
+  const std::string name = gguf_tensor_name(spec);
+  const io::GgufTensor* stored = gguf_->find_tensor(name);
+  CLAW_CHECK(stored != nullptr, path_.string(), ": missing tensor '", name, "' that a ",
+             gguf_architecture(config_.architecture), " model with this metadata has");
+  const std::vector<std::int64_t> shape = stored->shape();
+  // A padded FFN (claw.intermediate_sizes) stores gate/up rows and down columns beyond the
+  // layer's width; the first ones are the layer's.
+  const bool rows_padded =
+      is_padded_rows(spec.role) && shape.size() == spec.shape.size() && shape[0] > spec.shape[0];
+  const bool columns_padded = spec.role == TensorRole::kDownWeight && shape.size() == 2 &&
+                              shape[0] == spec.shape[0] && shape[1] > spec.shape[1];
+  std::vector<std::int64_t> expected = spec.shape;
+  if (rows_padded) expected[0] = shape[0];
+  if (columns_padded) expected[1] = shape[1];
+  CLAW_CHECK(shape == expected, path_.string(), ": tensor '", name, "' has shape ",
+             shape_text(shape), " but the metadata implies ", shape_text(spec.shape));
+  Source out;
+  if (const std::optional<io::DType> dtype = gguf_view_dtype(stored->type)) {
+    out.view = {*dtype, shape, stored->data, stored->nbytes};
+  } else {
+    auto values = std::make_shared<std::vector<float>>(io::gguf_tensor_floats(*stored));
+    out.view = {io::DType::kF32, shape, reinterpret_cast<const std::byte*>(values->data()),
+                values->size() * sizeof(float)};
+    out.owner = std::move(values);
+  }
+  if (rows_padded) {
+    out.view.nbytes = out.view.nbytes / static_cast<std::size_t>(shape[0]) *
+                      static_cast<std::size_t>(spec.shape[0]);
+    out.view.shape = spec.shape;
+  }
+  if (columns_padded) out = narrow_columns(out.view, spec.shape[1]);
+  if (gguf_permutes_qk(config_.architecture) && is_gguf_qk(spec.role)) {
+    const bool query = spec.role == TensorRole::kQWeight || spec.role == TensorRole::kQBias;
+    out.interleaved_heads =
+        query ? config_.layer_heads(spec.layer) : config_.layer_kv_heads(spec.layer);
+  }
+  return out;
 }
 
 StoredModel::Source StoredModel::hf_source(const TensorSpec& spec) const {
@@ -147,6 +237,16 @@ torch::Tensor StoredModel::tensor(const TensorSpec& spec, torch::ScalarType type
 }
 
 void StoredModel::check_nothing_unexpected() const {
+  if (gguf_) {
+    std::set<std::string> expected = {"rope_freqs.weight"};
+    for (const TensorSpec& spec : tensor_layout(config_)) expected.insert(gguf_tensor_name(spec));
+    for (const io::GgufTensor& tensor : gguf_->tensors()) {
+      CLAW_CHECK(expected.count(tensor.name) != 0, path_.string(), ": unexpected tensor '",
+                 tensor.name, "' (not part of a ", gguf_architecture(config_.architecture),
+                 " model with this metadata)");
+    }
+    return;
+  }
   if (!hf_) return;  // a llama2.c file holds exactly what its header says
   std::set<std::string> expected;
   for (const TensorSpec& spec : tensor_layout(config_)) expected.insert(spec.name);

@@ -15,6 +15,7 @@
 #include "model/layout.h"
 
 namespace claw::io {
+class GgufFile;
 class HfCheckpoint;
 class Llama2cCheckpoint;
 }  // namespace claw::io
@@ -23,8 +24,8 @@ namespace claw::model {
 
 class StoredModel {
  public:
-  // A directory is read as a HF checkpoint, a file as a legacy llama2.c checkpoint; the tensors
-  // stay memory-mapped.
+  // A directory is read as a HF checkpoint, a file starting with the GGUF magic as GGUF, any
+  // other file as a legacy llama2.c checkpoint; the tensors stay memory-mapped.
   explicit StoredModel(const std::filesystem::path& path);
   ~StoredModel();
   StoredModel(const StoredModel&) = delete;
@@ -40,6 +41,9 @@ class StoredModel {
     io::TensorView view;
     // > 0: the rows are in llama2.c's interleaved RoPE order, for this many heads.
     std::int64_t interleaved_heads = 0;
+    // Set when `view` points into memory made for it (a dequantised or narrowed copy) rather
+    // than into the mapped file.
+    std::shared_ptr<const void> owner;
   };
   Source source(const TensorSpec& spec) const;
   // The tensor load_model() puts in `spec`'s slot.
@@ -51,10 +55,12 @@ class StoredModel {
  private:
   Source hf_source(const TensorSpec& spec) const;
   Source llama2c_source(const TensorSpec& spec) const;
+  Source gguf_source(const TensorSpec& spec) const;
 
   std::filesystem::path path_;
   std::unique_ptr<io::HfCheckpoint> hf_;
   std::unique_ptr<io::Llama2cCheckpoint> llama2c_;
+  std::unique_ptr<io::GgufFile> gguf_;
   ModelConfig config_;
 };
 

@@ -1,6 +1,8 @@
 #include "text/load_tokenizer.h"
 
 #include "core/error.h"
+#include "io/gguf.h"
+#include "text/gguf_vocab.h"
 #include "text/llama2c_tokenizer.h"
 #include "text/tokenizer_json.h"
 
@@ -10,11 +12,13 @@ namespace fs = std::filesystem;
 std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& path) {
   CLAW_CHECK(fs::exists(path), path.string(), ": tokenizer file not found");
   if (path.extension() == ".json") return read_tokenizer_json(path);
+  if (io::is_gguf_file(path)) return tokenizer_from_gguf(io::GgufFile(path));
   return std::make_unique<Llama2cTokenizer>(Llama2cTokenizer::from_file(path));
 }
 
 std::optional<fs::path> find_tokenizer_beside(const fs::path& model, std::int64_t vocab_size) {
   const bool is_dir = fs::is_directory(model);
+  if (!is_dir && io::is_gguf_file(model)) return model;  // a GGUF file carries its tokenizer
   const fs::path dir = is_dir ? model : model.parent_path();
   std::vector<fs::path> candidates;
   if (is_dir) candidates.push_back(dir / "tokenizer.json");
@@ -28,6 +32,8 @@ std::optional<fs::path> find_tokenizer_beside(const fs::path& model, std::int64_
 
 std::vector<std::pair<fs::path, std::string>> tokenizer_files(const fs::path& tokenizer) {
   CLAW_CHECK(fs::exists(tokenizer), tokenizer.string(), ": tokenizer file not found");
+  CLAW_CHECK(!io::is_gguf_file(tokenizer), tokenizer.string(),
+             ": a GGUF file's tokenizer is written out with gguf_tokenizer_files, not copied");
   if (tokenizer.extension() != ".json") return {{tokenizer, "tokenizer.bin"}};
   std::vector<std::pair<fs::path, std::string>> files{{tokenizer, "tokenizer.json"}};
   const fs::path config = tokenizer.parent_path() / "tokenizer_config.json";

@@ -209,8 +209,14 @@ std::int32_t token_id(const std::string& content, const ByteLevelBpeTokenizer::P
 }  // namespace
 
 std::unique_ptr<ByteLevelBpeTokenizer> read_tokenizer_json(const fs::path& path) {
-  const std::string source = path.string();
-  const Json root = read_json_file(path);
+  const fs::path config_path = path.parent_path() / "tokenizer_config.json";
+  const Json config = fs::exists(config_path) ? read_json_file(config_path) : Json();
+  return tokenizer_from_json(read_json_file(path), config, path.string(), config_path.string());
+}
+
+std::unique_ptr<ByteLevelBpeTokenizer> tokenizer_from_json(const Json& root, const Json& config,
+                                                           const std::string& source,
+                                                           const std::string& config_source) {
   CLAW_CHECK(root.is_object(), source, ": expected a tokenizer.json object");
   for (const char* key : {"truncation", "padding"}) {
     if (!section(root, key).is_null()) {
@@ -236,10 +242,7 @@ std::unique_ptr<ByteLevelBpeTokenizer> read_tokenizer_json(const fs::path& path)
     parts.bos = token_id(*bos, parts, source);
     parts.adds_bos = true;
   }
-  const fs::path config_path = path.parent_path() / "tokenizer_config.json";
-  if (fs::exists(config_path)) {
-    const Json config = read_json_file(config_path);
-    const std::string config_source = config_path.string();
+  if (!config.is_null()) {
     if (auto bos = config_token(config, "bos_token", config_source)) {
       parts.bos = token_id(*bos, parts, config_source);
     }
