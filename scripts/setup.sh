@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs what claw needs from Debian and llama.cpp from npm (only what is missing, so it is
-# cheap to re-run),
-# configures build/ and builds claw there (SETUP_BUILD=0: configure only).
+# cheap to re-run), configures build/ and builds claw there (SETUP_BUILD=0: configure only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
