@@ -63,4 +63,13 @@ std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std:
   };
 }
 
+std::function<double()> read_probe() {
+  const torch::Tensor buffer = torch::ones({kReadProbeBytes / 4}, torch::kFloat32);
+  return [buffer] {
+    const auto start = Clock::now();
+    buffer.sum();
+    return static_cast<double>(kReadProbeBytes) / seconds_since(start) / 1e9;
+  };
+}
+
 }  // namespace claw::bench

@@ -63,4 +63,11 @@ std::vector<double> repeat(int reps, Ceiling& ceiling, const std::function<doubl
 std::function<double()> matmul_probe(std::int64_t rows, std::int64_t inner, std::int64_t cols,
                                      torch::ScalarType dtype);
 
+// GB/s of summing kReadProbeBytes of float32: far beyond any cache, so it streams from DRAM
+// once; what a batch-1 decode, which reads every weight per token, is measured against.
+// float32 because LibTorch's bfloat16 sum converts every element and can stop being bound by
+// memory on few cores.
+constexpr std::int64_t kReadProbeBytes = std::int64_t{1} << 30;
+std::function<double()> read_probe();
+
 }  // namespace claw::bench

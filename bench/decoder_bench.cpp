@@ -43,28 +43,16 @@ namespace {
 using claw::Json;
 using claw::bench::Ceiling;
 using claw::bench::Clock;
+using claw::bench::kReadProbeBytes;
 using claw::bench::LogitsAt;
 using claw::bench::matmul_probe;
 using claw::bench::prefill_flops_per_token;
+using claw::bench::read_probe;
 using claw::bench::repeat;
 using claw::bench::seconds_since;
 using claw::bench::Spread;
 using claw::bench::spread;
 using claw::bench::spread_text;
-
-// GB/s of summing 1 GiB of float32: far beyond any cache, so it streams from DRAM once.
-// float32 because LibTorch's bfloat16 sum converts every element and can stop being bound by
-// memory on few cores.
-constexpr std::int64_t kReadProbeBytes = std::int64_t{1} << 30;
-
-std::function<double()> read_probe() {
-  const torch::Tensor buffer = torch::ones({kReadProbeBytes / 4}, torch::kFloat32);
-  return [buffer] {
-    const auto start = Clock::now();
-    buffer.sum();
-    return static_cast<double>(kReadProbeBytes) / seconds_since(start) / 1e9;
-  };
-}
 
 struct Options {
   std::string preset = "qwen2.5-0.5b";

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what claw needs from Debian (only what is missing, so it is cheap to re-run),
-# configures build/ and builds claw there (SETUP_BUILD=0: configure only).
+# Installs what claw needs from Debian and llama.cpp from npm (only what is missing, so it is
+# cheap to re-run), configures build/ and builds claw there (SETUP_BUILD=0: configure only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ packages=(
   slurm-wlm munge       # tests: a one-node Slurm that the cluster tests start themselves
 )
 bash scripts/install-packages.sh "${packages[@]}"
+# llama.cpp, to check that claw's GGUF exports run there and to compare speeds.
+bash scripts/install-llama-cpp.sh
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 # scripts/test.sh builds by itself, to time the build apart from the installs.

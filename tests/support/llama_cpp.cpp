@@ -1,0 +1,81 @@
+#include "support/llama_cpp.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "core/subprocess.h"
+#include "support/test_support.h"
+
+namespace claw::testing {
+namespace {
+
+std::vector<std::int32_t> parse_id_line(const std::string& text) {
+  std::vector<std::int32_t> ids;
+  std::istringstream words(text);
+  long long id = 0;
+  while (words >> id) ids.push_back(static_cast<std::int32_t>(id));
+  return ids;
+}
+
+CommandOutput run_driver(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {llama_cpp_driver().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
+}  // namespace
+
+std::filesystem::path llama_cpp_driver() {
+  return CLAW_LLAMA_CPP_DRIVER;
+}
+
+std::string llama_cpp_missing_message() {
+  return "llama_cpp_driver is not built: llama.cpp is not installed (run scripts/setup.sh, which "
+         "installs it in .deps/llama.cpp, then re-run cmake)";
+}
+
+std::vector<std::int32_t> llama_cpp_tokenize(const std::filesystem::path& gguf,
+                                             const std::string& text, bool bos) {
+  const ScratchDir scratch;
+  write_bytes(scratch / "text", text);
+  std::vector<std::string> args = {"tokenize", gguf.string(), (scratch / "text").string()};
+  if (bos) args.push_back("--bos");
+  const CommandOutput result = run_driver(args);
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  return parse_id_line(result.out);
+}
+
+torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
+                               const std::vector<std::int32_t>& ids) {
+  const ScratchDir scratch;
+  std::string line;
+  for (const std::int32_t id : ids) line += std::to_string(id) + ' ';
+  write_bytes(scratch / "ids", line);
+  const CommandOutput result = run_driver({"logits", gguf.string(), (scratch / "ids").string(),
+                                           (scratch / "logits").string(), "--threads", "1"});
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  if (result.exit_code != 0) return {};
+  const std::string bytes = read_bytes(scratch / "logits");
+  const auto positions = static_cast<std::int64_t>(ids.size());
+  const auto count = static_cast<std::int64_t>(bytes.size() / sizeof(float));
+  EXPECT_EQ(count % positions, 0);
+  return torch::from_blob(const_cast<char*>(bytes.data()), {positions, count / positions},
+                          torch::kFloat32)
+      .clone();
+}
+
+bool claw_can_export() {
+  const CommandResult help = run_claw("export --help");
+  // An unknown subcommand gets claw's own help, which lists the subcommands.
+  return help.exit_code == 0 && help.out.find("Subcommands:") == std::string::npos;
+}
+
+void export_gguf(const std::string& model, const std::filesystem::path& out,
+                 const std::string& dtype) {
+  const CommandResult result = run_claw("export " + shell_quote(model) + " " +
+                                        shell_quote(out.string()) + " --dtype " + dtype);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+}
+
+}  // namespace claw::testing

@@ -1,0 +1,37 @@
+// Running a GGUF file in llama.cpp through llama_cpp_driver (tools/llama_cpp_driver), for the
+// tests that check claw's GGUF exports against the real llama.cpp.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace claw::testing {
+
+// The driver built with the tests; empty when the build has no llama.cpp (CLAW_WITH_LLAMA_CPP
+// off because scripts/setup.sh did not install it).
+std::filesystem::path llama_cpp_driver();
+
+// What a test that needs the driver reports when it is missing.
+std::string llama_cpp_missing_message();
+
+// llama.cpp's token ids for `text`, with the model's BOS when `bos`.
+std::vector<std::int32_t> llama_cpp_tokenize(const std::filesystem::path& gguf,
+                                             const std::string& text, bool bos = false);
+
+// llama.cpp's float32 logits [ids, vocab] of `ids` as one sequence, computed in full precision
+// (float32 KV cache, no flash attention), one thread.
+torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
+                               const std::vector<std::int32_t>& ids);
+
+// Whether this claw has `claw export` (GGUF output).
+bool claw_can_export();
+
+// `claw export MODEL OUT --dtype DTYPE`, with a test failure when it does not succeed.
+void export_gguf(const std::string& model, const std::filesystem::path& out,
+                 const std::string& dtype);
+
+}  // namespace claw::testing
