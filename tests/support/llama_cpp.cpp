@@ -35,15 +35,23 @@ std::string llama_cpp_missing_message() {
          "installs it in .deps/llama.cpp, then re-run cmake)";
 }
 
-std::vector<std::int32_t> llama_cpp_tokenize(const std::filesystem::path& gguf,
-                                             const std::string& text, bool bos) {
+std::vector<std::vector<std::int32_t>> llama_cpp_tokenize(const std::filesystem::path& gguf,
+                                                          const std::vector<std::string>& texts,
+                                                          bool bos) {
   const ScratchDir scratch;
-  write_bytes(scratch / "text", text);
-  std::vector<std::string> args = {"tokenize", gguf.string(), (scratch / "text").string()};
+  std::vector<std::string> args = {"tokenize", gguf.string()};
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    args.push_back((scratch / ("text" + std::to_string(i))).string());
+    write_bytes(args.back(), texts[i]);
+  }
   if (bos) args.push_back("--bos");
   const CommandOutput result = run_driver(args);
   EXPECT_EQ(result.exit_code, 0) << result.out;
-  return parse_id_line(result.out);
+  std::vector<std::vector<std::int32_t>> ids;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) ids.push_back(parse_id_line(line));
+  EXPECT_EQ(ids.size(), texts.size());
+  return ids;
 }
 
 torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
@@ -63,12 +71,6 @@ torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
   return torch::from_blob(const_cast<char*>(bytes.data()), {positions, count / positions},
                           torch::kFloat32)
       .clone();
-}
-
-bool claw_can_export() {
-  const CommandResult help = run_claw("export --help");
-  // An unknown subcommand gets claw's own help, which lists the subcommands.
-  return help.exit_code == 0 && help.out.find("Subcommands:") == std::string::npos;
 }
 
 void export_gguf(const std::string& model, const std::filesystem::path& out,

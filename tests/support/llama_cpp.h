@@ -18,17 +18,15 @@ std::filesystem::path llama_cpp_driver();
 // What a test that needs the driver reports when it is missing.
 std::string llama_cpp_missing_message();
 
-// llama.cpp's token ids for `text`, with the model's BOS when `bos`.
-std::vector<std::int32_t> llama_cpp_tokenize(const std::filesystem::path& gguf,
-                                             const std::string& text, bool bos = false);
+// llama.cpp's token ids for each of `texts`, with the model's BOS when `bos`; one driver call.
+std::vector<std::vector<std::int32_t>> llama_cpp_tokenize(const std::filesystem::path& gguf,
+                                                          const std::vector<std::string>& texts,
+                                                          bool bos = false);
 
 // llama.cpp's float32 logits [ids, vocab] of `ids` as one sequence, computed in full precision
 // (float32 KV cache, no flash attention), one thread.
 torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
                                const std::vector<std::int32_t>& ids);
-
-// Whether this claw has `claw export` (GGUF output).
-bool claw_can_export();
 
 // `claw export MODEL OUT --dtype DTYPE`, with a test failure when it does not succeed.
 void export_gguf(const std::string& model, const std::filesystem::path& out,

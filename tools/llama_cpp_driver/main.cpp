@@ -1,8 +1,8 @@
 // llama_cpp_driver: runs a GGUF model in llama.cpp (its prebuilt CPU libraries, public API only)
 // so that tests and bench/llama_cpp_bench can compare it with claw.
 //
-//   llama_cpp_driver tokenize MODEL.gguf TEXTFILE [--bos] [--special]
-//       token ids of the whole file on one line, as claw tokenize prints them: --bos adds the
+//   llama_cpp_driver tokenize MODEL.gguf TEXTFILE... [--bos] [--special]
+//       token ids of each whole file on a line, as claw tokenize prints them: --bos adds the
 //       model's BOS (llama.cpp's add_special), --special parses special-token text
 //   llama_cpp_driver logits MODEL.gguf IDSFILE OUT [--threads T]
 //       float32 logits [positions][vocab] of the whitespace-separated ids in IDSFILE, all in one
@@ -62,16 +62,20 @@ std::vector<llama_token> read_ids(const std::string& path) {
   return ids;
 }
 
-void tokenize(const std::string& model, const std::string& text_path, bool bos, bool special) {
+// Several files in one call: loading a 150k-token vocabulary costs more than tokenizing a text.
+void tokenize(const std::string& model, const std::vector<std::string>& text_paths, bool bos,
+              bool special) {
   const Session session(model, {}, /*vocab_only=*/true);
-  const std::vector<llama_token> ids = session.tokenize(read_file(text_path), bos, special);
-  std::string line;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) line += ' ';
-    line += std::to_string(ids[i]);
+  for (const std::string& text_path : text_paths) {
+    const std::vector<llama_token> ids = session.tokenize(read_file(text_path), bos, special);
+    std::string line;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) line += ' ';
+      line += std::to_string(ids[i]);
+    }
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stdout);
   }
-  line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stdout);
 }
 
 Json logits(const std::string& model, const std::string& ids_path, const std::string& out_path,
@@ -180,9 +184,10 @@ int main(int argc, char** argv) {
 
   std::string model, input, output;
   bool bos = false, special = false;
-  CLI::App* tok = app.add_subcommand("tokenize", "token ids of a text file");
+  std::vector<std::string> texts;
+  CLI::App* tok = app.add_subcommand("tokenize", "token ids of text files, a line each");
   tok->add_option("model", model, "GGUF file")->required();
-  tok->add_option("text", input, "text file, read as one text")->required();
+  tok->add_option("texts", texts, "text files, each read as one text")->required();
   tok->add_flag("--bos", bos, "add the model's BOS token");
   tok->add_flag("--special", special, "parse special-token text as special tokens");
 
@@ -217,7 +222,7 @@ int main(int argc, char** argv) {
     const std::string cpu_backend = llama_cpp_driver::load_cpu_backend(library_dir);
     llama_backend_init();
     if (tok->parsed()) {
-      tokenize(model, input, bos, special);
+      tokenize(model, texts, bos, special);
     } else {
       Json record =
           log->parsed() ? logits(model, input, output, threads) : bench(model, bench_options);
