@@ -80,15 +80,25 @@ int allocation_bound(const Model& model) {
   return 13 + 43 * static_cast<int>(model.config.num_layers);
 }
 
+struct EarlyAndLate {
+  StepCost early, late;
+};
+
+// The cost of a step soon after the prompt and of one once the cache holds `late_length`
+// positions. The first step after a prompt is not measured: it may size what later ones reuse.
+EarlyAndLate early_and_late_steps(const Model& model, KvCache& cache, std::int64_t late_length) {
+  decode_step(model, cache, 3);
+  const StepCost early = decode_step(model, cache, 4);
+  while (cache.length() < late_length) decode_step(model, cache, 5);
+  return {early, decode_step(model, cache, 6)};
+}
+
 TEST(DecodeStep, NeitherSynchronisesNorBuildsAndAllocatesTheSameAtEveryPosition) {
   const Model model = small_model();
   const c10::InferenceMode inference;  // as model::generate() decodes
   KvCache cache(model.config, 1, 64, torch::kCPU, torch::kFloat32);
   forward(model, torch::arange(1, 9, torch::kInt64).unsqueeze(0), {}, &cache);
-  decode_step(model, cache, 3);  // the first step after a prompt may size what later ones reuse
-  const StepCost early = decode_step(model, cache, 4);
-  while (cache.length() < 48) decode_step(model, cache, 5);
-  const StepCost late = decode_step(model, cache, 6);
+  const auto [early, late] = early_and_late_steps(model, cache, 48);
   for (const StepCost& cost : {early, late}) {
     EXPECT_EQ(cost.synchronisations, 0);
     EXPECT_EQ(cost.built, 0);
@@ -105,10 +115,7 @@ TEST(DecodeStep, AfterLeftPaddedPromptsStillNeverSynchronises) {
   const torch::Tensor valid =
       torch::tensor({true, true, true, true, false, false, true, true}).view({2, 4});
   forward(model, prompts, valid, &cache);  // one synchronisation here, for the padded prompt
-  decode_step(model, cache, 3);
-  const StepCost early = decode_step(model, cache, 4);
-  while (cache.length() < 24) decode_step(model, cache, 5);
-  const StepCost late = decode_step(model, cache, 6);
+  const auto [early, late] = early_and_late_steps(model, cache, 24);
   for (const StepCost& cost : {early, late}) {
     EXPECT_EQ(cost.synchronisations, 0);
     EXPECT_EQ(cost.built, 0);
