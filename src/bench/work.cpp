@@ -11,7 +11,7 @@ std::int64_t layer_matmul_elements(const model::Model& model) {
   for (const model::DecoderLayer& layer : model.layers) {
     for (const model::Linear* linear :
          {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
-      elements += linear->weight.numel();
+      if (linear->weight.defined()) elements += linear->weight.numel();  // else pruned away
     }
     for (const torch::Tensor& map : {layer.attn_shortcut, layer.mlp_shortcut}) {
       if (map.defined()) elements += map.numel();

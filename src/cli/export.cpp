@@ -1,5 +1,4 @@
 // claw export MODEL OUT.gguf: a model as one GGUF file for llama.cpp, with its tokenizer.
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -20,7 +19,7 @@ namespace {
 struct ExportArgs {
   std::string input, output, dtype = "f32", tokenizer, name;
   bool force = false;
-  bool no_pad = false;
+  bool pad = false;
 };
 
 void run(const ExportArgs& args) {
@@ -35,10 +34,10 @@ void run(const ExportArgs& args) {
   CLAW_CHECK(!fs::is_directory(output), output.string(), ": is a directory");
   model::GgufExportOptions options;
   options.dtype = *dtype;
-  options.pad_mlp = !args.no_pad;
+  options.shapes = args.pad ? model::GgufShapes::kPadToWidest : model::GgufShapes::kExact;
   options.name = args.name.empty() ? input.filename().string() : args.name;
   const model::ModelConfig config = model::read_model_config(input);
-  model::check_gguf_exportable(config, options);
+  model::plan_gguf_export(config, options);  // refuses what llama.cpp cannot run, before loading
   const fs::path tokenizer = model_tokenizer_path(input, config.vocab_size, args.tokenizer);
   check_file_writable(output);
 
@@ -48,11 +47,10 @@ void run(const ExportArgs& args) {
        text::gguf_tokenizer_metadata(tokenizer, config.vocab_size, config.bos_token_id)) {
     plan.metadata.push_back(std::move(entry));
   }
-  if (plan.padding_bytes > 0) {
-    log::info("padding every layer's MLP to the widest (",
-              *std::max_element(config.intermediate_sizes.begin(), config.intermediate_sizes.end()),
-              ") adds ", byte_size(static_cast<std::int64_t>(plan.padding_bytes)), " (",
-              fixed(100.0 * static_cast<double>(plan.padding_bytes) /
+  for (const model::GgufPadding& padding : plan.plan.paddings) {
+    log::info("padding: ", padding.reason, ", layers ", join(padding.layers), ": ",
+              byte_size(static_cast<std::int64_t>(padding.bytes)), " (",
+              fixed(100.0 * static_cast<double>(padding.bytes) /
                         static_cast<double>(plan.data_bytes),
                     1),
               "% of the tensor data); the function is unchanged");
@@ -63,7 +61,8 @@ void run(const ExportArgs& args) {
               join(plan.q8_fallbacks), ")");
   }
   io::write_gguf(output, plan.metadata, plan.tensors);
-  std::printf("wrote %s: %zu tensors, %s, %s\n", output.string().c_str(), plan.tensors.size(),
+  std::printf("wrote %s: %s, %zu tensors, %s, %s\n", output.string().c_str(),
+              plan.plan.layout.info().name, plan.tensors.size(),
               std::string(model::gguf_dtype_name(*dtype)).c_str(),
               byte_size(static_cast<std::int64_t>(fs::file_size(output))).c_str());
 }
@@ -74,7 +73,8 @@ void register_export(CLI::App& app) {
   auto args = std::make_shared<ExportArgs>();
   CLI::App* cmd = app.add_subcommand(
       "export",
-      "Write a model as one GGUF file for llama.cpp (llama and qwen2), with its tokenizer");
+      "Write a model as one GGUF file for llama.cpp (llama, qwen2, or deci for layers that "
+      "differ), with its tokenizer");
   cmd->add_option("model", args->input, "model: HF directory, llama2.c .bin, GGUF file or name")
       ->required();
   cmd->add_option("output", args->output, "GGUF file to create")->required();
@@ -83,8 +83,9 @@ void register_export(CLI::App& app) {
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer to store in the file (default: the one found beside the model)");
   cmd->add_option("--name", args->name, "general.name (default: the model's file name)");
-  cmd->add_flag("--no-pad", args->no_pad,
-                "refuse a model with per-layer MLP widths instead of zero-padding them");
+  cmd->add_flag("--pad", args->pad,
+                "write layers that differ as llama/qwen2, zero-padded to the widest layer, for "
+                "engines without deci (default: deci, unpadded)");
   cmd->add_flag("--force", args->force, "replace OUTPUT if it exists");
   cmd->callback([args] { run(*args); });
 }

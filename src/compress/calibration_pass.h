@@ -13,10 +13,13 @@
 
 namespace claw::compress {
 
-// What a method may observe while a layer runs, batch by batch; either may be empty.
+// What a method may observe while a layer runs, batch by batch; any may be empty. A layer
+// without attention (or MLP) calls neither of that sublayer's observers.
 struct LayerObserver {
   // o_proj's input [B, T, heads·head_dim].
   std::function<void(std::size_t batch, const torch::Tensor& heads)> attention_heads;
+  // The residual stream between the attention and the MLP [B, T, width].
+  std::function<void(std::size_t batch, const torch::Tensor& stream)> after_attention;
   // down_proj's input [B, T, intermediate].
   std::function<void(std::size_t batch, const torch::Tensor& hidden)> mlp_hidden;
 };

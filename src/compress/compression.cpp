@@ -44,6 +44,10 @@ void check_ratio(double ratio) {
 
 Json compress_model(model::Model& model, CompressionMethod& method, double ratio) {
   check_ratio(ratio);
+  CLAW_CHECK(method.handles_removed_sublayers() || !model.config.has_removed_sublayers(),
+             method.name(),
+             " cannot compress a model whose layers lack attention or an MLP (sublayer "
+             "pruning's output); shortgpt can");
   const model::ModelConfig before = model.config;
   const Stopwatch time;
   Json details = method.compress(model, ratio);

@@ -23,6 +23,9 @@ class CompressionMethod {
   // lie in [0, 1)). Returns what the method measured on the way (rewards, timings) for
   // compression.json.
   virtual Json compress(model::Model& model, double ratio) = 0;
+  // Whether the method can compress a model some of whose layers lack attention or an MLP
+  // (what sublayer pruning leaves); compress_model() refuses such a model otherwise.
+  virtual bool handles_removed_sublayers() const { return false; }
 };
 
 // The number of `unit`s ("FFN channel", "KV group") kept of `count` in `layer` at `ratio`:

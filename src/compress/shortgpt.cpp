@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
-#include <numeric>
 
 #include "compress/calibration_pass.h"
 #include "compress/method_registry.h"
 #include "core/error.h"
+#include "core/format.h"
+#include "core/option_table.h"
 #include "core/progress.h"
 
 namespace claw::compress {
@@ -30,6 +31,50 @@ struct CosineSum {
   double mean() const { return sum / static_cast<double>(count); }
 };
 
+const char* unit_noun(DepthUnit unit) {
+  switch (unit) {
+    case DepthUnit::kBlock:
+      return "layers";
+    case DepthUnit::kAttention:
+      return "attention sublayers";
+    case DepthUnit::kMlp:
+      return "MLP sublayers";
+  }
+  return "?";
+}
+
+// Block Influence, 1 − mean cos between the stream before and after, of every layer and of
+// each of its sublayers. A sublayer a layer lacks changes nothing and scores 0.
+struct Influence {
+  std::vector<double> block, attention, mlp;
+
+  const std::vector<double>& of(DepthUnit unit) const {
+    return unit == DepthUnit::kAttention ? attention : unit == DepthUnit::kMlp ? mlp : block;
+  }
+};
+
+Influence block_influence(CalibrationPass& pass, std::int64_t layers, Progress& progress) {
+  Influence influence;
+  for (std::int64_t i = 0; i < layers; ++i) {
+    std::vector<torch::Tensor> before, middle(pass.batch_count());
+    for (std::size_t b = 0; b < pass.batch_count(); ++b) before.push_back(pass.stream(b));
+    LayerObserver observe;
+    observe.after_attention = [&](std::size_t b, const torch::Tensor& h) { middle[b] = h; };
+    pass.advance(observe);
+    CosineSum block, attention, mlp;
+    for (std::size_t b = 0; b < pass.batch_count(); ++b) {
+      block.add(before[b], pass.stream(b), /*angular=*/false);
+      attention.add(before[b], middle[b], /*angular=*/false);
+      mlp.add(middle[b], pass.stream(b), /*angular=*/false);
+    }
+    influence.block.push_back(1 - block.mean());
+    influence.attention.push_back(1 - attention.mean());
+    influence.mlp.push_back(1 - mlp.mean());
+    progress.advance(1);
+  }
+  return influence;
+}
+
 // The part of the stream a score compares: every token, or each sequence's last.
 torch::Tensor compared_tokens(const torch::Tensor& stream, bool last_token_only) {
   return last_token_only ? stream.select(1, stream.size(1) - 1).clone() : stream.clone();
@@ -37,13 +82,45 @@ torch::Tensor compared_tokens(const torch::Tensor& stream, bool last_token_only)
 
 }  // namespace
 
-std::int64_t removed_layer_count(std::int64_t layers, double ratio) {
+std::int64_t removed_layer_count(std::int64_t layers, double ratio, DepthUnit unit) {
   const auto removed =
       static_cast<std::int64_t>(std::floor(ratio * static_cast<double>(layers) + 1e-9));
-  CLAW_CHECK(
-      removed < layers, "ratio ", ratio, " removes every one of the ", layers,
-      " layers; the largest usable ratio keeps one: ", 1.0 - 1.0 / static_cast<double>(layers));
+  CLAW_CHECK(removed < layers || (removed == 0 && layers == 0), "ratio ", ratio,
+             " removes every one of the ", layers, " ", unit_noun(unit),
+             "; the largest usable ratio keeps one: ", 1.0 - 1.0 / static_cast<double>(layers));
   return removed;
+}
+
+std::vector<std::int64_t> layers_with(const model::ModelConfig& config, DepthUnit unit) {
+  std::vector<std::int64_t> layers;
+  for (std::int64_t l = 0; l < config.num_layers; ++l) {
+    if (unit == DepthUnit::kBlock || (unit == DepthUnit::kAttention && config.has_attention(l)) ||
+        (unit == DepthUnit::kMlp && config.has_mlp(l))) {
+      layers.push_back(l);
+    }
+  }
+  return layers;
+}
+
+void remove_sublayers(model::Model& model, const std::vector<std::int64_t>& indices,
+                      DepthUnit unit) {
+  CLAW_CHECK(unit != DepthUnit::kBlock, "remove_layers removes whole layers");
+  model::ModelConfig& c = model.config;
+  CLAW_CHECK(!c.slicing, "sublayers cannot be removed from a sliced model");
+  for (std::int64_t i : indices) {
+    CLAW_CHECK(i >= 0 && i < c.num_layers, "layer ", i, " is not among the ", c.num_layers);
+    model::DecoderLayer& layer = model.layers[static_cast<std::size_t>(i)];
+    const auto at = static_cast<std::size_t>(i);
+    if (unit == DepthUnit::kAttention) {
+      layer.attn_norm = torch::Tensor();
+      layer.q = layer.k = layer.v = layer.o = model::Linear();
+      c.kv_heads[at] = 0;
+    } else {
+      layer.mlp_norm = torch::Tensor();
+      layer.gate = layer.up = layer.down = model::Linear();
+      c.intermediate_sizes[at] = 0;
+    }
+  }
 }
 
 void remove_layers(model::Model& model, std::vector<std::int64_t> indices) {
@@ -63,12 +140,17 @@ void remove_layers(model::Model& model, std::vector<std::int64_t> indices) {
 
 ShortGpt::ShortGpt(ShortGptOptions options) : options_(std::move(options)) {
   CLAW_CHECK(!options_.calibration.sequences.empty(), "ShortGPT needs calibration sequences");
+  if (options_.unit != DepthUnit::kBlock && options_.score != DepthScore::kBlockInfluence) {
+    throw OptionError("score", concat("angular scores contiguous blocks of whole layers; ",
+                                      unit_noun(options_.unit), " are scored by bi"));
+  }
 }
 
 Json ShortGpt::settings() const {
   Json settings = calibration_settings(options_.calibration);
   settings.update(
-      {{"score", options_.score == DepthScore::kBlockInfluence
+      {{"unit", unit_noun(options_.unit)},
+       {"score", options_.score == DepthScore::kBlockInfluence
                      ? "block influence 1 - mean cos(x_i, x_i+1), every token"
                      : concat("angular distance arccos(cos)/pi of a contiguous block, ",
                               options_.last_token_only ? "last token" : "every token")}});
@@ -78,32 +160,25 @@ Json ShortGpt::settings() const {
 Json ShortGpt::compress(model::Model& model, double ratio) {
   CLAW_CHECK(!model.config.slicing, "ShortGPT removes layers of an unsliced model");
   const std::int64_t layers = model.config.num_layers;
-  const std::int64_t n = removed_layer_count(layers, ratio);
+  const std::vector<std::int64_t> candidates = layers_with(model.config, options_.unit);
+  const std::int64_t n =
+      removed_layer_count(static_cast<std::int64_t>(candidates.size()), ratio, options_.unit);
   if (n == 0) return {{"removed_layers", Json::array()}};
   CalibrationPass pass(model, calibration_batches(options_.calibration, model.device()));
   Progress progress("shortgpt", layers, "layers");
   std::vector<std::int64_t> removed;
   Json details;
   if (options_.score == DepthScore::kBlockInfluence) {
-    std::vector<double> influence;
-    for (std::int64_t i = 0; i < layers; ++i) {
-      std::vector<torch::Tensor> before;
-      for (std::size_t b = 0; b < pass.batch_count(); ++b) before.push_back(pass.stream(b));
-      pass.advance();
-      CosineSum cosine;
-      for (std::size_t b = 0; b < pass.batch_count(); ++b) {
-        cosine.add(before[b], pass.stream(b), /*angular=*/false);
-      }
-      influence.push_back(1 - cosine.mean());
-      progress.advance(1);
-    }
-    std::vector<std::int64_t> order(static_cast<std::size_t>(layers));
-    std::iota(order.begin(), order.end(), 0);
+    const Influence influence = block_influence(pass, layers, progress);
+    const std::vector<double>& score = influence.of(options_.unit);
+    std::vector<std::int64_t> order = candidates;
     std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
-      return influence[static_cast<std::size_t>(a)] < influence[static_cast<std::size_t>(b)];
+      return score[static_cast<std::size_t>(a)] < score[static_cast<std::size_t>(b)];
     });
     removed.assign(order.begin(), order.begin() + n);
-    details["block_influence"] = influence;
+    details["block_influence"] = influence.block;
+    details["attention_influence"] = influence.attention;
+    details["mlp_influence"] = influence.mlp;
   } else {
     // Keeps the stream at the last n + 1 layer boundaries: x_l and x_{l+n} are compared.
     const auto compared = [&] {
@@ -135,9 +210,22 @@ Json ShortGpt::compress(model::Model& model, double ratio) {
   }
   progress.finish();
   std::sort(removed.begin(), removed.end());
-  remove_layers(model, removed);
-  details["removed_layers"] = removed;
+  if (options_.unit == DepthUnit::kBlock) {
+    remove_layers(model, removed);
+  } else {
+    remove_sublayers(model, removed, options_.unit);
+  }
+  details[options_.unit == DepthUnit::kBlock ? "removed_layers"
+          : options_.unit == DepthUnit::kAttention ? "removed_attention"
+                                                   : "removed_mlp"] = removed;
   return details;
+}
+
+DepthUnit parse_depth_unit(const std::string& name) {
+  if (name == "attention") return DepthUnit::kAttention;
+  if (name == "mlp") return DepthUnit::kMlp;
+  CLAW_CHECK(name == "block", "unknown ShortGPT unit '", name, "'");
+  return DepthUnit::kBlock;
 }
 
 MethodInfo shortgpt_method() {
@@ -146,7 +234,8 @@ MethodInfo shortgpt_method() {
           .summary =
               "removes the decoder layers that change the residual stream least on "
               "calibration text (ShortGPT's Block Influence, or the angular block variant)",
-          .ratio_meaning = "the fraction of decoder layers removed",
+          .ratio_meaning = "the fraction of decoder layers (or, by unit, of attention or MLP "
+                           "sublayers) removed",
           .options = calibration_options().with(OptionTable({
               {.name = "score",
                .kind = OptionKind::kText,
@@ -159,6 +248,12 @@ MethodInfo shortgpt_method() {
                .default_value = "last",
                .help = "angular: compare each sequence's last token, or all its tokens",
                .choices = {"last", "all"}},
+              {.name = "unit",
+               .kind = OptionKind::kText,
+               .default_value = "block",
+               .help = "what is removed: whole decoder layers (block), or the attention or the MLP "
+                       "sublayers of least Block Influence",
+               .choices = {"block", "attention", "mlp"}},
           })),
           .make = [](const Json& options, const CompressionContext& context,
                      const model::ModelConfig& config) -> std::unique_ptr<CompressionMethod> {
@@ -167,17 +262,29 @@ MethodInfo shortgpt_method() {
             o.score = option<std::string>(options, "score") == "bi" ? DepthScore::kBlockInfluence
                                                                     : DepthScore::kAngularBlock;
             o.last_token_only = option<std::string>(options, "angular_tokens") == "last";
+            o.unit = parse_depth_unit(option<std::string>(options, "unit"));
             return std::make_unique<ShortGpt>(std::move(o));
           },
           .removed_fraction =
-              [](const model::ModelConfig& config, double ratio, const Json&) {
-                // Exact when the layers are alike; otherwise off by at most one layer's difference.
+              [](const model::ModelConfig& config, double ratio, const Json& options) {
+                // Exact when the layers are alike; otherwise off by at most one layer's
+                // difference, since which layers go depends on the calibration text.
+                const DepthUnit unit = parse_depth_unit(option<std::string>(options, "unit"));
+                const std::vector<std::int64_t> layers = layers_with(config, unit);
+                const std::int64_t n =
+                    removed_layer_count(static_cast<std::int64_t>(layers.size()), ratio, unit);
                 model::ModelConfig after = config;
-                const std::int64_t n = removed_layer_count(config.num_layers, ratio);
-                after.num_layers -= n;
-                after.intermediate_sizes.erase(after.intermediate_sizes.begin(),
-                                               after.intermediate_sizes.begin() + n);
-                after.kv_heads.erase(after.kv_heads.begin(), after.kv_heads.begin() + n);
+                if (unit == DepthUnit::kBlock) {
+                  after.num_layers -= n;
+                  after.intermediate_sizes.erase(after.intermediate_sizes.begin(),
+                                                 after.intermediate_sizes.begin() + n);
+                  after.kv_heads.erase(after.kv_heads.begin(), after.kv_heads.begin() + n);
+                }
+                for (std::int64_t i = 0; unit != DepthUnit::kBlock && i < n; ++i) {
+                  auto& sizes = unit == DepthUnit::kAttention ? after.kv_heads
+                                                              : after.intermediate_sizes;
+                  sizes[static_cast<std::size_t>(layers[static_cast<std::size_t>(i)])] = 0;
+                }
                 return removed_parameter_fraction(config, after);
               }};
 }

@@ -2,7 +2,9 @@
 // change the residual stream least on calibration text, by Block Influence
 // BI_i = 1 − E[cos(x_i, x_{i+1})]. With score = angular it removes instead the contiguous block
 // of n layers whose input and output are closest in angular distance arccos(cos)/π (Gromov et
-// al., arXiv 2403.17887). docs/compression.md.
+// al., arXiv 2403.17887). With unit = attention or mlp it removes sublayers instead of whole
+// layers, scored the same way on the stream before and after each sublayer (He et al., "What
+// Matters in Transformers? Not All Attention is Needed", arXiv 2406.15786). docs/compression.md.
 #pragma once
 
 #include <cstdint>
@@ -14,19 +16,34 @@
 namespace claw::compress {
 
 enum class DepthScore { kBlockInfluence, kAngularBlock };
+// What one removal takes away: a whole decoder layer, or one layer's attention or MLP sublayer.
+enum class DepthUnit { kBlock, kAttention, kMlp };
 
 struct ShortGptOptions {
   CalibrationSet calibration;
   DepthScore score = DepthScore::kBlockInfluence;
+  DepthUnit unit = DepthUnit::kBlock;
   bool last_token_only = true;  // the angular distance of each sequence's last token only
 };
 
-// The number of layers removed from `layers` at `ratio`: floor(r·layers); an error when that
+// The number of `unit`s removed of `count` at `ratio`: floor(r·count); an error when that
 // leaves none.
-std::int64_t removed_layer_count(std::int64_t layers, double ratio);
+std::int64_t removed_layer_count(std::int64_t count, double ratio,
+                                 DepthUnit unit = DepthUnit::kBlock);
+// "block", "attention" or "mlp", the `unit` option's values.
+DepthUnit parse_depth_unit(const std::string& name);
 
 // Deletes the layers at `indices` (distinct, any order) and their per-layer sizes.
 void remove_layers(model::Model& model, std::vector<std::int64_t> indices);
+
+// Removes the attention (unit kAttention) or the MLP (kMlp) of each layer at `indices`: its
+// tensors, norm included, go, and its KV heads (MLP width) become 0, so the residual passes
+// that sublayer unchanged.
+void remove_sublayers(model::Model& model, const std::vector<std::int64_t>& indices,
+                      DepthUnit unit);
+
+// The layers of `config` that still have a sublayer of `unit` (every layer for kBlock).
+std::vector<std::int64_t> layers_with(const model::ModelConfig& config, DepthUnit unit);
 
 class ShortGpt final : public CompressionMethod {
  public:
@@ -34,6 +51,7 @@ class ShortGpt final : public CompressionMethod {
   std::string name() const override { return "shortgpt"; }
   Json settings() const override;
   Json compress(model::Model& model, double ratio) override;
+  bool handles_removed_sublayers() const override { return true; }
 
  private:
   ShortGptOptions options_;

@@ -109,6 +109,12 @@ bool ModelConfig::uniform_mlp() const {
                      [&](std::int64_t n) { return n == intermediate_sizes.front(); });
 }
 
+bool ModelConfig::has_removed_sublayers() const {
+  const auto zero = [](std::int64_t n) { return n == 0; };
+  return std::any_of(kv_heads.begin(), kv_heads.end(), zero) ||
+         std::any_of(intermediate_sizes.begin(), intermediate_sizes.end(), zero);
+}
+
 bool ModelConfig::uniform_attention() const {
   return std::all_of(kv_heads.begin(), kv_heads.end(),
                      [&](std::int64_t n) { return n == kv_heads.front(); });
@@ -212,7 +218,9 @@ Json config_to_hf(const ModelConfig& c, const std::string& torch_dtype) {
   // The widest layer's heads, as intermediate_size is the widest width: the counts every
   // layer has when they are uniform (so a model pruned alike in every layer is plain HF), and
   // the per-layer counts in the claw section otherwise. The group size stays as it was.
-  const std::int64_t kv_heads = *std::max_element(c.kv_heads.begin(), c.kv_heads.end());
+  // At least one, so a model whose attention sublayers are all removed still reads back.
+  const std::int64_t kv_heads =
+      std::max<std::int64_t>(1, *std::max_element(c.kv_heads.begin(), c.kv_heads.end()));
   const std::int64_t heads = kv_heads * c.group_size();
   json["num_attention_heads"] = heads;
   json["num_key_value_heads"] = kv_heads;
@@ -321,13 +329,17 @@ void validate_config(const ModelConfig& c, const std::string& source) {
   CLAW_CHECK(static_cast<std::int64_t>(c.kv_heads.size()) == c.num_layers, source,
              ": expected one KV head count per layer");
   for (std::int64_t kv : c.kv_heads) {
-    CLAW_CHECK(kv >= 1 && kv <= c.num_kv_heads, source,
-               ": each layer's KV heads (claw.kv_heads) must be within 1..", c.num_kv_heads,
-               " (num_key_value_heads), got ", kv);
+    CLAW_CHECK(kv >= 0 && kv <= c.num_kv_heads, source,
+               ": each layer's KV heads (claw.kv_heads) must be within 0..", c.num_kv_heads,
+               " (num_key_value_heads; 0 for a layer without attention), got ", kv);
   }
   for (std::int64_t width : c.intermediate_sizes) {
-    CLAW_CHECK(width > 0, source, ": intermediate sizes must be positive, got ", width);
+    CLAW_CHECK(width >= 0, source,
+               ": intermediate sizes must be positive (0 for a layer without an MLP), got ",
+               width);
   }
+  CLAW_CHECK(!c.slicing || !c.has_removed_sublayers(), source,
+             ": a sliced model cannot have layers without attention or MLP");
   CLAW_CHECK(c.rms_norm_eps > 0 && c.rope_theta > 0, source,
              ": rms_norm_eps and rope_theta must be positive");
   if (c.slicing) {

@@ -1,5 +1,6 @@
 // The architecture of a decoder-only model: the fields of HF's LlamaForCausalLM and
-// Qwen2ForCausalLM configs that change the computation, plus per-layer MLP widths and KV heads.
+// Qwen2ForCausalLM configs that change the computation, plus per-layer MLP widths and KV heads
+// (zero where sublayer pruning removed a layer's attention or MLP).
 #pragma once
 
 #include <cstdint>
@@ -43,10 +44,12 @@ struct ModelConfig {
   std::int64_t num_heads = 0;
   std::int64_t num_kv_heads = 0;
   std::int64_t head_dim = 0;
-  // One entry per layer; they differ only after non-uniform pruning.
+  // One entry per layer; they differ only after non-uniform pruning. 0: the layer has no MLP
+  // (its residual passes unchanged), as sublayer pruning leaves it.
   std::vector<std::int64_t> intermediate_sizes;
-  // Each layer's KV heads, one entry per layer, each 1..num_kv_heads; layer l has
-  // kv_heads[l] · group_size() query heads. They differ only after pruning KV groups.
+  // Each layer's KV heads, one entry per layer, each 0..num_kv_heads; layer l has
+  // kv_heads[l] · group_size() query heads. They differ only after pruning KV groups; 0: the
+  // layer has no attention.
   std::vector<std::int64_t> kv_heads;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000;
@@ -66,6 +69,13 @@ struct ModelConfig {
   Json passthrough = Json::object();
 
   bool uniform_mlp() const;
+  // Whether layer `layer` still has its attention (its MLP): sublayer pruning removes either.
+  bool has_attention(std::int64_t layer) const { return layer_kv_heads(layer) > 0; }
+  bool has_mlp(std::int64_t layer) const {
+    return intermediate_sizes.at(static_cast<std::size_t>(layer)) > 0;
+  }
+  // Whether any layer lacks its attention or its MLP.
+  bool has_removed_sublayers() const;
   // Whether every layer has the same number of heads, so plain HF keys can state them.
   bool uniform_attention() const;
   // The residual stream's width at point `i` of ResidualSlicing::widths (hidden_size unsliced).

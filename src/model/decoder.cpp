@@ -145,8 +145,11 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
   torch::Tensor h = at::embedding(model.embed, tokens);
   for (std::size_t i = 0; i < model.layers.size(); ++i) {
     const DecoderLayer& layer = model.layers[i];
-    h = shortcut(h, layer.attn_shortcut) + attention_block(model, i, h, context, cache);
-    h = shortcut(h, layer.mlp_shortcut) + mlp_block(model, i, h);
+    const auto l = static_cast<std::int64_t>(i);
+    if (model.config.has_attention(l)) {
+      h = shortcut(h, layer.attn_shortcut) + attention_block(model, i, h, context, cache);
+    }
+    if (model.config.has_mlp(l)) h = shortcut(h, layer.mlp_shortcut) + mlp_block(model, i, h);
   }
   if (cache) cache->commit(tokens.size(1), context.real, context.max_position);
   if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);

@@ -1,6 +1,9 @@
 #include "model/gguf_export.h"
 
+#include <ATen/ATen.h>
+
 #include <algorithm>
+#include <map>
 
 #include "core/error.h"
 #include "core/format.h"
@@ -41,42 +44,117 @@ io::GgmlType ggml_type(GgufDtype dtype) {
   return io::GgmlType::kF32;
 }
 
-io::GgufMetadata architecture_metadata(const ModelConfig& c, const GgufExportOptions& options,
-                                       std::int64_t padded_width);
-
-}  // namespace
-
-void check_gguf_exportable(const ModelConfig& c, const GgufExportOptions& options) {
-  const std::string arch = gguf_architecture(c.architecture);
-  CLAW_CHECK(!c.slicing,
-             "a model sliced by SliceGPT cannot be exported to GGUF: llama.cpp's graph has no "
-             "place for the residual shortcut matrices");
-  CLAW_CHECK(c.uniform_attention(),
-             "a model whose layers have different KV head counts cannot be exported to GGUF: "
-             "llama.cpp's ",
-             arch, " loader gives every layer's attention tensors the same head count");
-  CLAW_CHECK(options.pad_mlp || c.uniform_mlp(),
-             "a model whose layers have different MLP widths cannot be exported with --no-pad: "
-             "llama.cpp's ",
-             arch, " loader reads one feed_forward_length for every layer");
-  if (c.architecture == Architecture::kQwen2) {
-    CLAW_CHECK(!c.o_bias && !c.mlp_bias,
-               "a qwen2 model with o_proj or MLP biases cannot be exported to GGUF: llama.cpp's "
-               "qwen2 graph has no place for them");
-    CLAW_CHECK(c.layer_q_dim(0) == c.hidden_size,
-               "a qwen2 model with fewer attention heads than hidden_size / head_dim cannot be "
-               "exported to GGUF: llama.cpp's qwen2 loader assumes heads × head_dim = "
-               "hidden_size");
+bool is_attention_role(TensorRole role) {
+  switch (role) {
+    case TensorRole::kAttnNorm:
+    case TensorRole::kQWeight:
+    case TensorRole::kQBias:
+    case TensorRole::kKWeight:
+    case TensorRole::kKBias:
+    case TensorRole::kVWeight:
+    case TensorRole::kVBias:
+    case TensorRole::kOWeight:
+    case TensorRole::kOBias:
+      return true;
+    default:
+      return false;
   }
 }
 
-namespace {
+// The layers whose entry of `sizes` is below `widest`.
+std::vector<std::int64_t> narrower_layers(const std::vector<std::int64_t>& sizes,
+                                          std::int64_t widest) {
+  std::vector<std::int64_t> layers;
+  for (std::size_t l = 0; l < sizes.size(); ++l) {
+    if (sizes[l] < widest) layers.push_back(static_cast<std::int64_t>(l));
+  }
+  return layers;
+}
+
+// Every layer padded to the widest, for llama.cpp's llama and qwen2 loaders, which build each
+// layer with layer 0's head count and one FFN width.
+GgufPlan padded_to_widest(const ModelConfig& c, GgufArchitecture architecture) {
+  const GgufArchitectureInfo& info = gguf_architecture_info(architecture);
+  const std::string arch = info.name;
+  CLAW_CHECK(info.projection_biases || (!c.o_bias && !c.mlp_bias), "a ", arch,
+             " model with o_proj or MLP biases cannot be padded into ", arch,
+             " GGUF: llama.cpp's ", arch,
+             " graph has no place for them; export it without --pad (as deci)");
+  const std::int64_t kv = *std::max_element(c.kv_heads.begin(), c.kv_heads.end());
+  const std::int64_t ffn =
+      *std::max_element(c.intermediate_sizes.begin(), c.intermediate_sizes.end());
+  CLAW_CHECK(kv > 0 && ffn > 0,
+             "a model with no attention or no MLP left in any layer cannot be padded into ", arch,
+             " GGUF; export it without --pad (as deci)");
+  CLAW_CHECK(info.any_query_width || kv * c.group_size() * c.head_dim == c.hidden_size, "a ",
+             arch,
+             " model with fewer attention heads than hidden_size / head_dim cannot be padded "
+             "into ",
+             arch, " GGUF: llama.cpp's ", arch,
+             " loader assumes heads × head_dim = hidden_size; export it without --pad (as deci)");
+  GgufPlan plan;
+  plan.layout = {architecture, std::vector<std::int64_t>(c.kv_heads.size(), kv),
+                 std::vector<std::int64_t>(c.intermediate_sizes.size(), ffn)};
+  if (std::vector<std::int64_t> layers = narrower_layers(c.kv_heads, kv); !layers.empty()) {
+    plan.paddings.push_back({concat("KV heads zero-padded to the widest layer's ", kv, " (", arch,
+                                    " reads one head count)"),
+                             std::move(layers), true});
+  }
+  if (std::vector<std::int64_t> layers = narrower_layers(c.intermediate_sizes, ffn);
+      !layers.empty()) {
+    plan.paddings.push_back({concat("MLP widths zero-padded to the widest layer's ", ffn, " (",
+                                    arch, " reads one feed_forward_length)"),
+                             std::move(layers), false});
+  }
+  return plan;
+}
+
+// As deci, each layer as it is, but for the two shapes its loader and graph cannot take: the
+// head size comes from layer 0's head count, and a layer of FFN width 0 is skipped whole,
+// attention included.
+GgufPlan exact_as_deci(const ModelConfig& c) {
+  GgufPlan plan;
+  plan.layout = {GgufArchitecture::kDeci, c.kv_heads, c.intermediate_sizes};
+  GgufLayout& layout = plan.layout;
+  if (layout.kv_heads[0] == 0) {
+    layout.kv_heads[0] = 1;
+    plan.paddings.push_back({"one zero KV group in layer 0, which has no attention (llama.cpp "
+                             "takes the head size from layer 0's head count)",
+                             {0},
+                             true});
+  }
+  std::vector<std::int64_t> mlp_free;
+  for (std::size_t l = 0; l < layout.kv_heads.size(); ++l) {
+    if (layout.kv_heads[l] > 0 && layout.ffn_widths[l] == 0) {
+      layout.ffn_widths[l] = 1;
+      mlp_free.push_back(static_cast<std::int64_t>(l));
+    }
+  }
+  if (!mlp_free.empty()) {
+    plan.paddings.push_back({"one zero FFN channel in each layer with attention but no MLP "
+                             "(llama.cpp's deci graph skips a layer of FFN width 0 whole, "
+                             "attention included)",
+                             std::move(mlp_free), false});
+  }
+  return plan;
+}
+
+io::GgufValue i32_per_layer(const std::vector<std::int64_t>& values) {
+  return io::GgufValue::i32_array(std::vector<std::int32_t>(values.begin(), values.end()));
+}
 
 io::GgufMetadata architecture_metadata(const ModelConfig& c, const GgufExportOptions& options,
-                                       std::int64_t padded_width) {
+                                       const GgufLayout& layout) {
   using V = io::GgufValue;
-  const std::string arch = gguf_architecture(c.architecture);
+  const GgufArchitectureInfo& info = layout.info();
+  const std::string arch = info.name;
   const auto u32 = [](std::int64_t n) { return V::u32(static_cast<std::uint32_t>(n)); };
+  std::vector<std::int64_t> heads;
+  for (std::int64_t kv : layout.kv_heads) heads.push_back(kv * c.group_size());
+  // deci states each layer's sizes; llama and qwen2 one value for all.
+  const auto per_layer = [&](const std::vector<std::int64_t>& values) {
+    return info.per_layer_shapes ? i32_per_layer(values) : u32(values.front());
+  };
   io::GgufMetadata m;
   m.emplace_back("general.architecture", V::string(arch));
   m.emplace_back("general.name", V::string(options.name));
@@ -85,11 +163,12 @@ io::GgufMetadata architecture_metadata(const ModelConfig& c, const GgufExportOpt
   m.emplace_back(p + "vocab_size", u32(c.vocab_size));
   m.emplace_back(p + "context_length", u32(c.max_position_embeddings));
   m.emplace_back(p + "embedding_length", u32(c.hidden_size));
-  m.emplace_back(p + "feed_forward_length", u32(padded_width));
+  m.emplace_back(p + "feed_forward_length", per_layer(layout.ffn_widths));
   m.emplace_back(p + "block_count", u32(c.num_layers));
-  m.emplace_back(p + "attention.head_count", u32(c.layer_heads(0)));
-  m.emplace_back(p + "attention.head_count_kv", u32(c.layer_kv_heads(0)));
-  if (c.layer_heads(0) * c.head_dim != c.hidden_size) {
+  m.emplace_back(p + "attention.head_count", per_layer(heads));
+  m.emplace_back(p + "attention.head_count_kv", per_layer(layout.kv_heads));
+  // llama.cpp's default head size is hidden / layer 0's heads, wrong wherever layers differ.
+  if (info.per_layer_shapes || heads.front() * c.head_dim != c.hidden_size) {
     m.emplace_back(p + "attention.key_length", u32(c.head_dim));
     m.emplace_back(p + "attention.value_length", u32(c.head_dim));
   }
@@ -104,35 +183,39 @@ io::GgufMetadata architecture_metadata(const ModelConfig& c, const GgufExportOpt
     m.emplace_back(kGgufRopeHighKey, V::f32(static_cast<float>(c.rope_scaling->high_freq_factor)));
     m.emplace_back(kGgufRopeOriginalKey, u32(c.rope_scaling->original_max_position_embeddings));
   }
-  if (!c.uniform_mlp()) {
-    std::vector<std::int32_t> widths(c.intermediate_sizes.begin(), c.intermediate_sizes.end());
-    m.emplace_back(kGgufIntermediateSizesKey, V::i32_array(widths));
+  // Where the file pads, the model's own sizes, so claw reads back exactly what was written.
+  if (layout.ffn_widths != c.intermediate_sizes) {
+    m.emplace_back(kGgufIntermediateSizesKey, i32_per_layer(c.intermediate_sizes));
+  }
+  if (layout.kv_heads != c.kv_heads) m.emplace_back(kGgufKvHeadsKey, i32_per_layer(c.kv_heads));
+  if (layout.architecture != uniform_gguf_architecture(c.architecture)) {
+    m.emplace_back(kGgufHfArchitectureKey, V::string(architecture_name(c.architecture)));
   }
   return m;
 }
 
-// The tensor as llama.cpp expects it, in float32: q/k rows permuted for llama, narrower MLP
-// layers padded with zeros to `width`.
-torch::Tensor gguf_layout_tensor(const Model& model, const TensorSpec& spec, std::int64_t width) {
+// The tensor as the file stores it, in float32: `source` (the model's tensor, or none where the
+// file pads a sublayer the model lacks) with q/k rows interleaved where the architecture wants
+// it, and zeros appended up to the stored shape (zero KV groups come after the kept ones, so
+// each kept query head still reads its own group).
+torch::Tensor stored_tensor(const Model& model, const TensorSpec* source, const TensorSpec& stored,
+                            bool interleaved_rope) {
+  if (source == nullptr) return torch::zeros(stored.shape, torch::kFloat32);
   const ModelConfig& c = model.config;
-  torch::Tensor t = tensor_slot(model, spec).detach().to(torch::kCPU, torch::kFloat32);
-  if (gguf_permutes_qk(c.architecture) && is_gguf_qk(spec.role)) {
-    const bool query = spec.role == TensorRole::kQWeight || spec.role == TensorRole::kQBias;
+  torch::Tensor t = tensor_slot(model, *source).detach().to(torch::kCPU, torch::kFloat32);
+  if (interleaved_rope && is_gguf_qk(source->role)) {
+    const bool query = source->role == TensorRole::kQWeight || source->role == TensorRole::kQBias;
     t = half_rotation_to_interleaved(
-        t, query ? c.layer_heads(spec.layer) : c.layer_kv_heads(spec.layer));
+        t, query ? c.layer_heads(source->layer) : c.layer_kv_heads(source->layer));
   }
-  const std::int64_t missing =
-      width - c.intermediate_sizes[static_cast<std::size_t>(std::max<std::int64_t>(spec.layer, 0))];
-  const bool rows = spec.role == TensorRole::kGateWeight || spec.role == TensorRole::kGateBias ||
-                    spec.role == TensorRole::kUpWeight || spec.role == TensorRole::kUpBias;
-  if (missing > 0 && rows) {
-    std::vector<std::int64_t> extra(t.sizes().begin(), t.sizes().end());
-    extra[0] = missing;
-    t = torch::cat({t, torch::zeros(extra, t.options())}, 0);
-  } else if (missing > 0 && spec.role == TensorRole::kDownWeight) {
-    t = torch::cat({t, torch::zeros({t.size(0), missing}, t.options())}, 1);
+  std::vector<std::int64_t> pad;  // constant_pad_nd's order: last dimension first
+  bool padded = false;
+  for (std::size_t d = stored.shape.size(); d-- > 0;) {
+    const std::int64_t extra = stored.shape[d] - t.size(static_cast<std::int64_t>(d));
+    pad.insert(pad.end(), {0, extra});
+    padded = padded || extra > 0;
   }
-  return t.contiguous();
+  return (padded ? at::constant_pad_nd(t, pad, 0) : t).contiguous();
 }
 
 io::OwnedBytes gguf_bytes(const torch::Tensor& values, io::GgmlType type) {
@@ -165,13 +248,32 @@ std::string_view gguf_dtype_name(GgufDtype dtype) {
   return io::ggml_type_name(ggml_type(dtype));
 }
 
+GgufPlan plan_gguf_export(const ModelConfig& c, const GgufExportOptions& options) {
+  CLAW_CHECK(!c.slicing,
+             "a model sliced by SliceGPT cannot be exported to GGUF: llama.cpp's graph has no "
+             "place for the residual shortcut matrices");
+  const GgufArchitecture uniform = uniform_gguf_architecture(c.architecture);
+  if (options.shapes == GgufShapes::kPadToWidest) return padded_to_widest(c, uniform);
+  const GgufArchitectureInfo& info = gguf_architecture_info(uniform);
+  const bool alike = c.uniform_attention() && c.uniform_mlp() && !c.has_removed_sublayers();
+  const bool fits = (info.projection_biases || (!c.o_bias && !c.mlp_bias)) &&
+                    (info.any_query_width || c.layer_q_dim(0) == c.hidden_size);
+  if (alike && fits) return {{uniform, c.kv_heads, c.intermediate_sizes}, {}};
+  return exact_as_deci(c);
+}
+
+std::size_t GgufExport::padding_bytes() const {
+  std::size_t bytes = 0;
+  for (const GgufPadding& padding : plan.paddings) bytes += padding.bytes;
+  return bytes;
+}
+
 GgufExport gguf_export(const Model& model, const GgufExportOptions& options) {
   const ModelConfig& c = model.config;
-  check_gguf_exportable(c, options);
-  const std::int64_t width =
-      *std::max_element(c.intermediate_sizes.begin(), c.intermediate_sizes.end());
   GgufExport out;
-  out.metadata = architecture_metadata(c, options, width);
+  out.plan = plan_gguf_export(c, options);
+  const GgufLayout& layout = out.plan.layout;
+  out.metadata = architecture_metadata(c, options, layout);
   if (c.rope_scaling) {
     auto factors = std::make_shared<std::vector<float>>(
         llama3_rope_factors(*c.rope_scaling, c.rope_theta, c.head_dim));
@@ -184,35 +286,36 @@ GgufExport gguf_export(const Model& model, const GgufExportOptions& options) {
                                  factors->size() * sizeof(float)};
                            }});
   }
-  for (const TensorSpec& spec : tensor_layout(c)) {
-    std::vector<std::int64_t> shape = spec.shape;
-    std::int64_t padded_elements = 0;
-    if (spec.layer >= 0) {
-      const std::int64_t ff = c.intermediate_sizes[static_cast<std::size_t>(spec.layer)];
-      const std::int64_t other = spec.numel() / ff;
-      if (spec.role == TensorRole::kGateWeight || spec.role == TensorRole::kGateBias ||
-          spec.role == TensorRole::kUpWeight || spec.role == TensorRole::kUpBias) {
-        shape[0] = width;
-        padded_elements = (width - ff) * other;
-      } else if (spec.role == TensorRole::kDownWeight) {
-        shape[1] = width;
-        padded_elements = (width - ff) * other;
-      }
-    }
-    io::GgmlType type = shape.size() == 1 ? io::GgmlType::kF32 : ggml_type(options.dtype);
-    const std::string name = gguf_tensor_name(spec);
-    if (type == io::GgmlType::kQ8_0 && shape.back() % io::kQ8BlockValues != 0) {
+  std::map<std::string, TensorSpec> own;
+  for (TensorSpec& spec : tensor_layout(c)) own.emplace(spec.name, std::move(spec));
+  const bool interleaved = layout.info().interleaved_rope;
+  for (const TensorSpec& stored : tensor_layout(layout.stored_config(c))) {
+    const auto found = own.find(stored.name);
+    const std::optional<TensorSpec> source =
+        found == own.end() ? std::nullopt : std::optional<TensorSpec>(found->second);
+    io::GgmlType type = stored.shape.size() == 1 ? io::GgmlType::kF32 : ggml_type(options.dtype);
+    const std::string name = gguf_tensor_name(stored);
+    if (type == io::GgmlType::kQ8_0 && stored.shape.back() % io::kQ8BlockValues != 0) {
       type = io::GgmlType::kF16;
       out.q8_fallbacks.push_back(name);
     }
-    std::vector<std::int64_t> dims(shape.rbegin(), shape.rend());
+    std::vector<std::int64_t> dims(stored.shape.rbegin(), stored.shape.rend());
     const std::size_t bytes = io::ggml_nbytes(type, dims);
     out.data_bytes += bytes;
-    out.padding_bytes +=
-        static_cast<std::size_t>(static_cast<double>(bytes) * static_cast<double>(padded_elements) /
-                                 static_cast<double>(io::shape_numel(shape)));
-    out.tensors.push_back({name, type, dims, [&model, spec, width, type] {
-                             return gguf_bytes(gguf_layout_tensor(model, spec, width), type);
+    const std::int64_t padded = stored.numel() - (source ? source->numel() : 0);
+    for (GgufPadding& padding : out.plan.paddings) {
+      if (padded > 0 && padding.attention == is_attention_role(stored.role) &&
+          std::count(padding.layers.begin(), padding.layers.end(), stored.layer) > 0) {
+        padding.bytes += static_cast<std::size_t>(static_cast<double>(bytes) *
+                                                  static_cast<double>(padded) /
+                                                  static_cast<double>(stored.numel()));
+      }
+    }
+    out.tensors.push_back({name, type, dims, [&model, source, stored, interleaved, type] {
+                             return gguf_bytes(
+                                 stored_tensor(model, source ? &*source : nullptr, stored,
+                                               interleaved),
+                                 type);
                            }});
   }
   return out;

@@ -1,5 +1,6 @@
 #include "model/gguf_model.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -134,8 +135,36 @@ std::optional<RopeScaling> read_rope_scaling(const io::GgufFile& file, const Key
 
 }  // namespace
 
-const char* gguf_architecture(Architecture architecture) {
-  return architecture == Architecture::kQwen2 ? "qwen2" : "llama";
+const GgufArchitectureInfo& gguf_architecture_info(GgufArchitecture architecture) {
+  // llama.cpp's loaders and graphs (src/models/{llama,qwen2,deci}.cpp): llama and deci rotate
+  // interleaved pairs (NORM RoPE), qwen2 rotates halves as HF does (NEOX); qwen2's loader sizes
+  // attn_output by the hidden size and has no o_proj or MLP bias; only deci reads per-layer
+  // head counts and FFN widths (llama's loader builds every layer with layer 0's).
+  static const GgufArchitectureInfo kArchitectures[] = {
+      {GgufArchitecture::kLlama, "llama", true, false, true, true},
+      {GgufArchitecture::kQwen2, "qwen2", false, false, false, false},
+      {GgufArchitecture::kDeci, "deci", true, true, true, true},
+  };
+  return kArchitectures[static_cast<int>(architecture)];
+}
+
+std::optional<GgufArchitecture> find_gguf_architecture(std::string_view name) {
+  for (GgufArchitecture a :
+       {GgufArchitecture::kLlama, GgufArchitecture::kQwen2, GgufArchitecture::kDeci}) {
+    if (name == gguf_architecture_info(a).name) return a;
+  }
+  return std::nullopt;
+}
+
+GgufArchitecture uniform_gguf_architecture(Architecture architecture) {
+  return architecture == Architecture::kQwen2 ? GgufArchitecture::kQwen2 : GgufArchitecture::kLlama;
+}
+
+ModelConfig GgufLayout::stored_config(const ModelConfig& config) const {
+  ModelConfig stored = config;
+  stored.kv_heads = kv_heads;
+  stored.intermediate_sizes = ffn_widths;
+  return stored;
 }
 
 std::string gguf_tensor_name(const TensorSpec& spec) {
@@ -153,10 +182,6 @@ std::string gguf_tensor_name(const TensorSpec& spec) {
     if (entry.role == spec.role) return concat("blk.", spec.layer, ".", entry.name);
   }
   CLAW_FAIL("tensor '", spec.name, "' has no GGUF name");
-}
-
-bool gguf_permutes_qk(Architecture architecture) {
-  return architecture == Architecture::kLlama;
 }
 
 bool is_gguf_qk(TensorRole role) {
@@ -188,17 +213,25 @@ std::vector<float> llama3_rope_factors(const RopeScaling& s, double theta, std::
   return factors;
 }
 
-ModelConfig config_from_gguf(const io::GgufFile& file) {
+GgufModelConfig config_from_gguf(const io::GgufFile& file) {
   const Keys keys(file);
   const std::string& source = keys.source();
   const std::string arch = keys.string("general.architecture");
-  ModelConfig c;
-  if (arch == "llama") {
-    c.architecture = Architecture::kLlama;
-  } else if (arch == "qwen2") {
-    c.architecture = Architecture::kQwen2;
-  } else {
-    CLAW_FAIL(source, ": GGUF architecture '", arch, "' is not supported (llama and qwen2 are)");
+  const std::optional<GgufArchitecture> found = find_gguf_architecture(arch);
+  CLAW_CHECK(found.has_value(), source, ": GGUF architecture '", arch,
+             "' is not supported (llama, qwen2 and deci are)");
+  GgufModelConfig out;
+  GgufLayout& layout = out.layout;
+  layout.architecture = *found;
+  ModelConfig& c = out.config;
+  c.architecture = *found == GgufArchitecture::kQwen2 ? Architecture::kQwen2 : Architecture::kLlama;
+  if (keys.find(kGgufHfArchitectureKey) != nullptr) {
+    const std::string hf = keys.string(kGgufHfArchitectureKey);
+    CLAW_CHECK(hf == architecture_name(Architecture::kLlama) ||
+                   hf == architecture_name(Architecture::kQwen2),
+               source, ": ", kGgufHfArchitectureKey, " '", hf, "' is not a class claw knows");
+    c.architecture =
+        hf == architecture_name(Architecture::kQwen2) ? Architecture::kQwen2 : Architecture::kLlama;
   }
   const std::string p = arch + ".";
   const io::GgufTensor* embedding = file.find_tensor("token_embd.weight");
@@ -211,36 +244,64 @@ ModelConfig config_from_gguf(const io::GgufFile& file) {
              c.num_layers, " is outside 1..4096");
   const std::vector<std::int64_t> heads =
       keys.per_layer(p + "attention.head_count", c.num_layers, std::nullopt);
-  const std::vector<std::int64_t> kv_heads =
-      keys.per_layer(p + "attention.head_count_kv", c.num_layers, heads.front());
+  layout.kv_heads = keys.per_layer(p + "attention.head_count_kv", c.num_layers, heads.front());
+  const bool per_layer = layout.info().per_layer_shapes;
+  // The widest layer's counts; every layer with attention shares their ratio, the group size.
+  const std::size_t widest = static_cast<std::size_t>(
+      std::max_element(layout.kv_heads.begin(), layout.kv_heads.end()) - layout.kv_heads.begin());
+  c.num_heads = heads[widest];
+  c.num_kv_heads = layout.kv_heads[widest];
+  CLAW_CHECK(c.num_heads > 0 && c.num_kv_heads > 0 && c.num_heads % c.num_kv_heads == 0, source,
+             ": head counts must be positive, the query heads a multiple of the KV heads");
   for (std::size_t l = 0; l < heads.size(); ++l) {
-    CLAW_CHECK(heads[l] == heads.front() && kv_heads[l] == kv_heads.front(), source,
-               ": layers with different head counts are not supported");
+    CLAW_CHECK(per_layer || (heads[l] == heads.front() && layout.kv_heads[l] == c.num_kv_heads),
+               source, ": a ", arch, " model has the same head counts in every layer");
+    CLAW_CHECK(heads[l] == layout.kv_heads[l] * c.group_size(), source, ": layer ", l, " has ",
+               heads[l], " query heads for ", layout.kv_heads[l],
+               " KV heads; claw runs layers with the same group size, and no deci linear "
+               "attention (KV heads 0 with query heads)");
   }
-  c.num_heads = heads.front();
-  c.num_kv_heads = kv_heads.front();
-  CLAW_CHECK(c.num_heads > 0 && c.num_kv_heads > 0, source, ": head counts must be positive");
-  c.head_dim = keys.integer(p + "attention.key_length", c.hidden_size / c.num_heads);
+  // llama.cpp's default head size divides by layer 0's query heads.
+  c.head_dim = keys.integer(p + "attention.key_length",
+                            c.hidden_size / (heads.front() > 0 ? heads.front() : c.num_heads));
   CLAW_CHECK(keys.integer(p + "attention.value_length", c.head_dim) == c.head_dim, source, ": ", p,
              "attention.value_length differs from key_length; not supported");
   CLAW_CHECK(keys.integer(p + "rope.dimension_count", c.head_dim) == c.head_dim, source, ": ", p,
              "rope.dimension_count must be the head size ", c.head_dim,
              " (claw rotates whole heads)");
-  c.kv_heads = kv_heads;
-  c.intermediate_sizes = keys.per_layer(p + "feed_forward_length", c.num_layers, std::nullopt);
+  layout.ffn_widths = keys.per_layer(p + "feed_forward_length", c.num_layers, std::nullopt);
+  CLAW_CHECK(per_layer || std::all_of(layout.ffn_widths.begin(), layout.ffn_widths.end(),
+                                      [&](std::int64_t w) { return w == layout.ffn_widths[0]; }),
+             source, ": a ", arch, " model has the same feed_forward_length in every layer");
+  // Where the file pads the model (zero KV groups or channels), claw's keys state its own sizes.
+  c.kv_heads = layout.kv_heads;
+  c.intermediate_sizes = layout.ffn_widths;
+  if (keys.find(kGgufKvHeadsKey) != nullptr) {
+    c.kv_heads = keys.per_layer(kGgufKvHeadsKey, c.num_layers, std::nullopt);
+  }
   if (keys.find(kGgufIntermediateSizesKey) != nullptr) {
-    // The file pads every layer to the widest; these are the widths before padding.
     c.intermediate_sizes = keys.per_layer(kGgufIntermediateSizesKey, c.num_layers, std::nullopt);
+  }
+  for (std::size_t l = 0; l < heads.size(); ++l) {
+    CLAW_CHECK(c.kv_heads[l] <= layout.kv_heads[l] && c.intermediate_sizes[l] <= layout.ffn_widths[l],
+               source, ": layer ", l, "'s ", kGgufKvHeadsKey, " or ", kGgufIntermediateSizesKey,
+               " exceeds what the file stores");
   }
   c.rms_norm_eps = keys.real(p + "attention.layer_norm_rms_epsilon", 1e-5);
   c.rope_theta = keys.real(p + "rope.freq_base", 10000);
   c.max_position_embeddings = keys.integer(p + "context_length");
   c.tie_word_embeddings = !has_tensor(file, "output.weight");
-  c.qkv_bias = has_tensor(file, "blk.0.attn_q.bias");
-  c.o_bias = has_tensor(file, "blk.0.attn_output.bias");
-  c.mlp_bias = has_tensor(file, "blk.0.ffn_down.bias");
+  // Biases are all or none in claw; the first layer that has the sublayer says which.
+  const auto first_with = [&](const std::vector<std::int64_t>& sizes) {
+    const auto it = std::find_if(sizes.begin(), sizes.end(), [](std::int64_t n) { return n > 0; });
+    return concat("blk.", it == sizes.end() ? 0 : it - sizes.begin(), ".");
+  };
+  const std::string attention_layer = first_with(c.kv_heads), mlp_layer = first_with(c.intermediate_sizes);
+  c.qkv_bias = has_tensor(file, attention_layer + "attn_q.bias");
+  c.o_bias = has_tensor(file, attention_layer + "attn_output.bias");
+  c.mlp_bias = has_tensor(file, mlp_layer + "ffn_down.bias");
   CLAW_CHECK(c.architecture != Architecture::kQwen2 || c.qkv_bias, source,
-             ": a qwen2 model needs q/k/v biases (blk.0.attn_q.bias is missing)");
+             ": a qwen2 model needs q/k/v biases (", attention_layer, "attn_q.bias is missing)");
   if (keys.find("tokenizer.ggml.bos_token_id") != nullptr) {
     c.bos_token_id = keys.integer("tokenizer.ggml.bos_token_id");
   }
@@ -248,8 +309,9 @@ ModelConfig config_from_gguf(const io::GgufFile& file) {
     c.eos_token_ids = {keys.integer("tokenizer.ggml.eos_token_id")};
   }
   validate_config(c, source);
+  validate_config(layout.stored_config(c), source);
   c.rope_scaling = read_rope_scaling(file, keys, c);
-  return c;
+  return out;
 }
 
 }  // namespace claw::model

@@ -46,19 +46,24 @@ std::vector<TensorSpec> tensor_layout(const ModelConfig& c) {
       specs.push_back({p + name + ".weight", {out, in}, group, weight_role, i});
       if (bias) specs.push_back({p + name + ".bias", {out}, group, bias_role, i});
     };
-    const std::int64_t q_dim = c.layer_q_dim(i), kv_dim = c.layer_kv_dim(i);
-    specs.push_back({p + "input_layernorm.weight", {in}, G::kNorm, R::kAttnNorm, i});
-    linear("self_attn.q_proj", R::kQWeight, R::kQBias, q_dim, in, c.qkv_bias, G::kAttention);
-    linear("self_attn.k_proj", R::kKWeight, R::kKBias, kv_dim, in, c.qkv_bias, G::kAttention);
-    linear("self_attn.v_proj", R::kVWeight, R::kVBias, kv_dim, in, c.qkv_bias, G::kAttention);
-    linear("self_attn.o_proj", R::kOWeight, R::kOBias, mid, q_dim, c.o_bias, G::kAttention);
+    // A sublayer that pruning removed has no tensors at all, its norm included.
+    if (c.has_attention(i)) {
+      const std::int64_t q_dim = c.layer_q_dim(i), kv_dim = c.layer_kv_dim(i);
+      specs.push_back({p + "input_layernorm.weight", {in}, G::kNorm, R::kAttnNorm, i});
+      linear("self_attn.q_proj", R::kQWeight, R::kQBias, q_dim, in, c.qkv_bias, G::kAttention);
+      linear("self_attn.k_proj", R::kKWeight, R::kKBias, kv_dim, in, c.qkv_bias, G::kAttention);
+      linear("self_attn.v_proj", R::kVWeight, R::kVBias, kv_dim, in, c.qkv_bias, G::kAttention);
+      linear("self_attn.o_proj", R::kOWeight, R::kOBias, mid, q_dim, c.o_bias, G::kAttention);
+    }
     if (c.slicing) {
       specs.push_back({p + "attn_shortcut.weight", {mid, in}, G::kShortcut, R::kAttnShortcut, i});
     }
-    specs.push_back({p + "post_attention_layernorm.weight", {mid}, G::kNorm, R::kMlpNorm, i});
-    linear("mlp.gate_proj", R::kGateWeight, R::kGateBias, ff, mid, c.mlp_bias, G::kMlp);
-    linear("mlp.up_proj", R::kUpWeight, R::kUpBias, ff, mid, c.mlp_bias, G::kMlp);
-    linear("mlp.down_proj", R::kDownWeight, R::kDownBias, out, ff, c.mlp_bias, G::kMlp);
+    if (c.has_mlp(i)) {
+      specs.push_back({p + "post_attention_layernorm.weight", {mid}, G::kNorm, R::kMlpNorm, i});
+      linear("mlp.gate_proj", R::kGateWeight, R::kGateBias, ff, mid, c.mlp_bias, G::kMlp);
+      linear("mlp.up_proj", R::kUpWeight, R::kUpBias, ff, mid, c.mlp_bias, G::kMlp);
+      linear("mlp.down_proj", R::kDownWeight, R::kDownBias, out, ff, c.mlp_bias, G::kMlp);
+    }
     if (c.slicing) {
       specs.push_back({p + "mlp_shortcut.weight", {out, mid}, G::kShortcut, R::kMlpShortcut, i});
     }

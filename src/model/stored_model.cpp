@@ -109,13 +109,6 @@ std::optional<io::DType> gguf_view_dtype(io::GgmlType type) {
   return std::nullopt;  // dequantised to float32
 }
 
-// The FFN tensors a padded GGUF file stores wider than the layer: gate and up have extra zero
-// rows, down extra zero columns.
-bool is_padded_rows(TensorRole role) {
-  return role == TensorRole::kGateWeight || role == TensorRole::kGateBias ||
-         role == TensorRole::kUpWeight || role == TensorRole::kUpBias;
-}
-
 // The first `columns` of every row of a row-major [rows, stored_columns] view, copied.
 StoredModel::Source narrow_columns(const io::TensorView& view, std::int64_t columns) {
   const std::size_t element = io::dtype_size(view.dtype);
@@ -140,7 +133,12 @@ StoredModel::StoredModel(const fs::path& path) : path_(path) {
   } else if (io::is_gguf_file(path) || path.extension() == ".gguf") {
     // A .gguf file without the magic is refused as a GGUF file, not misread as llama2.c.
     gguf_ = std::make_unique<io::GgufFile>(path);
-    config_ = config_from_gguf(*gguf_);
+    GgufModelConfig read = config_from_gguf(*gguf_);
+    config_ = std::move(read.config);
+    gguf_interleaved_rope_ = read.layout.info().interleaved_rope;
+    for (const TensorSpec& spec : tensor_layout(read.layout.stored_config(config_))) {
+      gguf_stored_shapes_[gguf_tensor_name(spec)] = spec.shape;
+    }
   } else {
     llama2c_ = std::make_unique<io::Llama2cCheckpoint>(path);
     config_ = config_from_llama2c(llama2c_->header());
@@ -169,20 +167,16 @@ StoredModel::Source StoredModel::source(const TensorSpec& spec) const {
 StoredModel::Source StoredModel::gguf_source(const TensorSpec& spec) const {
   const std::string name = gguf_tensor_name(spec);
   const io::GgufTensor* stored = gguf_->find_tensor(name);
-  CLAW_CHECK(stored != nullptr, path_.string(), ": missing tensor '", name, "' that a ",
-             gguf_architecture(config_.architecture), " model with this metadata has");
+  CLAW_CHECK(stored != nullptr, path_.string(), ": missing tensor '", name,
+             "' that a model with this metadata has");
   const std::vector<std::int64_t> shape = stored->shape();
-  // A padded FFN (claw.intermediate_sizes) stores gate/up rows and down columns beyond the
-  // layer's width; the first ones are the layer's.
-  const bool rows_padded =
-      is_padded_rows(spec.role) && shape.size() == spec.shape.size() && shape[0] > spec.shape[0];
-  const bool columns_padded = spec.role == TensorRole::kDownWeight && shape.size() == 2 &&
-                              shape[0] == spec.shape[0] && shape[1] > spec.shape[1];
-  std::vector<std::int64_t> expected = spec.shape;
-  if (rows_padded) expected[0] = shape[0];
-  if (columns_padded) expected[1] = shape[1];
+  // A padded file (claw.kv_heads, claw.intermediate_sizes) stores rows (q/k/v, gate, up) or
+  // columns (o, down) beyond the layer's; the first ones are the layer's.
+  const std::vector<std::int64_t>& expected = gguf_stored_shapes_.at(name);
   CLAW_CHECK(shape == expected, path_.string(), ": tensor '", name, "' has shape ",
-             shape_text(shape), " but the metadata implies ", shape_text(spec.shape));
+             shape_text(shape), " but the metadata implies ", shape_text(expected));
+  const bool rows_padded = shape[0] > spec.shape[0];
+  const bool columns_padded = shape.size() == 2 && shape[1] > spec.shape[1];
   Source out;
   if (const std::optional<io::DType> dtype = gguf_view_dtype(stored->type)) {
     out.view = {*dtype, shape, stored->data, stored->nbytes};
@@ -198,7 +192,7 @@ StoredModel::Source StoredModel::gguf_source(const TensorSpec& spec) const {
     out.view.shape = spec.shape;
   }
   if (columns_padded) out = narrow_columns(out.view, spec.shape[1]);
-  if (gguf_permutes_qk(config_.architecture) && is_gguf_qk(spec.role)) {
+  if (gguf_interleaved_rope_ && is_gguf_qk(spec.role)) {
     const bool query = spec.role == TensorRole::kQWeight || spec.role == TensorRole::kQBias;
     out.interleaved_heads =
         query ? config_.layer_heads(spec.layer) : config_.layer_kv_heads(spec.layer);
@@ -239,12 +233,11 @@ torch::Tensor StoredModel::tensor(const TensorSpec& spec, torch::ScalarType type
 
 void StoredModel::check_nothing_unexpected() const {
   if (gguf_) {
-    std::set<std::string> expected = {"rope_freqs.weight"};
-    for (const TensorSpec& spec : tensor_layout(config_)) expected.insert(gguf_tensor_name(spec));
+    // The padding of sublayers the model lacks is expected, and read by nothing.
     for (const io::GgufTensor& tensor : gguf_->tensors()) {
-      CLAW_CHECK(expected.count(tensor.name) != 0, path_.string(), ": unexpected tensor '",
-                 tensor.name, "' (not part of a ", gguf_architecture(config_.architecture),
-                 " model with this metadata)");
+      CLAW_CHECK(tensor.name == "rope_freqs.weight" || gguf_stored_shapes_.count(tensor.name) != 0,
+                 path_.string(), ": unexpected tensor '", tensor.name,
+                 "' (not part of a model with this metadata)");
     }
     return;
   }

@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/tensor_view.h"
 #include "model/config.h"
@@ -62,6 +64,10 @@ class StoredModel {
   std::unique_ptr<io::Llama2cCheckpoint> llama2c_;
   std::unique_ptr<io::GgufFile> gguf_;
   ModelConfig config_;
+  // GGUF only: whether q/k rows are interleaved, and each tensor's shape as the file stores it
+  // (wider than the layout's where the file pads zero KV groups or channels).
+  bool gguf_interleaved_rope_ = false;
+  std::map<std::string, std::vector<std::int64_t>> gguf_stored_shapes_;
 };
 
 }  // namespace claw::model

@@ -69,6 +69,7 @@ std::vector<torch::Tensor> attach_lora(model::Model& model, const LoraOptions& o
         continue;
       }
       model::Linear& linear = layer.*target.projection;
+      if (!linear.weight.defined()) continue;  // a sublayer that pruning removed
       const std::int64_t out = linear.weight.size(0), in = linear.weight.size(1);
       const double bound = 1.0 / std::sqrt(static_cast<double>(in));
       auto update = std::make_shared<model::LowRankUpdate>();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compress/shortgpt.h"
 #include "core/error.h"
 #include "io/gguf.h"
 #include "io/llama2c.h"
@@ -25,14 +26,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using claw::model::GgufDtype;
+using claw::model::GgufShapes;
 using claw::model::Model;
 using claw::testing::ScratchDir;
 
 fs::path write_gguf_model(const Model& model, const fs::path& path, GgufDtype dtype,
-                          bool pad = true) {
+                          GgufShapes shapes = GgufShapes::kExact) {
   claw::model::GgufExportOptions options;
   options.dtype = dtype;
-  options.pad_mlp = pad;
+  options.shapes = shapes;
   options.name = "test";
   const claw::model::GgufExport out = claw::model::gguf_export(model, options);
   claw::io::write_gguf(path, out.metadata, out.tensors);
@@ -56,8 +58,9 @@ Model tiny_preset(const std::string& name) {
   return claw::model::random_model(claw::model::preset_config(name), 5, torch::kFloat32);
 }
 
-void expect_exact_round_trip(const Model& model, const ScratchDir& dir) {
-  const fs::path path = write_gguf_model(model, dir / "m.gguf", GgufDtype::kF32);
+void expect_exact_round_trip(const Model& model, const ScratchDir& dir,
+                             GgufShapes shapes = GgufShapes::kExact) {
+  const fs::path path = write_gguf_model(model, dir / "m.gguf", GgufDtype::kF32, shapes);
   const Model loaded = claw::model::load_model(path);
   EXPECT_EQ(loaded.config.intermediate_sizes, model.config.intermediate_sizes);
   EXPECT_EQ(loaded.config.kv_heads, model.config.kv_heads);
@@ -166,7 +169,7 @@ TEST(GgufRoundTrip, UniformlyPrunedMlpIsExact) {
   EXPECT_EQ(file.find(claw::model::kGgufIntermediateSizesKey), nullptr);
 }
 
-TEST(GgufRoundTrip, PerLayerWidthsArePaddedAndRestored) {
+TEST(GgufRoundTrip, PerLayerWidthsAreDeciUnpadded) {
   const ScratchDir dir;
   const Model base = claw::testing::load_stories260k();
   std::vector<std::int64_t> widths = base.config.intermediate_sizes;
@@ -174,6 +177,23 @@ TEST(GgufRoundTrip, PerLayerWidthsArePaddedAndRestored) {
   widths[2] = 7;
   const Model pruned = with_mlp_widths(base, widths);
   expect_exact_round_trip(pruned, dir);
+  const claw::io::GgufFile file(dir / "m.gguf");
+  EXPECT_EQ(file.find("general.architecture")->strings.front(), "deci");
+  EXPECT_EQ(file.find("deci.feed_forward_length")->ints, widths);
+  EXPECT_EQ(file.find_tensor("blk.2.ffn_up.weight")->dims,
+            (std::vector<std::int64_t>{base.config.hidden_size, 7}));
+  EXPECT_EQ(file.find(claw::model::kGgufIntermediateSizesKey), nullptr);  // nothing padded
+  EXPECT_EQ(claw::model::gguf_export(pruned, {}).padding_bytes(), 0u);
+}
+
+TEST(GgufRoundTrip, PerLayerWidthsArePaddedToTheWidestAndRestored) {
+  const ScratchDir dir;
+  const Model base = claw::testing::load_stories260k();
+  std::vector<std::int64_t> widths = base.config.intermediate_sizes;
+  widths[0] = 50;
+  widths[2] = 7;
+  const Model pruned = with_mlp_widths(base, widths);
+  expect_exact_round_trip(pruned, dir, GgufShapes::kPadToWidest);
   const claw::io::GgufFile file(dir / "m.gguf");
   const std::int64_t widest = base.config.intermediate_sizes.front();
   EXPECT_EQ(file.find("llama.feed_forward_length")->ints.front(), widest);
@@ -183,8 +203,11 @@ TEST(GgufRoundTrip, PerLayerWidthsArePaddedAndRestored) {
             (std::vector<std::int64_t>{widest, base.config.hidden_size}));
   // Without the claw key the padded model is read at the padded width: the same function.
   claw::model::GgufExportOptions options;
+  options.shapes = GgufShapes::kPadToWidest;
   const claw::model::GgufExport plan = claw::model::gguf_export(pruned, options);
-  EXPECT_GT(plan.padding_bytes, 0u);
+  ASSERT_EQ(plan.plan.paddings.size(), 1u);
+  EXPECT_EQ(plan.plan.paddings[0].layers, (std::vector<std::int64_t>{0, 2}));
+  EXPECT_GT(plan.padding_bytes(), 0u);
   claw::io::GgufMetadata plain;
   for (const auto& entry : plan.metadata) {
     if (entry.first != claw::model::kGgufIntermediateSizesKey) plain.push_back(entry);
@@ -195,6 +218,85 @@ TEST(GgufRoundTrip, PerLayerWidthsArePaddedAndRestored) {
   EXPECT_EQ(padded.config.intermediate_sizes.front(), widest);
   // The same function; only the summation order of the wider down projection differs.
   EXPECT_LE(claw::testing::largest_logit_difference(pruned, padded), 1e-4);
+}
+
+// tiny-qwen2 with what compression leaves: per-layer KV groups (layer 1 keeps its second), o_proj
+// and MLP biases, and, when asked, layer 0 without attention and layer 1 without its MLP.
+Model irregular_qwen2(bool remove_sublayers) {
+  Model model = tiny_preset("tiny-qwen2");
+  torch::NoGradGuard no_grad;
+  claw::model::ModelConfig& c = model.config;
+  claw::model::DecoderLayer& layer = model.layers[1];
+  const std::int64_t q_rows = c.group_size() * c.head_dim;
+  layer.q.weight = layer.q.weight.narrow(0, q_rows, q_rows).contiguous();
+  layer.q.bias = layer.q.bias.narrow(0, q_rows, q_rows).contiguous();
+  for (claw::model::Linear* kv : {&layer.k, &layer.v}) {
+    kv->weight = kv->weight.narrow(0, c.head_dim, c.head_dim).contiguous();
+    kv->bias = kv->bias.narrow(0, c.head_dim, c.head_dim).contiguous();
+  }
+  layer.o.weight = layer.o.weight.narrow(1, q_rows, q_rows).contiguous();
+  c.kv_heads[1] = 1;
+  c.o_bias = c.mlp_bias = true;
+  for (claw::model::DecoderLayer& l : model.layers) {
+    l.o.bias = torch::randn({c.hidden_size});
+    l.gate.bias = torch::randn({c.intermediate_sizes[0]});
+    l.up.bias = torch::randn({c.intermediate_sizes[0]});
+    l.down.bias = torch::randn({c.hidden_size});
+  }
+  if (remove_sublayers) {
+    claw::compress::remove_sublayers(model, {0}, claw::compress::DepthUnit::kAttention);
+    claw::compress::remove_sublayers(model, {1}, claw::compress::DepthUnit::kMlp);
+  }
+  return model;
+}
+
+TEST(GgufRoundTrip, PerLayerHeadsAndBiasesOfQwen2AreDeciAndExact) {
+  const ScratchDir dir;
+  const Model model = irregular_qwen2(false);
+  expect_exact_round_trip(model, dir);
+  const claw::io::GgufFile file(dir / "m.gguf");
+  EXPECT_EQ(file.find("general.architecture")->strings.front(), "deci");
+  EXPECT_EQ(file.find("deci.attention.head_count_kv")->ints, (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(file.find("deci.attention.head_count")->ints, (std::vector<std::int64_t>{4, 2}));
+  EXPECT_EQ(file.find(claw::model::kGgufHfArchitectureKey)->strings.front(), "Qwen2ForCausalLM");
+  // The q bias of layer 1 has its own two heads, nothing padded.
+  EXPECT_EQ(file.find_tensor("blk.1.attn_q.bias")->dims, (std::vector<std::int64_t>{16}));
+  EXPECT_EQ(claw::model::load_model(dir / "m.gguf").config.architecture,
+            claw::model::Architecture::kQwen2);
+}
+
+TEST(GgufRoundTrip, RemovedSublayersArePaddedOnlyWhereLlamaCppForcesIt) {
+  const ScratchDir dir;
+  const Model model = irregular_qwen2(true);
+  expect_exact_round_trip(model, dir);
+  const claw::model::GgufExport plan = claw::model::gguf_export(model, {});
+  // Layer 0 keeps one zero KV group (llama.cpp's head size comes from layer 0), layer 1 one
+  // zero FFN channel (deci skips a layer of width 0 whole).
+  EXPECT_EQ(plan.plan.layout.kv_heads, (std::vector<std::int64_t>{1, 1}));
+  EXPECT_EQ(plan.plan.layout.ffn_widths,
+            (std::vector<std::int64_t>{model.config.intermediate_sizes[0], 1}));
+  ASSERT_EQ(plan.plan.paddings.size(), 2u);
+  EXPECT_TRUE(plan.plan.paddings[0].attention);
+  EXPECT_EQ(plan.plan.paddings[1].layers, (std::vector<std::int64_t>{1}));
+  for (const claw::model::GgufPadding& padding : plan.plan.paddings) EXPECT_GT(padding.bytes, 0u);
+  // Padded to the widest instead, as plain qwen2 cannot hold the biases: refused.
+  claw::model::GgufExportOptions pad;
+  pad.shapes = GgufShapes::kPadToWidest;
+  claw::testing::expect_error_containing([&] { claw::model::plan_gguf_export(model.config, pad); },
+                                         "llama.cpp's qwen2 graph has no place for them");
+}
+
+TEST(GgufRoundTrip, PerLayerHeadsPaddedToTheWidestAreRestored) {
+  const ScratchDir dir;
+  Model model = irregular_qwen2(false);
+  model.config.o_bias = model.config.mlp_bias = false;
+  for (claw::model::DecoderLayer& l : model.layers) {
+    l.o.bias = l.gate.bias = l.up.bias = l.down.bias = torch::Tensor();
+  }
+  expect_exact_round_trip(model, dir, GgufShapes::kPadToWidest);
+  const claw::io::GgufFile file(dir / "m.gguf");
+  EXPECT_EQ(file.find("general.architecture")->strings.front(), "qwen2");
+  EXPECT_EQ(file.find_tensor("blk.1.attn_k.weight")->dims, (std::vector<std::int64_t>{32, 16}));
 }
 
 // The largest error each stored type allows for one stored value x: half an ULP for f16 and
@@ -246,33 +348,27 @@ TEST(GgufRoundTrip, ReducedTypesStayWithinTheirBounds) {
 
 TEST(GgufExport, RefusesWhatLlamaCppCannotRun) {
   const claw::model::ModelConfig base = claw::testing::load_stories260k().config;
-  const claw::model::GgufExportOptions options;
+  claw::model::GgufExportOptions pad;
+  pad.shapes = GgufShapes::kPadToWidest;
   claw::model::ModelConfig sliced = base;
   sliced.tie_word_embeddings = false;
   sliced.slicing = claw::model::ResidualSlicing{
       std::vector<std::int64_t>(static_cast<std::size_t>(2 * base.num_layers + 1), 48)};
-  claw::testing::expect_error_containing(
-      [&] { claw::model::check_gguf_exportable(sliced, options); },
-      "llama.cpp's graph has no place for the residual shortcut matrices");
-  claw::model::ModelConfig heads = base;
-  heads.kv_heads[1] = 1;
-  claw::testing::expect_error_containing(
-      [&] { claw::model::check_gguf_exportable(heads, options); }, "different KV head counts");
-  claw::model::ModelConfig widths = base;
-  widths.intermediate_sizes[1] = 64;
-  claw::model::GgufExportOptions no_pad;
-  no_pad.pad_mlp = false;
-  EXPECT_NO_THROW(claw::model::check_gguf_exportable(widths, options));
-  claw::testing::expect_error_containing(
-      [&] { claw::model::check_gguf_exportable(widths, no_pad); },
-      "reads one feed_forward_length for every layer");
+  for (const claw::model::GgufExportOptions& options : {claw::model::GgufExportOptions{}, pad}) {
+    claw::testing::expect_error_containing(
+        [&] { claw::model::plan_gguf_export(sliced, options); },
+        "llama.cpp's graph has no place for the residual shortcut matrices");
+  }
   claw::model::ModelConfig qwen = claw::model::preset_config("tiny-qwen2");
-  qwen.o_bias = true;
-  claw::testing::expect_error_containing([&] { claw::model::check_gguf_exportable(qwen, options); },
-                                         "llama.cpp's qwen2 graph has no place for them");
+  qwen.kv_heads = {1, 1};  // uniform, but fewer heads than the hidden size
+  EXPECT_EQ(claw::model::plan_gguf_export(qwen, {}).layout.architecture,
+            claw::model::GgufArchitecture::kDeci);
+  claw::testing::expect_error_containing([&] { claw::model::plan_gguf_export(qwen, pad); },
+                                         "assumes heads × head_dim = hidden_size");
   claw::model::ModelConfig llama = base;
   llama.o_bias = llama.mlp_bias = true;  // llama's graph takes optional o and MLP biases
-  EXPECT_NO_THROW(claw::model::check_gguf_exportable(llama, options));
+  EXPECT_EQ(claw::model::plan_gguf_export(llama, pad).layout.architecture,
+            claw::model::GgufArchitecture::kLlama);
 }
 
 // The keys and tensors llama.cpp reads, pinned for the tiny presets with their real tokenizers.
@@ -292,7 +388,10 @@ void expect_pinned_file(const std::string& preset, const std::string& tokenizer,
   }
   claw::io::write_gguf(dir / "p.gguf", plan.metadata, plan.tensors);
   const claw::io::GgufFile file(dir / "p.gguf");
-  const std::string arch = claw::model::gguf_architecture(model.config.architecture);
+  const std::string arch =
+      claw::model::gguf_architecture_info(
+          claw::model::uniform_gguf_architecture(model.config.architecture))
+          .name;
   EXPECT_EQ(file.find("general.architecture")->strings.front(), arch);
   EXPECT_EQ(file.find("general.name")->strings.front(), preset);
   EXPECT_EQ(file.find("general.file_type")->ints.front(), 7);
