@@ -174,9 +174,11 @@ void run_gguf(std::string_view input) {
 }
 
 // A one-layer model of `architecture` exported as GGUF in `dtype`, with a small SentencePiece
-// vocabulary when `with_tokenizer`.
+// vocabulary when `with_tokenizer`; `irregular` makes it two layers written as deci, the first
+// without attention and the second without its MLP, with o_proj and MLP biases (so both of
+// deci's forced paddings and claw's keys are in the file).
 std::string gguf_seed(model::Architecture architecture, model::GgufDtype dtype,
-                      bool with_tokenizer) {
+                      bool with_tokenizer, bool irregular = false) {
   model::ModelConfig c;
   c.architecture = architecture;
   c.vocab_size = 40;
@@ -190,6 +192,12 @@ std::string gguf_seed(model::Architecture architecture, model::GgufDtype dtype,
   c.max_position_embeddings = 64;
   c.tie_word_embeddings = architecture == model::Architecture::kQwen2;
   c.qkv_bias = architecture == model::Architecture::kQwen2;
+  if (irregular) {
+    c.num_layers = 2;
+    c.intermediate_sizes = {32, 0};
+    c.kv_heads = {0, 1};
+    c.o_bias = c.mlp_bias = true;
+  }
   const model::Model model = model::random_model(c, 1, torch::kFloat32);
   model::GgufExportOptions options;
   options.dtype = dtype;
@@ -215,7 +223,9 @@ std::string gguf_seed(model::Architecture architecture, model::GgufDtype dtype,
 std::vector<Seed> gguf_seeds() {
   return {{"llama_f32", gguf_seed(model::Architecture::kLlama, model::GgufDtype::kF32, true)},
           {"qwen2_q8_0", gguf_seed(model::Architecture::kQwen2, model::GgufDtype::kQ8_0, false)},
-          {"llama_bf16", gguf_seed(model::Architecture::kLlama, model::GgufDtype::kBF16, false)}};
+          {"llama_bf16", gguf_seed(model::Architecture::kLlama, model::GgufDtype::kBF16, false)},
+          {"deci_q8_0",
+           gguf_seed(model::Architecture::kQwen2, model::GgufDtype::kQ8_0, false, true)}};
 }
 
 }  // namespace

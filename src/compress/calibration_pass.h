@@ -18,10 +18,10 @@ namespace claw::compress {
 struct LayerObserver {
   // o_proj's input [B, T, heads·head_dim].
   std::function<void(std::size_t batch, const torch::Tensor& heads)> attention_heads;
-  // The residual stream between the attention and the MLP [B, T, width].
-  std::function<void(std::size_t batch, const torch::Tensor& stream)> after_attention;
   // down_proj's input [B, T, intermediate].
   std::function<void(std::size_t batch, const torch::Tensor& hidden)> mlp_hidden;
+  // The residual stream between the attention and the MLP [B, T, width].
+  std::function<void(std::size_t batch, const torch::Tensor& stream)> after_attention;
 };
 
 class CalibrationPass {

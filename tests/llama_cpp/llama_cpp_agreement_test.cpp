@@ -2,7 +2,9 @@
 // libraries) and agree with claw: the same token ids, on WikiText-2's test file and on strings
 // that tokenizers get wrong, and the same logits on a 512-token sequence. Models: stories260K
 // (llama2.c, SentencePiece-style vocabulary), tiny-qwen2 and tiny-llama3 (byte-level BPE, random
-// weights), and two compressed models: uniform FFN pruning, and FLAP's per-layer widths.
+// weights), and compressed models of every shape claw makes: uniform FFN pruning (llama/qwen2),
+// and as deci FLAP's per-layer widths, KV heads and biases, head pruning, PruneNet, ShortGPT's
+// removed layers, and removed attention or MLP sublayers.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -35,12 +37,13 @@ std::vector<std::vector<std::int32_t>> claw_token_ids(const std::string& model,
   return ids;
 }
 
-torch::Tensor claw_logits(const std::string& model, const std::vector<std::int32_t>& ids) {
-  const model::Model m = model::load_model(model);
+torch::Tensor claw_logits(const std::string& model, const std::vector<std::int32_t>& ids,
+                          torch::ScalarType dtype = torch::kFloat32) {
+  const model::Model m = model::load_model(model, {torch::kCPU, dtype});
   torch::NoGradGuard no_grad;
   const torch::Tensor tokens =
       torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).unsqueeze(0);
-  return model::forward(m, tokens).squeeze(0).to(torch::kFloat32);
+  return model::forward(m, tokens).squeeze(0);
 }
 
 // Strings where byte fallback, pre-tokenizer splits and whitespace handling differ between
@@ -75,8 +78,6 @@ class LlamaCppAgreement : public ::testing::Test {
     models_["stories260K"] = data_path("models/stories260K/stories260K.bin").string();
     models_["tiny-qwen2"] = dir + "/tiny-qwen2";
     models_["tiny-llama3"] = dir + "/tiny-llama3";
-    models_["ffn-pruned"] = dir + "/ffn-pruned";
-    models_["flap"] = dir + "/flap";
     EXPECT_EQ(run_claw("init --preset tiny-qwen2 --dtype f32 --tokenizer " + qwen_tok + " " +
                        models_["tiny-qwen2"])
                   .exit_code,
@@ -85,18 +86,28 @@ class LlamaCppAgreement : public ::testing::Test {
                        models_["tiny-llama3"])
                   .exit_code,
               0);
-    EXPECT_EQ(run_claw("compress --model " + models_["tiny-qwen2"] +
-                       " --method magnitude --ratio 0.5 --out " + models_["ffn-pruned"])
-                  .exit_code,
-              0);
-    EXPECT_EQ(run_claw("compress --model " + models_["tiny-llama3"] +
-                       " --method flap --ratio 0.3 --calib text:" +
-                       data_path("wikitext-2-raw/wiki.valid.raw").string() +
-                       " --calib-samples 8 "
-                       "--calib-len 64 --out " +
-                       models_["flap"])
-                  .exit_code,
-              0);
+    const std::string calib = " --calib text:" +
+                              data_path("wikitext-2-raw/wiki.valid.raw").string() +
+                              " --calib-samples 8 --calib-len 64";
+    const auto compress = [&](const std::string& name, const std::string& base,
+                              const std::string& method) {
+      models_[name] = dir + "/" + name;
+      EXPECT_EQ(run_claw("compress --model " + models_.at(base) + " --method " + method +
+                         " --out " + models_[name])
+                    .exit_code,
+                0)
+          << name;
+    };
+    compress("ffn-pruned", "tiny-qwen2", "magnitude --ratio 0.5");
+    compress("flap", "tiny-llama3", "flap --ratio 0.3" + calib);
+    compress("flap-qwen2", "tiny-qwen2", "flap --ratio 0.5" + calib);
+    // Per-layer widths, KV heads, o_proj and MLP biases, and a layer without its MLP at once.
+    compress("flap-qwen2-mlp", "flap-qwen2", "shortgpt --unit mlp --ratio 0.5" + calib);
+    compress("flap-stories", "stories260K", "flap --ratio 0.5" + calib);
+    compress("heads-stories", "stories260K", "heads --ratio 0.5" + calib);
+    compress("prunenet-stories", "stories260K", "prunenet --ratio 0.5 --episodes 2");
+    compress("shortgpt-stories", "stories260K", "shortgpt --ratio 0.4" + calib);
+    compress("attention-pruned", "stories260K", "shortgpt --unit attention --ratio 0.5" + calib);
   }
   static void TearDownTestSuite() { scratch_.reset(); }
 
@@ -147,16 +158,26 @@ TEST_F(LlamaCppAgreement, TokenIdsMatchOnWikiTextAndHardStrings) {
   }
 }
 
+// The bound is 1e-4, or twice claw's own float32 error against a float64 evaluation of the same
+// model where that is larger: both engines round RoPE angles, attention sums and products in
+// float32 in their own order, and by position 400-512 of some models (PruneNet's and ShortGPT's
+// stories260K) each engine alone is about 1e-4 from the float64 logits.
 TEST_F(LlamaCppAgreement, Float32LogitsMatchToOneInTenThousand) {
   for (const std::string name :
-       {"stories260K", "tiny-qwen2", "tiny-llama3", "ffn-pruned", "flap"}) {
+       {"stories260K", "tiny-qwen2", "tiny-llama3", "ffn-pruned", "flap", "flap-qwen2-mlp",
+        "flap-stories", "heads-stories", "prunenet-stories", "shortgpt-stories",
+        "attention-pruned"}) {
     SCOPED_TRACE(name);
     const std::vector<std::int32_t> ids = wikitext_ids(name, 512);
     ASSERT_EQ(ids.size(), 512u);
     const torch::Tensor theirs = llama_cpp_logits(gguf(name, "f32"), ids);
     const torch::Tensor ours = claw_logits(models_[name], ids);
     ASSERT_EQ(theirs.sizes(), ours.sizes());
-    EXPECT_LT((theirs - ours).abs().max().item<double>(), 1e-4);
+    const double difference = (theirs - ours).abs().max().item<double>();
+    if (difference < 1e-4) continue;
+    const torch::Tensor exact = claw_logits(models_[name], ids, torch::kDouble);
+    const double own_rounding = (ours.to(torch::kDouble) - exact).abs().max().item<double>();
+    EXPECT_LT(difference, 2 * own_rounding) << "claw's own float32 error " << own_rounding;
   }
 }
 
@@ -169,7 +190,7 @@ TEST_F(LlamaCppAgreement, Float32LogitsMatchToOneInTenThousand) {
 TEST_F(LlamaCppAgreement, ReducedPrecisionLogitsStayWithinTheirRounding) {
   const std::map<std::string, double> unit_roundoff = {
       {"f16", 1.0 / 2048}, {"bf16", 1.0 / 256}, {"q8_0", 1.0 / 254}};
-  for (const std::string name : {"stories260K", "tiny-qwen2"}) {
+  for (const std::string name : {"stories260K", "tiny-qwen2", "flap-stories"}) {
     const std::vector<std::int32_t> ids = wikitext_ids(name, 512);
     const torch::Tensor ours = claw_logits(models_[name], ids);
     const double scale = ours.abs().max().item<double>();
