@@ -24,24 +24,6 @@ struct Runs {
   std::int64_t working_bytes = 0;
 };
 
-std::vector<double> ratios(const std::vector<double>& numerators,
-                           const std::vector<double>& denominators) {
-  std::vector<double> out;
-  for (std::size_t i = 0; i < numerators.size(); ++i)
-    out.push_back(numerators[i] / denominators[i]);
-  return out;
-}
-
-Json describe(const BenchedModel& m) {
-  const model::Model& model = *m.model;
-  return {{"path", m.path},
-          {"content_hash", model::content_hash(model)},
-          {"dtype", model::dtype_flag_name(model.dtype())},
-          {"weight_bytes", weight_bytes(model)},
-          {"decode_bytes_per_token", decode_bytes_per_token(model)},
-          {"layer_matmul_elements", layer_matmul_elements(model)}};
-}
-
 Json figures(const Runs& runs, const model::Model& model) {
   return {{"prefill_tokens_per_s", spread(runs.prefill_tokens_per_s).json()},
           {"first_token_ms", spread(runs.first_token_ms).json()},
@@ -50,34 +32,27 @@ Json figures(const Runs& runs, const model::Model& model) {
           {"peak_memory_bytes", weight_bytes(model) + runs.working_bytes}};
 }
 
-// The measured speedup against the ideal: their ratio, and the share of the ideal gain over 1×
-// that was realised (undefined when the shapes promise no gain).
-Json against_ideal(const Spread& measured, double ideal) {
-  Json j = {{"measured", measured.json()},
-            {"ideal", ideal},
-            {"ratio_to_ideal", measured.median / ideal},
-            {"share_of_ideal_gain", nullptr}};
-  if (ideal > 1 + 1e-9) j["share_of_ideal_gain"] = (measured.median - 1) / (ideal - 1);
-  return j;
-}
-
 Json compare(const Runs& base_runs, const Runs& model_runs, const model::Model& base,
              const model::Model& model, std::int64_t prompt) {
-  const double prefill_ideal = prefill_flops_per_token(base, prompt, LogitsAt::kLastPosition) /
-                               prefill_flops_per_token(model, prompt, LogitsAt::kLastPosition);
-  const double decode_ideal = static_cast<double>(decode_bytes_per_token(base)) /
-                              static_cast<double>(decode_bytes_per_token(model));
-  return {
-      {"prefill", against_ideal(spread(ratios(model_runs.prefill_tokens_per_s,
-                                              base_runs.prefill_tokens_per_s)),
-                                prefill_ideal)},
-      {"decode",
-       against_ideal(spread(ratios(model_runs.decode_tokens_per_s, base_runs.decode_tokens_per_s)),
-                     decode_ideal)},
-  };
+  return {{"prefill", speedup_against_ideal(model_runs.prefill_tokens_per_s,
+                                            base_runs.prefill_tokens_per_s,
+                                            ideal_prefill_speedup(base, model, prompt))},
+          {"decode", speedup_against_ideal(model_runs.decode_tokens_per_s,
+                                           base_runs.decode_tokens_per_s,
+                                           ideal_decode_speedup(base, model))}};
 }
 
 }  // namespace
+
+Json describe_benched_model(const BenchedModel& m) {
+  const model::Model& model = *m.model;
+  return {{"path", m.path},
+          {"content_hash", model::content_hash(model)},
+          {"dtype", model::dtype_flag_name(model.dtype())},
+          {"weight_bytes", weight_bytes(model)},
+          {"decode_bytes_per_token", decode_bytes_per_token(model)},
+          {"layer_matmul_elements", layer_matmul_elements(model)}};
+}
 
 void check_speed_options(const SpeedOptions& o, const model::ModelConfig& config) {
   if (o.reps <= 0) throw OptionError("reps", concat("must be positive, got ", o.reps));
@@ -109,7 +84,8 @@ Json compare_speed(const std::vector<BenchedModel>& models, const SpeedOptions& 
       static_cast<std::int64_t>(o.batches.size() * o.prompts.size() * models.size()) * rounds,
       "runs");
 
-  Json record = {{"device", first.device().str()},
+  Json record = {{"engine", kClawEngine},
+                 {"device", first.device().str()},
                  {"threads", at::get_num_threads()},
                  {"decode", o.decode},
                  {"reps", o.reps},
@@ -117,7 +93,7 @@ Json compare_speed(const std::vector<BenchedModel>& models, const SpeedOptions& 
                  {"seed", o.seed},
                  {"models", Json::object()},
                  {"settings", Json::array()}};
-  for (const BenchedModel& m : models) record["models"][m.role] = describe(m);
+  for (const BenchedModel& m : models) record["models"][m.role] = describe_benched_model(m);
 
   at::Generator generator = at::detail::createCPUGenerator(o.seed);
   for (const std::int64_t batch : o.batches) {

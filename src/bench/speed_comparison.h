@@ -30,6 +30,14 @@ struct BenchedModel {
   const model::Model* model;
 };
 
+// The engines a speed is measured in: claw's own (LibTorch), or llama.cpp (llama_cpp_speed.h).
+inline constexpr const char* kClawEngine = "claw";
+inline constexpr const char* kLlamaCppEngine = "llama.cpp";
+
+// What a speed record says of one model: path, content hash, dtype, weight bytes, bytes read per
+// decoded token and the elements of its layers' matrices.
+Json describe_benched_model(const BenchedModel& model);
+
 // Runs a generation request (a prefill, then `decode` steps) for every batch and prefill length,
 // reps + warmup times per model. Within each repetition the models take turns (B, M, B, M, ...),
 // so a drift of the machine's speed lands on both alike, and each speedup is taken per

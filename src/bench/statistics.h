@@ -17,6 +17,13 @@ struct Spread {
 // `values` must not be empty.
 Spread spread(std::vector<double> values);
 
+// A model's speedup over its base from repetitions taken in turns (element i of each from
+// adjacent runs), beside the `ideal` one: the measured spread of the per-repetition ratios, the
+// ideal, their ratio, and the share of the ideal gain over 1× realised (null when the shapes
+// promise no gain).
+Json speedup_against_ideal(const std::vector<double>& model, const std::vector<double>& base,
+                           double ideal);
+
 // A spread as its JSON holds it, "median [min, max]", each number in printf `format` after
 // multiplying by `scale`.
 std::string spread_text(const Json& spread, const char* format, double scale = 1);

@@ -31,6 +31,17 @@ double prefill_flops_per_token(const model::Model& model, std::int64_t seq, Logi
   return layers + attention + head_per_position * head_positions;
 }
 
+double ideal_prefill_speedup(const model::Model& base, const model::Model& model,
+                             std::int64_t prompt) {
+  return prefill_flops_per_token(base, prompt, LogitsAt::kLastPosition) /
+         prefill_flops_per_token(model, prompt, LogitsAt::kLastPosition);
+}
+
+double ideal_decode_speedup(const model::Model& base, const model::Model& model) {
+  return static_cast<double>(decode_bytes_per_token(base)) /
+         static_cast<double>(decode_bytes_per_token(model));
+}
+
 std::int64_t weight_bytes(const model::Model& model) {
   std::int64_t bytes = 0;
   for (const model::TensorSpec& spec : model::tensor_layout(model.config)) {

@@ -27,6 +27,13 @@ std::int64_t layer_matmul_elements(const model::Model& model);
 // Biases, norms, RoPE, softmax and the embedding lookup are elementwise and left out.
 double prefill_flops_per_token(const model::Model& model, std::int64_t seq, LogitsAt logits);
 
+// The speedups a perfect implementation would get from the shapes alone: prefill FLOPs of the
+// base over the model's per token (logits at the last position, as generation needs), and decode
+// bytes read per token likewise.
+double ideal_prefill_speedup(const model::Model& base, const model::Model& model,
+                             std::int64_t prompt);
+double ideal_decode_speedup(const model::Model& base, const model::Model& model);
+
 // Bytes of every tensor the model holds.
 std::int64_t weight_bytes(const model::Model& model);
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "bench/llama_cpp_speed.h"
 #include "bench/speed_comparison.h"
 #include "bench/work.h"
 #include "cli/bench_report.h"
@@ -25,8 +26,11 @@ namespace {
 
 struct BenchArgs {
   std::string model, base;
+  std::string engine = bench::kClawEngine;
+  std::string gguf_dtype = "f32";
   bench::SpeedOptions speed;
   bool json = false;
+  bool batch_defaulted = true;
   RuntimeFlags runtime;
 };
 
@@ -87,7 +91,21 @@ void check_fits_in_memory(const std::vector<ModelToBench>& models, const model::
              " available; lower --batch or --prefill, or use a machine with more memory");
 }
 
-void run(const BenchArgs& args) {
+void run(BenchArgs args) {
+  const bool llama_cpp = args.engine == bench::kLlamaCppEngine;
+  bench::LlamaCppOptions llama_cpp_options;
+  if (llama_cpp) {
+    const std::optional<model::GgufDtype> dtype = model::parse_gguf_dtype(args.gguf_dtype);
+    CLAW_CHECK(dtype.has_value(), "--gguf-dtype must be f32, f16, bf16 or q8_0, not '",
+               args.gguf_dtype, "'");
+    llama_cpp_options = {bench::llama_cpp_driver_beside_executable(), *dtype, args.runtime.threads};
+    CLAW_CHECK(!llama_cpp_options.driver.empty(),
+               "--engine llama.cpp needs llama_cpp_driver beside claw, which the build makes when "
+               "scripts/setup.sh has installed llama.cpp");
+    // The driver decodes one sequence; unless asked otherwise, batch 1 only.
+    if (args.batch_defaulted) args.speed.batches = {1};
+    bench::check_llama_cpp_speed_options(args.speed);
+  }
   const model::LoadOptions load = args.runtime.apply();
   std::vector<ModelToBench> models;
   if (!args.base.empty()) models.push_back({"base", resolve_model_argument(args.base), {}});
@@ -107,7 +125,9 @@ void run(const BenchArgs& args) {
   for (std::size_t i = 0; i < models.size(); ++i) {
     benched.push_back({models[i].role, models[i].path.string(), &loaded[i]});
   }
-  Json record = bench::compare_speed(benched, args.speed);
+  Json record = llama_cpp
+                    ? bench::compare_speed_in_llama_cpp(benched, args.speed, llama_cpp_options)
+                    : bench::compare_speed(benched, args.speed);
   record["claw_version"] = CLAW_VERSION;
   if (const auto peak = peak_resident_bytes()) record["process_peak_resident_bytes"] = *peak;
   if (args.json) {
@@ -129,9 +149,18 @@ void register_bench(CLI::App& app) {
       ->required();
   cmd->add_option("--base", args->base,
                   "the model it was compressed from, measured in the same run for speedups");
-  cmd->add_option("--batch", args->speed.batches, "sequences per request, comma-separated")
-      ->delimiter(',')
+  cmd->add_option("--engine", args->engine,
+                  "where to measure: claw (its LibTorch engine) or llama.cpp (both models "
+                  "exported to GGUF and run by llama.cpp, batch 1)")
+      ->check(CLI::IsMember({bench::kClawEngine, bench::kLlamaCppEngine}))
       ->capture_default_str();
+  cmd->add_option("--gguf-dtype", args->gguf_dtype,
+                  "llama.cpp: the GGUF tensor type, f32, f16, bf16 or q8_0")
+      ->capture_default_str();
+  cmd->add_option("--batch", args->speed.batches,
+                  "sequences per request, comma-separated (llama.cpp: 1; default 1,8 in claw)")
+      ->delimiter(',')
+      ->each([args](const std::string&) { args->batch_defaulted = false; });
   cmd->add_option("--prefill", args->speed.prompts, "prompt lengths in tokens, comma-separated")
       ->delimiter(',')
       ->capture_default_str();

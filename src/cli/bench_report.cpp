@@ -16,9 +16,20 @@ std::string bytes_text(const Json& bytes) {
 }
 
 void print_model_line(const char* role, const Json& m) {
-  std::printf("%-6s %s\n       %s, weights %s, %s read per decoded token\n", role,
-              m["path"].get<std::string>().c_str(), m["dtype"].get<std::string>().c_str(),
-              bytes_text(m["weight_bytes"]).c_str(),
+  std::printf("%-6s %s\n", role, m["path"].get<std::string>().c_str());
+  if (const auto gguf = m.find("gguf"); gguf != m.end()) {
+    std::printf("       GGUF %s %s, tensors %s, %s read per decoded token", (*gguf)["architecture"].get<std::string>().c_str(),
+                (*gguf)["type"].get<std::string>().c_str(), bytes_text((*gguf)["tensor_bytes"]).c_str(),
+                bytes_text((*gguf)["decode_bytes_per_token"]).c_str());
+    if ((*gguf)["padding_bytes"].get<std::int64_t>() > 0) {
+      std::printf(" (and %s of zeros the export pads in)",
+                  bytes_text((*gguf)["padding_bytes"]).c_str());
+    }
+    std::printf("\n");
+    return;
+  }
+  std::printf("       %s, weights %s, %s read per decoded token\n",
+              m["dtype"].get<std::string>().c_str(), bytes_text(m["weight_bytes"]).c_str(),
               bytes_text(m["decode_bytes_per_token"]).c_str());
 }
 
@@ -38,10 +49,13 @@ void print_speed_report(const Json& record) {
   const Json& models = record["models"];
   const bool compared = models.contains("base");
   std::printf(
-      "claw bench on %s, %d threads: %d reps after %d warm-up, models alternating; "
+      "speed in %s on %s, %d threads: %d reps after %d warm-up, models alternating; "
       "median [min, max]\n",
-      record["device"].get<std::string>().c_str(), record["threads"].get<int>(),
-      record["reps"].get<int>(), record["warmup"].get<int>());
+      record["engine"].get<std::string>().c_str(), record["device"].get<std::string>().c_str(),
+      record["threads"].get<int>(), record["reps"].get<int>(), record["warmup"].get<int>());
+  if (const auto busy = record.find("busy"); busy != record.end()) {
+    std::printf("note: %s\n", busy->get<std::string>().c_str());
+  }
   if (compared) print_model_line("base", models["base"]);
   print_model_line("model", models["model"]);
 
@@ -60,9 +74,11 @@ void print_speed_report(const Json& record) {
     row("prefill tok/s", "prefill_tokens_per_s", "%.1f");
     row("first token ms", "first_token_ms", "%.1f");
     row("decode tok/s", "decode_tokens_per_s", "%.1f");
-    std::printf("  %-16s", "peak memory");
-    if (compared) std::printf(" %-30s", bytes_text(s["base"]["peak_memory_bytes"]).c_str());
-    std::printf(" %s\n", bytes_text(s["model"]["peak_memory_bytes"]).c_str());
+    if (s["model"].contains("peak_memory_bytes")) {  // claw's engine measures its tensors
+      std::printf("  %-16s", "peak memory");
+      if (compared) std::printf(" %-30s", bytes_text(s["base"]["peak_memory_bytes"]).c_str());
+      std::printf(" %s\n", bytes_text(s["model"]["peak_memory_bytes"]).c_str());
+    }
     if (compared) {
       print_speedup("prefill speedup", s["speedup"]["prefill"]);
       print_speedup("decode speedup", s["speedup"]["decode"]);
