@@ -98,13 +98,13 @@ void run(BenchArgs args) {
     const std::optional<model::GgufDtype> dtype = model::parse_gguf_dtype(args.gguf_dtype);
     CLAW_CHECK(dtype.has_value(), "--gguf-dtype must be f32, f16, bf16 or q8_0, not '",
                args.gguf_dtype, "'");
+    // The driver decodes one sequence; unless asked otherwise, batch 1 only.
+    if (args.batch_defaulted) args.speed.batches = {1};
+    bench::check_llama_cpp_speed_options(args.speed);
     llama_cpp_options = {bench::llama_cpp_driver_beside_executable(), *dtype, args.runtime.threads};
     CLAW_CHECK(!llama_cpp_options.driver.empty(),
                "--engine llama.cpp needs llama_cpp_driver beside claw, which the build makes when "
                "scripts/setup.sh has installed llama.cpp");
-    // The driver decodes one sequence; unless asked otherwise, batch 1 only.
-    if (args.batch_defaulted) args.speed.batches = {1};
-    bench::check_llama_cpp_speed_options(args.speed);
   }
   const model::LoadOptions load = args.runtime.apply();
   std::vector<ModelToBench> models;

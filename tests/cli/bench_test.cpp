@@ -87,6 +87,10 @@ TEST(Bench, RefusesBadSettings) {
   expect_claw_refuses("bench --model stories260K --decode 0", "--decode must be positive");
   expect_claw_refuses("bench --model stories260K --warmup -1", "--warmup must be >= 0");
   expect_claw_refuses("bench --model no-such-model", "no-such-model: no such model");
+  expect_claw_refuses("bench --model stories260K --engine llama.cpp --batch 1,8",
+                      "--batch llama.cpp is measured at batch 1 only, not 8");
+  expect_claw_refuses("bench --model stories260K --engine llama.cpp --gguf-dtype q4",
+                      "--gguf-dtype must be f32, f16, bf16 or q8_0, not 'q4'");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "core/subprocess.h"
 #include "model/decoder.h"
 #include "model/load.h"
@@ -201,6 +202,32 @@ TEST_F(LlamaCppAgreement, ReducedPrecisionLogitsStayWithinTheirRounding) {
       EXPECT_LT((theirs - ours).abs().max().item<double>(), 16 * u * scale);
     }
   }
+}
+
+// claw bench --engine llama.cpp: the FLAP model goes to llama.cpp as deci, unpadded, and is
+// measured against its base in turns, with the ideal decode speedup from the files' bytes.
+TEST_F(LlamaCppAgreement, BenchMeasuresADeciModelAgainstItsBase) {
+  const CommandResult result =
+      run_claw("-q bench --engine llama.cpp --gguf-dtype q8_0 --json --prefill 16 --decode 8 "
+               "--reps 2 --threads 1 --model " +
+               models_["flap-stories"] + " --base " + models_["stories260K"]);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const Json record = Json::parse(result.out);
+  EXPECT_EQ(record["engine"], "llama.cpp");
+  EXPECT_EQ(record["threads"], 1);
+  const Json& gguf = record["models"]["model"]["gguf"];
+  EXPECT_EQ(gguf["architecture"], "deci");
+  EXPECT_EQ(gguf["type"], "q8_0");
+  EXPECT_EQ(gguf["padding_bytes"], 0);
+  EXPECT_EQ(record["models"]["base"]["gguf"]["architecture"], "llama");
+  ASSERT_EQ(record["settings"].size(), 1u);
+  const Json& setting = record["settings"][0];
+  EXPECT_EQ(setting["batch"], 1);
+  const double ideal = setting["speedup"]["decode"]["ideal"].get<double>();
+  EXPECT_DOUBLE_EQ(ideal, record["models"]["base"]["gguf"]["decode_bytes_per_token"].get<double>() /
+                              gguf["decode_bytes_per_token"].get<double>());
+  EXPECT_GT(ideal, 1.5);  // FLAP at 0.5 removes about half of what a step reads
+  EXPECT_GT(setting["model"]["decode_tokens_per_s"]["median"].get<double>(), 0);
 }
 
 TEST(LlamaCppDriver, SaysInOneLineWhyAFileDoesNotLoad) {
