@@ -49,6 +49,9 @@ struct MethodInfo {
   // --target-params solves for. Adaptive methods give it to within one structural unit.
   std::function<double(const model::ModelConfig& config, double ratio, const Json& options)>
       removed_fraction;
+  // Whether its models run in llama.cpp (model/gguf_export.h): false where they keep parts no
+  // GGUF architecture has a place for (SliceGPT's shortcut matrices).
+  bool runs_in_llama_cpp = true;
 
   bool needs_calibration() const { return family == MethodFamily::kCalibrationBased; }
 };

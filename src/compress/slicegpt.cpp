@@ -234,7 +234,8 @@ MethodInfo slicegpt_method() {
                 after.slicing = sliced_shape(config, ratio, option<std::int64_t>(options, "round"));
                 after.tie_word_embeddings = false;
                 return removed_parameter_fraction(config, after);
-              }};
+              },
+          .runs_in_llama_cpp = false};
 }
 
 }  // namespace claw::compress

@@ -35,6 +35,7 @@ struct Experiment {
   std::optional<double> target_params;  // the fraction of parameters `ratio` was solved for
   std::int64_t tokens = 0;              // D
   std::uint64_t seed = 0;
+  std::string engine;  // speed: where it is measured (bench::kClawEngine, kLlamaCppEngine)
   // The compressed model's key: the same for every D of one model, method, ratio and seed.
   std::string compression_key;
   std::size_t group = 0;  // experiments of one group run together, in order

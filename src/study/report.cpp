@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "compress/method_registry.h"
 #include "core/atomic_file.h"
@@ -316,24 +317,70 @@ void ReportWriter::recovery() {
 void ReportWriter::speed() {
   if (results_.speed.empty()) return;
   doc_.heading(2, "Speed against r");
+  const SpeedByEngine engines = results_.speed_by_engine();
+  doc_.paragraph(concat("On ", results_.speed.front()->model,
+                        "'s shapes, randomly initialised: speed depends on the shapes only. "
+                        "random stands for every FFN-pruning method. Measured in ",
+                        join(engines, [](const auto& engine) { return engine.first; }),
+                        " (claw is claw's own LibTorch engine; llama.cpp the engine deployed "
+                        "models run in). docs/speed.md says when a measured speedup can be "
+                        "trusted."));
+  if (engines.size() > 1) speed_side_by_side(engines);
+  for (const auto& [engine, experiments] : engines) speed_in_engine(engine, experiments);
+}
+
+void ReportWriter::speed_side_by_side(const SpeedByEngine& engines) {
+  std::vector<std::string> header = {"method", "r", "setting"};
+  for (const auto& engine : engines) {
+    header.push_back("decode speedup, " + engine.first);
+    header.push_back("ideal");
+  }
+  std::map<std::tuple<std::string, double, std::string>, std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < engines.size(); ++i) {
+    for (const ExperimentResult* e : engines[i].second) {
+      for (const MetricValue& m : e->metrics) {
+        if (m.name.rfind("decode_speedup/", 0) != 0) continue;
+        const std::string at = m.name.substr(m.name.find('/') + 1);
+        std::vector<std::string>& row = rows[{e->method, e->ratio, at}];
+        row.resize(2 * engines.size(), "–");
+        row[2 * i] = significant(m.value, 3);
+        const MetricValue* ideal = e->metric("ideal_decode_speedup/" + at);
+        row[2 * i + 1] = ideal ? significant(ideal->value, 3) : "–";
+      }
+    }
+  }
+  std::vector<std::vector<std::string>> table;
+  for (const auto& [where, cells] : rows) {
+    std::vector<std::string> row = {std::get<0>(where), report_ratio(std::get<1>(where)),
+                                    std::get<2>(where)};
+    row.insert(row.end(), cells.begin(), cells.end());
+    table.push_back(std::move(row));
+  }
+  doc_.paragraph("Decode speedup over the base in each engine, beside the ideal from the bytes a "
+                 "step reads (the engines' ideals differ where the GGUF file's tensor types or "
+                 "padding do):");
+  doc_.table(header, table);
+}
+
+void ReportWriter::speed_in_engine(const std::string& engine,
+                                   const std::vector<const ExperimentResult*>& experiments) {
+  doc_.heading(3, "In " + engine);
+  if (!experiments.front()->metrics.empty()) {
+    doc_.paragraph(experiments.front()->metrics.back().protocol);
+  }
   std::set<std::string> settings;
-  for (const ExperimentResult* e : results_.speed) {
+  for (const ExperimentResult* e : experiments) {
     for (const MetricValue& m : e->metrics) {
       if (m.name.rfind("prefill_speedup/", 0) == 0) settings.insert(m.name.substr(16));
     }
   }
-  doc_.paragraph(concat("On ", results_.speed.front()->model,
-                        "'s shapes, randomly initialised: speed depends on the shapes only. "
-                        "random stands for every FFN-pruning method. ",
-                        results_.speed.front()->metrics.empty()
-                            ? ""
-                            : results_.speed.front()->metrics.back().protocol));
   for (const std::string& at : settings) {
     std::vector<std::vector<std::string>> rows;
-    Plot plot{file_stem("speedup_" + at), concat("speedup against r (", at, ")"),
-              "compression ratio r", "speedup over the base (x)"};
+    Plot plot{file_stem("speedup_" + engine + "_" + at),
+              concat("speedup against r in ", engine, " (", at, ")"), "compression ratio r",
+              "speedup over the base (x)"};
     std::map<std::string, std::array<PlotSeries, 4>> series;
-    for (const ExperimentResult* e : results_.speed) {
+    for (const ExperimentResult* e : experiments) {
       auto get = [&](const std::string& name) {
         const MetricValue* m = e->metric(name + "/" + at);
         return m ? m->value : NAN;
@@ -363,11 +410,12 @@ void ReportWriter::speed() {
         plot.series.push_back(s);
       }
     }
-    doc_.paragraph("Setting " + at + " (batch, prefill tokens):");
+    doc_.paragraph("Setting " + at + " (batch, prefill tokens), in " + engine + ":");
     doc_.table({"method", "r", "parameters removed", "prefill speedup", "ideal", "decode speedup",
                 "ideal", "prefill tok/s", "decode tok/s"},
                rows);
-    add_plot(plot, "measured speedups (solid) and the shapes' ideal (dashed), " + at);
+    add_plot(plot, concat("measured speedups in ", engine,
+                          " (solid) and the shapes' ideal (dashed), ", at));
   }
 }
 

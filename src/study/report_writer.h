@@ -41,6 +41,9 @@ class ReportWriter {
   void metrics_against_parameters();
   void recovery();
   void speed();
+  void speed_side_by_side(const SpeedByEngine& engines);
+  void speed_in_engine(const std::string& engine,
+                       const std::vector<const ExperimentResult*>& experiments);
   void failures();
 
   // report_laws.cpp

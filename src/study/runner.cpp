@@ -1,9 +1,11 @@
 #include "study/runner.h"
 
+#include <ATen/Parallel.h>
 #include <torch/types.h>
 
 #include <map>
 
+#include "bench/llama_cpp_speed.h"
 #include "bench/speed_comparison.h"
 #include "compress/compression.h"
 #include "core/data_dir.h"
@@ -46,12 +48,21 @@ void add_parameter_metrics(const Json& compression, std::vector<MetricValue>& me
 // Speed metrics per setting "b<batch>,p<prefill>": measured and ideal speedups, and both
 // models' throughputs.
 void add_speed_metrics(const Json& bench, std::vector<MetricValue>& metrics) {
+  const bool llama_cpp = bench["engine"] == bench::kLlamaCppEngine;
+  const std::string engine =
+      llama_cpp ? concat("llama.cpp (llama_cpp_driver; both models exported to GGUF ",
+                         bench["models"]["model"]["gguf"]["type"].get<std::string>(),
+                         ", deci where layers differ)")
+                : std::string("claw's LibTorch engine");
   const std::string protocol =
-      concat("claw bench: one generation request per run (prefill, then ", bench["decode"],
-             " greedy decode steps), ", bench["reps"], " repetitions after ", bench["warmup"],
+      concat("speed in ", engine, ": one generation request per run (prefill, then ",
+             bench["decode"], " greedy decode steps), ", bench["reps"], " repetitions after ",
+             bench["warmup"],
              " warm-up, base and model alternating; speedup = median of per-repetition ratios; "
-             "ideal = the shapes' FLOPs (prefill) or weight bytes (decode); ",
-             bench["device"].get<std::string>(), ", ", bench["threads"], " threads");
+             "ideal = the shapes' FLOPs (prefill) or weight bytes read (decode",
+             llama_cpp ? ", the GGUF files' without padding" : "", "); ",
+             bench["device"].get<std::string>(), ", ", bench["threads"], " threads",
+             bench.contains("busy") ? concat("; ", bench["busy"].get<std::string>()) : "");
   for (const Json& s : bench["settings"]) {
     const std::string at = concat("b", s["batch"], ",p", s["prefill"]);
     for (const char* phase : {"prefill", "decode"}) {
@@ -318,7 +329,10 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
   Attempt attempt(e, *this, tally);
   attempt.run([&] {
     const SpeedSpec& speed = config_.speed;
-    const torch::ScalarType dtype = model::parse_dtype(speed.dtype);
+    // q8_0 is a GGUF type (llama.cpp only): claw makes the models in float32 for it.
+    const bool quantized = speed.dtype == "q8_0";
+    const torch::ScalarType dtype =
+        quantized ? torch::kFloat32 : model::parse_dtype(speed.dtype);
     const fs::path model_path = resolve_model_name(speed.model).value_or(speed.model);
     if (!speed_base_) {
       speed_base_ = attempt.stage("load", [&] {
@@ -353,8 +367,15 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
       return compress::compress_model(model, *method, e.ratio);
     });
     const Json bench = attempt.stage("bench", [&] {
-      return bench::compare_speed({{"base", e.model, &*speed_base_}, {"model", e.label(), &model}},
-                                  speed.options);
+      const std::vector<bench::BenchedModel> models = {{"base", e.model, &*speed_base_},
+                                                       {"model", e.label(), &model}};
+      if (e.engine == bench::kLlamaCppEngine) {
+        const bench::LlamaCppOptions llama_cpp = {bench::llama_cpp_driver_beside_executable(),
+                                                  *model::parse_gguf_dtype(speed.dtype),
+                                                  at::get_num_threads()};
+        return bench::compare_speed_in_llama_cpp(models, speed.options, llama_cpp);
+      }
+      return bench::compare_speed(models, speed.options);
     });
     ExperimentResult& r = attempt.result();
     add_parameter_metrics(compression, r.metrics);

@@ -1,11 +1,14 @@
 #include "study/study_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
+#include "bench/llama_cpp_speed.h"
 #include "compress/calibration_text.h"
 #include "compress/method_registry.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/option_table.h"
 #include "core/text_file.h"
 #include "data/choice_task.h"
@@ -133,14 +136,30 @@ SpeedSpec read_speed(TomlFields& f) {
     f.check("preset", [&] { model::preset_config(spec.preset); });
   }
   spec.tokenizer = f.string("tokenizer").value_or("");
+  spec.engines = f.strings("engines").value_or(spec.engines);
+  require_nonempty(f, "engines", spec.engines);
+  const bool claw_engine = std::count(spec.engines.begin(), spec.engines.end(), bench::kClawEngine);
+  for (const std::string& engine : spec.engines) {
+    if (engine != bench::kClawEngine && engine != bench::kLlamaCppEngine) {
+      f.fail("engines", concat("expected \"claw\" or \"llama.cpp\", not '", engine, "'"));
+    }
+  }
   spec.dtype = f.string("dtype").value_or(spec.dtype);
-  if (spec.dtype != "f32" && spec.dtype != "bf16" && spec.dtype != "f16") {
-    f.fail("dtype", concat("expected f32, bf16 or f16, not '", spec.dtype, "'"));
+  if (spec.dtype != "f32" && spec.dtype != "bf16" && spec.dtype != "f16" &&
+      (spec.dtype != "q8_0" || claw_engine)) {
+    f.fail("dtype", concat("expected f32, bf16 or f16 (or q8_0 when llama.cpp is the only "
+                           "engine), not '",
+                           spec.dtype, "'"));
   }
   spec.methods = f.strings("methods").value_or(std::vector<std::string>{"random"});
   require_nonempty(f, "methods", spec.methods);
   for (const std::string& m : spec.methods) {
     f.check("methods", [&] { compress::method_info(m); });
+    if (std::count(spec.engines.begin(), spec.engines.end(), bench::kLlamaCppEngine) &&
+        !compress::method_info(m).runs_in_llama_cpp) {
+      log::warn("[speed] measures ", m,
+                " in claw only: its models do not run in llama.cpp (docs/formats.md)");
+    }
   }
   spec.ratios = read_ratios(f, "ratios");
   // Only the shapes matter to speed, so calibration-based methods calibrate on little text.
@@ -160,6 +179,9 @@ SpeedSpec read_speed(TomlFields& f) {
     model::ModelConfig unlimited;
     unlimited.max_position_embeddings = INT32_MAX;
     bench::check_speed_options(o, unlimited);
+    if (std::count(spec.engines.begin(), spec.engines.end(), bench::kLlamaCppEngine)) {
+      bench::check_llama_cpp_speed_options(o);
+    }
   });
   f.refuse_unknown_keys();
   return spec;

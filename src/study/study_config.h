@@ -44,6 +44,10 @@ struct SpeedSpec {
   std::string model;      // a model argument, or
   std::string preset;     // a preset's shapes, randomly initialised in memory
   std::string tokenizer;  // for SliceGPT's calibration on a preset
+  // The engines measured, each a speed experiment of its own: bench::kClawEngine and
+  // bench::kLlamaCppEngine.
+  std::vector<std::string> engines = {"claw"};
+  // claw computes in it and llama.cpp reads GGUF tensors of it; q8_0 is llama.cpp's alone.
   std::string dtype = "bf16";
   std::vector<std::string> methods;
   std::vector<double> ratios;

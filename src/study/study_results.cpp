@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "bench/speed_comparison.h"
 #include "study/evaluation.h"
 
 namespace claw::study {
@@ -39,6 +40,20 @@ std::optional<MeasuredValue> mean_of(const std::vector<MeasuredValue>& measureme
   MeasuredValue mean{sum / n, std::nullopt};
   if (every_error) mean.standard_error = std::sqrt(variance) / n;
   return mean;
+}
+
+SpeedByEngine StudyResults::speed_by_engine() const {
+  SpeedByEngine engines;
+  for (const char* engine : {bench::kClawEngine, bench::kLlamaCppEngine}) {
+    std::vector<const ExperimentResult*> measured;
+    for (const ExperimentResult* e : speed) {
+      if (e->config.value("engine", std::string(bench::kClawEngine)) == engine) {
+        measured.push_back(e);
+      }
+    }
+    if (!measured.empty()) engines.emplace_back(engine, std::move(measured));
+  }
+  return engines;
 }
 
 std::optional<MeasuredValue> StudyResults::measured(const std::string& method, double ratio,

@@ -21,6 +21,9 @@ struct MeasuredValue {
 // for none.
 std::optional<MeasuredValue> mean_of(const std::vector<MeasuredValue>& measurements);
 
+// Experiments grouped by the engine that measured them.
+using SpeedByEngine = std::vector<std::pair<std::string, std::vector<const ExperimentResult*>>>;
+
 struct StudyResults {
   std::vector<ExperimentResult> all;
   std::vector<const ExperimentResult*> base, compressed, speed;
@@ -29,6 +32,10 @@ struct StudyResults {
   std::vector<std::int64_t> budgets;
 
   explicit StudyResults(std::vector<ExperimentResult> results);
+
+  // The speed experiments measured in each engine (bench::kClawEngine, kLlamaCppEngine), claw's
+  // first; experiments recorded before engines existed were measured in claw's.
+  SpeedByEngine speed_by_engine() const;
 
   // The metric for `method` at (r, D), averaged over seeds and models; unset when absent.
   std::optional<MeasuredValue> measured(const std::string& method, double ratio,

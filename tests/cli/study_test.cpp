@@ -220,7 +220,7 @@ TEST(StudyRun, MergeAndReportRefuseWhatIsNoStore) {
 }
 
 // The README's study at its --quick size: every method, the speed experiments on the
-// Qwen-2.5-0.5B shapes, the fits and the report.
+// Qwen-2.5-0.5B shapes in both engines, the fits and the report.
 TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
   ScratchDir dir;
   const CommandResult r =
@@ -238,13 +238,15 @@ TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
   }
   EXPECT_EQ(kinds["base"], 1);
   EXPECT_EQ(kinds["compressed"], 4 * 3 * 2);  // methods × ratios × budgets
-  EXPECT_EQ(kinds["speed"], 2);
+  EXPECT_EQ(kinds["speed"], 3);  // random in both engines, slicegpt in claw only
   const Json laws = Json::parse(read_bytes(dir / "run" / "report" / "laws.json"));
   int fitted = 0;
   for (const Json& fit : laws) fitted += !fit["law"].is_null();
   EXPECT_EQ(fitted, 6);  // loss and accuracy × two families and pooled
   const std::string report = read_bytes(dir / "run" / "report" / "report.md");
   EXPECT_NE(report.find("## Speed against r"), std::string::npos);
+  EXPECT_NE(report.find("### In claw"), std::string::npos);
+  EXPECT_NE(report.find("### In llama.cpp"), std::string::npos);
   EXPECT_NE(report.find("## Critical compression ratios"), std::string::npos);
 }
 

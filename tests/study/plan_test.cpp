@@ -53,6 +53,29 @@ TEST(StudyPlan, EveryConfigurationHasItsOwnStableKey) {
   EXPECT_NE(make_plan(config(), kModels, "bf16").experiments[0].key, plan.experiments[0].key);
 }
 
+// Each engine is a speed experiment of its own; a method whose models llama.cpp cannot run is
+// measured in claw only, and claw's keys are those of a study without engines.
+TEST(StudyPlan, SpeedIsPlannedPerEngine) {
+  StudyConfig both = config();
+  both.speed.methods = {"random", "slicegpt"};
+  both.speed.engines = {"claw", "llama.cpp"};
+  StudyConfig claw_only = both;
+  claw_only.speed.engines = {"claw"};
+  std::vector<std::string> labels;
+  std::set<std::string> claw_keys;
+  for (const Experiment& e : make_plan(claw_only, kModels, "f32").experiments) {
+    if (e.kind == ExperimentKind::kSpeed) claw_keys.insert(e.key);
+  }
+  for (const Experiment& e : make_plan(both, kModels, "f32").experiments) {
+    if (e.kind != ExperimentKind::kSpeed) continue;
+    labels.push_back(e.label());
+    EXPECT_EQ(claw_keys.count(e.key), e.engine == "claw" ? 1u : 0u) << e.label();
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"speed random r=0.5 (claw)",
+                                              "speed slicegpt r=0.5 (claw)",
+                                              "speed random r=0.5 (llama.cpp)"}));
+}
+
 TEST(StudyPlan, GroupsShareOneCompressedModel) {
   const StudyPlan plan = make_plan(config(), kModels, "f32");
   std::map<std::size_t, std::set<std::string>> by_group;

@@ -94,6 +94,19 @@ TEST(StudyConfig, WrongTypesAreNamedWithTheirLine) {
                "[speed]\npreset = \"qwen2.5-0.5b\"\nratios = [0.5]\n"
                "reps = 0\n");
   EXPECT_NE(e.find("s.toml:10:8: speed.reps: must be positive, got 0"), std::string::npos) << e;
+
+  const std::string speed =
+      std::string(kMinimal) + "[speed]\npreset = \"qwen2.5-0.5b\"\nratios = [0.5]\n";
+  e = error_of(speed + "engines = [\"vllm\"]\n");
+  EXPECT_NE(e.find("speed.engines: expected \"claw\" or \"llama.cpp\", not 'vllm'"),
+            std::string::npos)
+      << e;
+  e = error_of(speed + "engines = [\"claw\", \"llama.cpp\"]\ndtype = \"q8_0\"\n");
+  EXPECT_NE(e.find("speed.dtype: expected f32, bf16 or f16 (or q8_0 when llama.cpp"),
+            std::string::npos)
+      << e;
+  e = error_of(speed + "engines = [\"llama.cpp\"]\nbatch = [1, 8]\n");
+  EXPECT_NE(e.find("llama.cpp is measured at batch 1 only, not 8"), std::string::npos) << e;
 }
 
 TEST(StudyConfig, UnknownMethodsDatasetsAndTasksAreNamed) {
