@@ -177,8 +177,8 @@ void run_gguf(std::string_view input) {
 // vocabulary when `with_tokenizer`; `irregular` makes it two layers written as deci, the first
 // without attention and the second without its MLP, with o_proj and MLP biases (so both of
 // deci's forced paddings and claw's keys are in the file).
-std::string gguf_seed(model::Architecture architecture, model::GgufDtype dtype,
-                      bool with_tokenizer, bool irregular = false) {
+std::string gguf_seed(model::Architecture architecture, model::GgufDtype dtype, bool with_tokenizer,
+                      bool irregular = false) {
   model::ModelConfig c;
   c.architecture = architecture;
   c.vocab_size = 40;
@@ -221,11 +221,11 @@ std::string gguf_seed(model::Architecture architecture, model::GgufDtype dtype,
 }
 
 std::vector<Seed> gguf_seeds() {
-  return {{"llama_f32", gguf_seed(model::Architecture::kLlama, model::GgufDtype::kF32, true)},
-          {"qwen2_q8_0", gguf_seed(model::Architecture::kQwen2, model::GgufDtype::kQ8_0, false)},
-          {"llama_bf16", gguf_seed(model::Architecture::kLlama, model::GgufDtype::kBF16, false)},
-          {"deci_q8_0",
-           gguf_seed(model::Architecture::kQwen2, model::GgufDtype::kQ8_0, false, true)}};
+  return {
+      {"llama_f32", gguf_seed(model::Architecture::kLlama, model::GgufDtype::kF32, true)},
+      {"qwen2_q8_0", gguf_seed(model::Architecture::kQwen2, model::GgufDtype::kQ8_0, false)},
+      {"llama_bf16", gguf_seed(model::Architecture::kLlama, model::GgufDtype::kBF16, false)},
+      {"deci_q8_0", gguf_seed(model::Architecture::kQwen2, model::GgufDtype::kQ8_0, false, true)}};
 }
 
 }  // namespace

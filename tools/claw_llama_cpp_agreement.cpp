@@ -13,11 +13,11 @@
 #include <torch/types.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -91,15 +91,15 @@ double largest_difference(const torch::Tensor& a, const torch::Tensor& b) {
 void run(const Options& o) {
   at::set_num_threads(o.threads);
   const std::vector<std::int64_t> ids = token_ids(o);
-  const fs::path scratch = fs::temp_directory_path() / ("claw-agreement-" + std::to_string(getpid()));
+  const fs::path scratch =
+      fs::temp_directory_path() / ("claw-agreement-" + std::to_string(getpid()));
   fs::create_directories(scratch);
   const torch::Tensor theirs = llama_cpp_logits(o, ids, scratch);
   fs::remove_all(scratch);
   const torch::Tensor ours = claw_logits(o, ids, torch::kFloat32);
   CLAW_CHECK(theirs.sizes() == ours.sizes(), "llama.cpp gave logits of another shape");
-  std::printf("%s: %zu tokens, max |llama.cpp - claw| = %.3g (logits up to %.3g)\n",
-              o.gguf.c_str(), ids.size(), largest_difference(theirs, ours),
-              ours.abs().max().item<double>());
+  std::printf("%s: %zu tokens, max |llama.cpp - claw| = %.3g (logits up to %.3g)\n", o.gguf.c_str(),
+              ids.size(), largest_difference(theirs, ours), ours.abs().max().item<double>());
   if (o.float64) {
     const torch::Tensor exact = claw_logits(o, ids, torch::kDouble);
     std::printf("  against float64 in claw: claw %.3g, llama.cpp %.3g\n",

@@ -87,12 +87,16 @@ struct DriverRun {
 
 DriverRun run_driver(const LlamaCppOptions& o, const fs::path& file, std::int64_t prompt,
                      const SpeedOptions& speed, int threads) {
-  const std::vector<std::string> argv = {
-      o.driver.string(), "bench",    file.string(),          "--threads",
-      std::to_string(threads),       "--prefill",            std::to_string(prompt),
-      "--prompt",        std::to_string(prompt),             "--decode",
-      std::to_string(speed.decode),  "--reps",               "1",
-      "--seed",          std::to_string(speed.seed)};
+  std::vector<std::string> argv = {o.driver.string(), "bench", file.string()};
+  // One timed repetition per call: the caller alternates the models call by call.
+  for (const auto& [flag, value] : {std::pair<const char*, std::int64_t>{"--threads", threads},
+                                    {"--prefill", prompt},
+                                    {"--prompt", prompt},
+                                    {"--decode", speed.decode},
+                                    {"--reps", 1},
+                                    {"--seed", static_cast<std::int64_t>(speed.seed)}}) {
+    argv.insert(argv.end(), {flag, std::to_string(value)});
+  }
   const CommandOutput result = run_command(argv);
   CLAW_CHECK(result.exit_code == 0, "llama.cpp could not run ", file.filename().string(), ": ",
              result.last_line());
@@ -175,7 +179,7 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
         const DriverRun run = run_driver(l, exported[i].file, prompt, o, threads);
         runs[i].prefill_tokens_per_s.push_back(run.prefill_tokens_per_s);
         runs[i].first_token_ms.push_back(1e3 * static_cast<double>(prompt) /
-                                          run.prefill_tokens_per_s);
+                                         run.prefill_tokens_per_s);
         runs[i].decode_tokens_per_s.push_back(run.decode_tokens_per_s);
         progress.advance(1);
       }
@@ -189,8 +193,8 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
           {"prefill", speedup_against_ideal(
                           runs[1].prefill_tokens_per_s, runs[0].prefill_tokens_per_s,
                           ideal_prefill_speedup(*models[0].model, *models[1].model, prompt))},
-          {"decode", speedup_against_ideal(runs[1].decode_tokens_per_s,
-                                           runs[0].decode_tokens_per_s, decode_ideal)}};
+          {"decode", speedup_against_ideal(runs[1].decode_tokens_per_s, runs[0].decode_tokens_per_s,
+                                           decode_ideal)}};
     }
     record["settings"].push_back(std::move(setting));
   }

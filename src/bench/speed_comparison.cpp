@@ -34,12 +34,12 @@ Json figures(const Runs& runs, const model::Model& model) {
 
 Json compare(const Runs& base_runs, const Runs& model_runs, const model::Model& base,
              const model::Model& model, std::int64_t prompt) {
-  return {{"prefill", speedup_against_ideal(model_runs.prefill_tokens_per_s,
-                                            base_runs.prefill_tokens_per_s,
-                                            ideal_prefill_speedup(base, model, prompt))},
-          {"decode", speedup_against_ideal(model_runs.decode_tokens_per_s,
-                                           base_runs.decode_tokens_per_s,
-                                           ideal_decode_speedup(base, model))}};
+  return {{"prefill",
+           speedup_against_ideal(model_runs.prefill_tokens_per_s, base_runs.prefill_tokens_per_s,
+                                 ideal_prefill_speedup(base, model, prompt))},
+          {"decode",
+           speedup_against_ideal(model_runs.decode_tokens_per_s, base_runs.decode_tokens_per_s,
+                                 ideal_decode_speedup(base, model))}};
 }
 
 }  // namespace

@@ -18,8 +18,10 @@ std::string bytes_text(const Json& bytes) {
 void print_model_line(const char* role, const Json& m) {
   std::printf("%-6s %s\n", role, m["path"].get<std::string>().c_str());
   if (const auto gguf = m.find("gguf"); gguf != m.end()) {
-    std::printf("       GGUF %s %s, tensors %s, %s read per decoded token", (*gguf)["architecture"].get<std::string>().c_str(),
-                (*gguf)["type"].get<std::string>().c_str(), bytes_text((*gguf)["tensor_bytes"]).c_str(),
+    std::printf("       GGUF %s %s, tensors %s, %s read per decoded token",
+                (*gguf)["architecture"].get<std::string>().c_str(),
+                (*gguf)["type"].get<std::string>().c_str(),
+                bytes_text((*gguf)["tensor_bytes"]).c_str(),
                 bytes_text((*gguf)["decode_bytes_per_token"]).c_str());
     if ((*gguf)["padding_bytes"].get<std::int64_t>() > 0) {
       std::printf(" (and %s of zeros the export pads in)",

@@ -42,27 +42,26 @@ void run(const ExportArgs& args) {
   check_file_writable(output);
 
   const model::Model model = model::load_model(input);
-  model::GgufExport plan = model::gguf_export(model, options);
+  model::GgufExport file = model::gguf_export(model, options);
   for (auto& entry :
        text::gguf_tokenizer_metadata(tokenizer, config.vocab_size, config.bos_token_id)) {
-    plan.metadata.push_back(std::move(entry));
+    file.metadata.push_back(std::move(entry));
   }
-  for (const model::GgufPadding& padding : plan.plan.paddings) {
-    log::info("padding: ", padding.reason, ", layers ", join(padding.layers), ": ",
-              byte_size(static_cast<std::int64_t>(padding.bytes)), " (",
-              fixed(100.0 * static_cast<double>(padding.bytes) /
-                        static_cast<double>(plan.data_bytes),
-                    1),
-              "% of the tensor data); the function is unchanged");
+  for (const model::GgufPadding& padding : file.plan.paddings) {
+    log::info(
+        "padding: ", padding.reason, ", layers ", join(padding.layers), ": ",
+        byte_size(static_cast<std::int64_t>(padding.bytes)), " (",
+        fixed(100.0 * static_cast<double>(padding.bytes) / static_cast<double>(file.data_bytes), 1),
+        "% of the tensor data); the function is unchanged");
   }
-  if (!plan.q8_fallbacks.empty()) {
-    log::info(plan.q8_fallbacks.size(),
+  if (!file.q8_fallbacks.empty()) {
+    log::info(file.q8_fallbacks.size(),
               " tensors have rows that are not whole Q8_0 blocks of 32 and are stored as f16 (",
-              join(plan.q8_fallbacks), ")");
+              join(file.q8_fallbacks), ")");
   }
-  io::write_gguf(output, plan.metadata, plan.tensors);
+  io::write_gguf(output, file.metadata, file.tensors);
   std::printf("wrote %s: %s, %zu tensors, %s, %s\n", output.string().c_str(),
-              plan.plan.layout.info().name, plan.tensors.size(),
+              file.plan.layout.info().name, file.tensors.size(),
               std::string(model::gguf_dtype_name(*dtype)).c_str(),
               byte_size(static_cast<std::int64_t>(fs::file_size(output))).c_str());
 }

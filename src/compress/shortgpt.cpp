@@ -215,7 +215,7 @@ Json ShortGpt::compress(model::Model& model, double ratio) {
   } else {
     remove_sublayers(model, removed, options_.unit);
   }
-  details[options_.unit == DepthUnit::kBlock ? "removed_layers"
+  details[options_.unit == DepthUnit::kBlock       ? "removed_layers"
           : options_.unit == DepthUnit::kAttention ? "removed_attention"
                                                    : "removed_mlp"] = removed;
   return details;
@@ -234,8 +234,9 @@ MethodInfo shortgpt_method() {
           .summary =
               "removes the decoder layers that change the residual stream least on "
               "calibration text (ShortGPT's Block Influence, or the angular block variant)",
-          .ratio_meaning = "the fraction of decoder layers (or, by unit, of attention or MLP "
-                           "sublayers) removed",
+          .ratio_meaning =
+              "the fraction of decoder layers (or, by unit, of attention or MLP "
+              "sublayers) removed",
           .options = calibration_options().with(OptionTable({
               {.name = "score",
                .kind = OptionKind::kText,
@@ -281,8 +282,8 @@ MethodInfo shortgpt_method() {
                   after.kv_heads.erase(after.kv_heads.begin(), after.kv_heads.begin() + n);
                 }
                 for (std::int64_t i = 0; unit != DepthUnit::kBlock && i < n; ++i) {
-                  auto& sizes = unit == DepthUnit::kAttention ? after.kv_heads
-                                                              : after.intermediate_sizes;
+                  auto& sizes =
+                      unit == DepthUnit::kAttention ? after.kv_heads : after.intermediate_sizes;
                   sizes[static_cast<std::size_t>(layers[static_cast<std::size_t>(i)])] = 0;
                 }
                 return removed_parameter_fraction(config, after);

@@ -335,8 +335,7 @@ void validate_config(const ModelConfig& c, const std::string& source) {
   }
   for (std::int64_t width : c.intermediate_sizes) {
     CLAW_CHECK(width >= 0, source,
-               ": intermediate sizes must be positive (0 for a layer without an MLP), got ",
-               width);
+               ": intermediate sizes must be positive (0 for a layer without an MLP), got ", width);
   }
   CLAW_CHECK(!c.slicing || !c.has_removed_sublayers(), source,
              ": a sliced model cannot have layers without attention or MLP");

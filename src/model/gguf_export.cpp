@@ -77,17 +77,15 @@ GgufPlan padded_to_widest(const ModelConfig& c, GgufArchitecture architecture) {
   const GgufArchitectureInfo& info = gguf_architecture_info(architecture);
   const std::string arch = info.name;
   CLAW_CHECK(info.projection_biases || (!c.o_bias && !c.mlp_bias), "a ", arch,
-             " model with o_proj or MLP biases cannot be padded into ", arch,
-             " GGUF: llama.cpp's ", arch,
-             " graph has no place for them; export it without --pad (as deci)");
+             " model with o_proj or MLP biases cannot be padded into ", arch, " GGUF: llama.cpp's ",
+             arch, " graph has no place for them; export it without --pad (as deci)");
   const std::int64_t kv = *std::max_element(c.kv_heads.begin(), c.kv_heads.end());
   const std::int64_t ffn =
       *std::max_element(c.intermediate_sizes.begin(), c.intermediate_sizes.end());
   CLAW_CHECK(kv > 0 && ffn > 0,
              "a model with no attention or no MLP left in any layer cannot be padded into ", arch,
              " GGUF; export it without --pad (as deci)");
-  CLAW_CHECK(info.any_query_width || kv * c.group_size() * c.head_dim == c.hidden_size, "a ",
-             arch,
+  CLAW_CHECK(info.any_query_width || kv * c.group_size() * c.head_dim == c.hidden_size, "a ", arch,
              " model with fewer attention heads than hidden_size / head_dim cannot be padded "
              "into ",
              arch, " GGUF: llama.cpp's ", arch,
@@ -118,10 +116,11 @@ GgufPlan exact_as_deci(const ModelConfig& c) {
   GgufLayout& layout = plan.layout;
   if (layout.kv_heads[0] == 0) {
     layout.kv_heads[0] = 1;
-    plan.paddings.push_back({"one zero KV group in layer 0, which has no attention (llama.cpp "
-                             "takes the head size from layer 0's head count)",
-                             {0},
-                             true});
+    plan.paddings.push_back(
+        {"one zero KV group in layer 0, which has no attention (llama.cpp "
+         "takes the head size from layer 0's head count)",
+         {0},
+         true});
   }
   std::vector<std::int64_t> mlp_free;
   for (std::size_t l = 0; l < layout.kv_heads.size(); ++l) {
@@ -131,10 +130,11 @@ GgufPlan exact_as_deci(const ModelConfig& c) {
     }
   }
   if (!mlp_free.empty()) {
-    plan.paddings.push_back({"one zero FFN channel in each layer with attention but no MLP "
-                             "(llama.cpp's deci graph skips a layer of FFN width 0 whole, "
-                             "attention included)",
-                             std::move(mlp_free), false});
+    plan.paddings.push_back(
+        {"one zero FFN channel in each layer with attention but no MLP "
+         "(llama.cpp's deci graph skips a layer of FFN width 0 whole, "
+         "attention included)",
+         std::move(mlp_free), false});
   }
   return plan;
 }
@@ -306,17 +306,16 @@ GgufExport gguf_export(const Model& model, const GgufExportOptions& options) {
     for (GgufPadding& padding : out.plan.paddings) {
       if (padded > 0 && padding.attention == is_attention_role(stored.role) &&
           std::count(padding.layers.begin(), padding.layers.end(), stored.layer) > 0) {
-        padding.bytes += static_cast<std::size_t>(static_cast<double>(bytes) *
-                                                  static_cast<double>(padded) /
-                                                  static_cast<double>(stored.numel()));
+        padding.bytes +=
+            static_cast<std::size_t>(static_cast<double>(bytes) * static_cast<double>(padded) /
+                                     static_cast<double>(stored.numel()));
       }
     }
-    out.tensors.push_back({name, type, dims, [&model, source, stored, interleaved, type] {
-                             return gguf_bytes(
-                                 stored_tensor(model, source ? &*source : nullptr, stored,
-                                               interleaved),
-                                 type);
-                           }});
+    out.tensors.push_back(
+        {name, type, dims, [&model, source, stored, interleaved, type] {
+           return gguf_bytes(stored_tensor(model, source ? &*source : nullptr, stored, interleaved),
+                             type);
+         }});
   }
   return out;
 }

@@ -283,9 +283,10 @@ GgufModelConfig config_from_gguf(const io::GgufFile& file) {
     c.intermediate_sizes = keys.per_layer(kGgufIntermediateSizesKey, c.num_layers, std::nullopt);
   }
   for (std::size_t l = 0; l < heads.size(); ++l) {
-    CLAW_CHECK(c.kv_heads[l] <= layout.kv_heads[l] && c.intermediate_sizes[l] <= layout.ffn_widths[l],
-               source, ": layer ", l, "'s ", kGgufKvHeadsKey, " or ", kGgufIntermediateSizesKey,
-               " exceeds what the file stores");
+    CLAW_CHECK(
+        c.kv_heads[l] <= layout.kv_heads[l] && c.intermediate_sizes[l] <= layout.ffn_widths[l],
+        source, ": layer ", l, "'s ", kGgufKvHeadsKey, " or ", kGgufIntermediateSizesKey,
+        " exceeds what the file stores");
   }
   c.rms_norm_eps = keys.real(p + "attention.layer_norm_rms_epsilon", 1e-5);
   c.rope_theta = keys.real(p + "rope.freq_base", 10000);
@@ -296,7 +297,8 @@ GgufModelConfig config_from_gguf(const io::GgufFile& file) {
     const auto it = std::find_if(sizes.begin(), sizes.end(), [](std::int64_t n) { return n > 0; });
     return concat("blk.", it == sizes.end() ? 0 : it - sizes.begin(), ".");
   };
-  const std::string attention_layer = first_with(c.kv_heads), mlp_layer = first_with(c.intermediate_sizes);
+  const std::string attention_layer = first_with(c.kv_heads),
+                    mlp_layer = first_with(c.intermediate_sizes);
   c.qkv_bias = has_tensor(file, attention_layer + "attn_q.bias");
   c.o_bias = has_tensor(file, attention_layer + "attn_output.bias");
   c.mlp_bias = has_tensor(file, mlp_layer + "ffn_down.bias");

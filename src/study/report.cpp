@@ -356,9 +356,10 @@ void ReportWriter::speed_side_by_side(const SpeedByEngine& engines) {
     row.insert(row.end(), cells.begin(), cells.end());
     table.push_back(std::move(row));
   }
-  doc_.paragraph("Decode speedup over the base in each engine, beside the ideal from the bytes a "
-                 "step reads (the engines' ideals differ where the GGUF file's tensor types or "
-                 "padding do):");
+  doc_.paragraph(
+      "Decode speedup over the base in each engine, beside the ideal from the bytes a "
+      "step reads (the engines' ideals differ where the GGUF file's tensor types or "
+      "padding do):");
   doc_.table(header, table);
 }
 

@@ -54,15 +54,14 @@ void add_speed_metrics(const Json& bench, std::vector<MetricValue>& metrics) {
                          bench["models"]["model"]["gguf"]["type"].get<std::string>(),
                          ", deci where layers differ)")
                 : std::string("claw's LibTorch engine");
-  const std::string protocol =
-      concat("speed in ", engine, ": one generation request per run (prefill, then ",
-             bench["decode"], " greedy decode steps), ", bench["reps"], " repetitions after ",
-             bench["warmup"],
-             " warm-up, base and model alternating; speedup = median of per-repetition ratios; "
-             "ideal = the shapes' FLOPs (prefill) or weight bytes read (decode",
-             llama_cpp ? ", the GGUF files' without padding" : "", "); ",
-             bench["device"].get<std::string>(), ", ", bench["threads"], " threads",
-             bench.contains("busy") ? concat("; ", bench["busy"].get<std::string>()) : "");
+  const std::string protocol = concat(
+      "speed in ", engine, ": one generation request per run (prefill, then ", bench["decode"],
+      " greedy decode steps), ", bench["reps"], " repetitions after ", bench["warmup"],
+      " warm-up, base and model alternating; speedup = median of per-repetition ratios; "
+      "ideal = the shapes' FLOPs (prefill) or weight bytes read (decode",
+      llama_cpp ? ", the GGUF files' without padding" : "", "); ",
+      bench["device"].get<std::string>(), ", ", bench["threads"], " threads",
+      bench.contains("busy") ? concat("; ", bench["busy"].get<std::string>()) : "");
   for (const Json& s : bench["settings"]) {
     const std::string at = concat("b", s["batch"], ",p", s["prefill"]);
     for (const char* phase : {"prefill", "decode"}) {
@@ -331,8 +330,7 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
     const SpeedSpec& speed = config_.speed;
     // q8_0 is a GGUF type (llama.cpp only): claw makes the models in float32 for it.
     const bool quantized = speed.dtype == "q8_0";
-    const torch::ScalarType dtype =
-        quantized ? torch::kFloat32 : model::parse_dtype(speed.dtype);
+    const torch::ScalarType dtype = quantized ? torch::kFloat32 : model::parse_dtype(speed.dtype);
     const fs::path model_path = resolve_model_name(speed.model).value_or(speed.model);
     if (!speed_base_) {
       speed_base_ = attempt.stage("load", [&] {

@@ -56,7 +56,9 @@ TEST(Export, RefusesAnExistingOutputWithoutForceAndBadFlags) {
   EXPECT_TRUE(io::is_gguf_file(out));
 }
 
-TEST(Export, PerLayerWidthsArePaddedOrRefusedWithNoPad) {
+// Per-layer widths go to llama.cpp as deci, unpadded; --pad writes llama padded to the widest
+// and names what that costs; both read back as the model they were.
+TEST(Export, PerLayerWidthsAreDeciOrPaddedWithPad) {
   const ScratchDir scratch;
   model::Model pruned = testing::load_stories260k();
   pruned.config.intermediate_sizes = {172, 96, 40, 172, 128};
@@ -71,18 +73,25 @@ TEST(Export, PerLayerWidthsArePaddedOrRefusedWithNoPad) {
   save.extra_files = {{testing::data_path("models/stories260K/tok512.bin"), "tokenizer.bin"}};
   model::save_model(pruned, scratch / "pruned", save);
   const std::string input = (scratch / "pruned").string();
-  expect_claw_refuses("export " + input + " " + (scratch / "n.gguf").string() + " --no-pad",
-                      "reads one feed_forward_length for every layer");
-  EXPECT_FALSE(std::filesystem::exists(scratch / "n.gguf"));
-  const std::string out = (scratch / "p.gguf").string();
-  const auto result = run_claw("export " + input + " " + out);
+  const Json info = testing::model_info(input);
+  const std::string exact = (scratch / "e.gguf").string();
+  const auto deci = run_claw("export " + input + " " + exact);
+  ASSERT_EQ(deci.exit_code, 0) << deci.err;
+  EXPECT_NE(deci.out.find(": deci, "), std::string::npos) << deci.out;
+  EXPECT_EQ(deci.err.find("padding"), std::string::npos) << deci.err;
+  const std::string padded = (scratch / "p.gguf").string();
+  const auto result = run_claw("export " + input + " " + padded + " --pad");
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.err.find("padding every layer's MLP to the widest (172) adds"),
+  EXPECT_NE(result.out.find(": llama, "), std::string::npos) << result.out;
+  EXPECT_NE(result.err.find("padding: MLP widths zero-padded to the widest layer's 172 (llama "
+                            "reads one feed_forward_length), layers 1, 2, 4: "),
             std::string::npos)
       << result.err;
-  const Json info = testing::model_info(input), back = testing::model_info(out);
-  EXPECT_EQ(back["intermediate_sizes"], info["intermediate_sizes"]);
-  EXPECT_EQ(back["content_hash"], info["content_hash"]);
+  for (const std::string& out : {exact, padded}) {
+    const Json back = testing::model_info(out);
+    EXPECT_EQ(back["intermediate_sizes"], info["intermediate_sizes"]);
+    EXPECT_EQ(back["content_hash"], info["content_hash"]);
+  }
 }
 
 TEST(Export, RefusesSliceGpt) {

@@ -238,7 +238,7 @@ TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
   }
   EXPECT_EQ(kinds["base"], 1);
   EXPECT_EQ(kinds["compressed"], 4 * 3 * 2);  // methods × ratios × budgets
-  EXPECT_EQ(kinds["speed"], 3);  // random in both engines, slicegpt in claw only
+  EXPECT_EQ(kinds["speed"], 3);               // random in both engines, slicegpt in claw only
   const Json laws = Json::parse(read_bytes(dir / "run" / "report" / "laws.json"));
   int fitted = 0;
   for (const Json& fit : laws) fitted += !fit["law"].is_null();

@@ -87,9 +87,9 @@ class LlamaCppAgreement : public ::testing::Test {
                        models_["tiny-llama3"])
                   .exit_code,
               0);
-    const std::string calib = " --calib text:" +
-                              data_path("wikitext-2-raw/wiki.valid.raw").string() +
-                              " --calib-samples 8 --calib-len 64";
+    const std::string calib =
+        " --calib text:" + data_path("wikitext-2-raw/wiki.valid.raw").string() +
+        " --calib-samples 8 --calib-len 64";
     const auto compress = [&](const std::string& name, const std::string& base,
                               const std::string& method) {
       models_[name] = dir + "/" + name;
@@ -164,10 +164,9 @@ TEST_F(LlamaCppAgreement, TokenIdsMatchOnWikiTextAndHardStrings) {
 // float32 in their own order, and by position 400-512 of some models (PruneNet's and ShortGPT's
 // stories260K) each engine alone is about 1e-4 from the float64 logits.
 TEST_F(LlamaCppAgreement, Float32LogitsMatchToOneInTenThousand) {
-  for (const std::string name :
-       {"stories260K", "tiny-qwen2", "tiny-llama3", "ffn-pruned", "flap", "flap-qwen2-mlp",
-        "flap-stories", "heads-stories", "prunenet-stories", "shortgpt-stories",
-        "attention-pruned"}) {
+  for (const std::string name : {"stories260K", "tiny-qwen2", "tiny-llama3", "ffn-pruned", "flap",
+                                 "flap-qwen2-mlp", "flap-stories", "heads-stories",
+                                 "prunenet-stories", "shortgpt-stories", "attention-pruned"}) {
     SCOPED_TRACE(name);
     const std::vector<std::int32_t> ids = wikitext_ids(name, 512);
     ASSERT_EQ(ids.size(), 512u);
@@ -207,10 +206,10 @@ TEST_F(LlamaCppAgreement, ReducedPrecisionLogitsStayWithinTheirRounding) {
 // claw bench --engine llama.cpp: the FLAP model goes to llama.cpp as deci, unpadded, and is
 // measured against its base in turns, with the ideal decode speedup from the files' bytes.
 TEST_F(LlamaCppAgreement, BenchMeasuresADeciModelAgainstItsBase) {
-  const CommandResult result =
-      run_claw("-q bench --engine llama.cpp --gguf-dtype q8_0 --json --prefill 16 --decode 8 "
-               "--reps 2 --threads 1 --model " +
-               models_["flap-stories"] + " --base " + models_["stories260K"]);
+  const CommandResult result = run_claw(
+      "-q bench --engine llama.cpp --gguf-dtype q8_0 --json --prefill 16 --decode 8 "
+      "--reps 2 --threads 1 --model " +
+      models_["flap-stories"] + " --base " + models_["stories260K"]);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const Json record = Json::parse(result.out);
   EXPECT_EQ(record["engine"], "llama.cpp");

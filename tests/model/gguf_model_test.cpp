@@ -388,10 +388,9 @@ void expect_pinned_file(const std::string& preset, const std::string& tokenizer,
   }
   claw::io::write_gguf(dir / "p.gguf", plan.metadata, plan.tensors);
   const claw::io::GgufFile file(dir / "p.gguf");
-  const std::string arch =
-      claw::model::gguf_architecture_info(
-          claw::model::uniform_gguf_architecture(model.config.architecture))
-          .name;
+  const std::string arch = claw::model::gguf_architecture_info(
+                               claw::model::uniform_gguf_architecture(model.config.architecture))
+                               .name;
   EXPECT_EQ(file.find("general.architecture")->strings.front(), arch);
   EXPECT_EQ(file.find("general.name")->strings.front(), preset);
   EXPECT_EQ(file.find("general.file_type")->ints.front(), 7);

@@ -71,9 +71,9 @@ TEST(StudyPlan, SpeedIsPlannedPerEngine) {
     labels.push_back(e.label());
     EXPECT_EQ(claw_keys.count(e.key), e.engine == "claw" ? 1u : 0u) << e.label();
   }
-  EXPECT_EQ(labels, (std::vector<std::string>{"speed random r=0.5 (claw)",
-                                              "speed slicegpt r=0.5 (claw)",
-                                              "speed random r=0.5 (llama.cpp)"}));
+  EXPECT_EQ(labels,
+            (std::vector<std::string>{"speed random r=0.5 (claw)", "speed slicegpt r=0.5 (claw)",
+                                      "speed random r=0.5 (llama.cpp)"}));
 }
 
 TEST(StudyPlan, GroupsShareOneCompressedModel) {
