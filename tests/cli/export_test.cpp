@@ -22,7 +22,7 @@ TEST(Export, Stories260kExportsAndEvaluatesAsTheOriginal) {
   const std::string out = (scratch / "s.gguf").string();
   const auto result = run_claw("export stories260K " + out + " --dtype f32");
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("wrote " + out + ": 47 tensors, f32,"), std::string::npos)
+  EXPECT_NE(result.out.find("wrote " + out + ": llama, 47 tensors, f32,"), std::string::npos)
       << result.out;
   const io::GgufFile file(out);
   EXPECT_EQ(file.find("tokenizer.ggml.model")->strings.front(), "llama");

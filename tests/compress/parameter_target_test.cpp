@@ -60,6 +60,24 @@ TEST(ParameterTarget, EveryMethodGetsTheNearestStructuralStep) {
   }
 }
 
+// ShortGPT's sublayer units step one attention or MLP sublayer at a time: the solved ratio is
+// within half a sublayer's share of the target, and the fraction is the method's own.
+TEST(ParameterTarget, SublayerPruningStepsOneSublayerAtATime) {
+  const model::ModelConfig config = model::preset_config("qwen2.5-0.5b");
+  const MethodInfo& shortgpt = method_info("shortgpt");
+  for (const std::string unit : {"attention", "mlp"}) {
+    Json options = required_options(shortgpt);
+    options["unit"] = unit;
+    options = shortgpt.options.complete(options);
+    const ParameterTarget solved = ratio_for_parameters(shortgpt, config, options, 0.05);
+    model::ModelConfig one_less = config;
+    (unit == "attention" ? one_less.kv_heads : one_less.intermediate_sizes)[0] = 0;
+    const double step = removed_parameter_fraction(config, one_less);
+    EXPECT_LE(std::abs(solved.achieved - 0.05), step / 2 + 1e-12) << unit;
+    EXPECT_DOUBLE_EQ(shortgpt.removed_fraction(config, solved.ratio, options), solved.achieved);
+  }
+}
+
 TEST(ParameterTarget, RefusesTargetsBeyondTheMethodOrOutsideTheUnitInterval) {
   const model::ModelConfig config =
       model::read_model_config(testing::data_path("models/stories260K/stories260K.bin"));

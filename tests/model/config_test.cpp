@@ -216,9 +216,11 @@ TEST(Config, RefusesPerLayerKvHeadsThatCannotBe) {
   EXPECT_NE(error_of(with_kv_heads(std::vector<std::int64_t>(23, 2)))
                 .find("claw.kv_heads must list one KV head count per layer (24)"),
             std::string::npos);
-  counts[3] = 0;
+  counts[3] = 0;  // a layer without attention (sublayer pruning)
+  EXPECT_EQ(error_of(with_kv_heads(counts)), "");
+  counts[3] = -1;
   EXPECT_NE(
-      error_of(with_kv_heads(counts)).find("must be within 1..2 (num_key_value_heads), got 0"),
+      error_of(with_kv_heads(counts)).find("must be within 0..2 (num_key_value_heads; 0 for a"),
       std::string::npos);
   counts[3] = 3;
   EXPECT_NE(error_of(with_kv_heads(counts)).find("got 3"), std::string::npos);

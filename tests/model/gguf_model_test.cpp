@@ -169,13 +169,19 @@ TEST(GgufRoundTrip, UniformlyPrunedMlpIsExact) {
   EXPECT_EQ(file.find(claw::model::kGgufIntermediateSizesKey), nullptr);
 }
 
-TEST(GgufRoundTrip, PerLayerWidthsAreDeciUnpadded) {
-  const ScratchDir dir;
-  const Model base = claw::testing::load_stories260k();
+// stories260K with layers 0 and 2 narrowed to 50 and 7 channels.
+Model uneven_widths(const Model& base) {
   std::vector<std::int64_t> widths = base.config.intermediate_sizes;
   widths[0] = 50;
   widths[2] = 7;
-  const Model pruned = with_mlp_widths(base, widths);
+  return with_mlp_widths(base, widths);
+}
+
+TEST(GgufRoundTrip, PerLayerWidthsAreDeciUnpadded) {
+  const ScratchDir dir;
+  const Model base = claw::testing::load_stories260k();
+  const Model pruned = uneven_widths(base);
+  const std::vector<std::int64_t>& widths = pruned.config.intermediate_sizes;
   expect_exact_round_trip(pruned, dir);
   const claw::io::GgufFile file(dir / "m.gguf");
   EXPECT_EQ(file.find("general.architecture")->strings.front(), "deci");
@@ -189,10 +195,7 @@ TEST(GgufRoundTrip, PerLayerWidthsAreDeciUnpadded) {
 TEST(GgufRoundTrip, PerLayerWidthsArePaddedToTheWidestAndRestored) {
   const ScratchDir dir;
   const Model base = claw::testing::load_stories260k();
-  std::vector<std::int64_t> widths = base.config.intermediate_sizes;
-  widths[0] = 50;
-  widths[2] = 7;
-  const Model pruned = with_mlp_widths(base, widths);
+  const Model pruned = uneven_widths(base);
   expect_exact_round_trip(pruned, dir, GgufShapes::kPadToWidest);
   const claw::io::GgufFile file(dir / "m.gguf");
   const std::int64_t widest = base.config.intermediate_sizes.front();
