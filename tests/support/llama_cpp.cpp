@@ -55,17 +55,18 @@ std::vector<std::vector<std::int32_t>> llama_cpp_tokenize(const std::filesystem:
 }
 
 torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
-                               const std::vector<std::int32_t>& ids) {
+                               const std::vector<std::int32_t>& ids, int stride) {
   const ScratchDir scratch;
   std::string line;
   for (const std::int32_t id : ids) line += std::to_string(id) + ' ';
   write_bytes(scratch / "ids", line);
   const CommandOutput result = run_driver({"logits", gguf.string(), (scratch / "ids").string(),
-                                           (scratch / "logits").string(), "--threads", "1"});
+                                           (scratch / "logits").string(), "--threads", "1",
+                                           "--stride", std::to_string(stride)});
   EXPECT_EQ(result.exit_code, 0) << result.out;
   if (result.exit_code != 0) return {};
   const std::string bytes = read_bytes(scratch / "logits");
-  const auto positions = static_cast<std::int64_t>(ids.size());
+  const auto positions = static_cast<std::int64_t>(ids.size()) / stride;
   const auto count = static_cast<std::int64_t>(bytes.size() / sizeof(float));
   EXPECT_EQ(count % positions, 0);
   return torch::from_blob(const_cast<char*>(bytes.data()), {positions, count / positions},

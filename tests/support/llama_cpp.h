@@ -23,10 +23,11 @@ std::vector<std::vector<std::int32_t>> llama_cpp_tokenize(const std::filesystem:
                                                           const std::vector<std::string>& texts,
                                                           bool bos = false);
 
-// llama.cpp's float32 logits [ids, vocab] of `ids` as one sequence, computed in full precision
-// (float32 KV cache, no flash attention), one thread.
+// llama.cpp's float32 logits of `ids` as one sequence, computed in full precision (float32 KV
+// cache, no flash attention), one thread: [ids, vocab], or with `stride` K only the rows of the
+// positions i with (i + 1) a multiple of K (every id still runs through the model).
 torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
-                               const std::vector<std::int32_t>& ids);
+                               const std::vector<std::int32_t>& ids, int stride = 1);
 
 // `claw export MODEL OUT --dtype DTYPE`, with a test failure when it does not succeed.
 void export_gguf(const std::string& model, const std::filesystem::path& out,

@@ -114,7 +114,7 @@ void Session::reset() {
 }
 
 std::vector<float> Session::decode(const std::vector<llama_token>& tokens, int start,
-                                   bool all_logits) {
+                                   int logits_stride) {
   const int vocab = n_vocab();
   std::vector<float> logits;
   llama_batch batch = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
@@ -127,7 +127,8 @@ std::vector<float> Session::decode(const std::vector<llama_token>& tokens, int s
       batch.pos[j] = start + static_cast<llama_pos>(i);
       batch.n_seq_id[j] = 1;
       batch.seq_id[j][0] = 0;
-      batch.logits[j] = all_logits || i + 1 == tokens.size();
+      batch.logits[j] =
+          i + 1 == tokens.size() || (logits_stride > 0 && (i + 1) % logits_stride == 0);
     }
     const int32_t status = llama_decode(context_, batch);
     if (status != 0) {

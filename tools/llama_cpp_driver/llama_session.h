@@ -47,9 +47,11 @@ class Session {
   // Clears the KV cache.
   void reset();
   // Runs `tokens` at positions [start, start + size) in sequence 0, in chunks of n_batch, with
-  // logits at every position when `all_logits`, else at the last one only. Returns the logits
-  // of the positions that have them, [positions][n_vocab] row-major.
-  std::vector<float> decode(const std::vector<llama_token>& tokens, int start, bool all_logits);
+  // logits at the last one and, when `logits_stride` > 0, at every token i with (i + 1) a
+  // multiple of it (1: every token). Returns the logits of the tokens that have them,
+  // [tokens][n_vocab] row-major.
+  std::vector<float> decode(const std::vector<llama_token>& tokens, int start,
+                            int logits_stride = 0);
 
  private:
   llama_model* model_ = nullptr;

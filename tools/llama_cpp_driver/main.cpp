@@ -4,9 +4,11 @@
 //   llama_cpp_driver tokenize MODEL.gguf TEXTFILE... [--bos] [--special]
 //       token ids of each whole file on a line, as claw tokenize prints them: --bos adds the
 //       model's BOS (llama.cpp's add_special), --special parses special-token text
-//   llama_cpp_driver logits MODEL.gguf IDSFILE OUT [--threads T]
+//   llama_cpp_driver logits MODEL.gguf IDSFILE OUT [--threads T] [--stride K]
 //       float32 logits [positions][vocab] of the whitespace-separated ids in IDSFILE, all in one
-//       sequence, written raw to OUT; prints {"positions", "vocab", "cpu_backend"} as JSON
+//       sequence, written raw to OUT: at every position, or with --stride K at every position i
+//       with (i + 1) a multiple of K and the last (every token still runs through the model);
+//       prints {"positions", "vocab", "cpu_backend"} as JSON
 //   llama_cpp_driver bench MODEL.gguf [--threads 2] [--prefill 128,512] [--prompt 32]
 //                    [--decode 64] [--reps 3] [--seed 0]
 //       prefill tokens/s per prompt length (logits at the last position only) and batch-1
@@ -79,7 +81,7 @@ void tokenize(const std::string& model, const std::vector<std::string>& text_pat
 }
 
 Json logits(const std::string& model, const std::string& ids_path, const std::string& out_path,
-            int threads) {
+            int threads, int stride) {
   const std::vector<llama_token> ids = read_ids(ids_path);
   if (ids.empty()) throw std::runtime_error(ids_path + ": no token ids");
   ContextOptions options;
@@ -95,12 +97,14 @@ Json logits(const std::string& model, const std::string& ids_path, const std::st
                                std::to_string(session.n_vocab()));
     }
   }
-  const std::vector<float> values = session.decode(ids, 0, /*all_logits=*/true);
+  if (stride < 1) throw std::runtime_error("--stride must be at least 1");
+  const std::vector<float> values = session.decode(ids, 0, stride);
   std::ofstream out(out_path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(values.data()),
             static_cast<std::streamsize>(values.size() * sizeof(float)));
   if (!out.flush()) throw std::runtime_error("cannot write " + out_path);
-  return {{"positions", ids.size()}, {"vocab", session.n_vocab()}};
+  return {{"positions", values.size() / static_cast<std::size_t>(session.n_vocab())},
+          {"vocab", session.n_vocab()}};
 }
 
 struct BenchOptions {
@@ -151,7 +155,7 @@ Json bench(const std::string& model, const BenchOptions& o) {
     const std::vector<double> rates = repeat(o.reps, [&] {
       session.reset();
       const auto start = Clock::now();
-      session.decode(tokens, 0, /*all_logits=*/false);
+      session.decode(tokens, 0);
       return n / seconds_since(start);
     });
     prefill.push_back({{"tokens", n}, {"tokens_per_s", rates}});
@@ -159,10 +163,9 @@ Json bench(const std::string& model, const BenchOptions& o) {
   const std::vector<llama_token> prompt = random_tokens(o.prompt);
   const std::vector<double> decode = repeat(o.reps, [&] {
     session.reset();
-    std::vector<float> logits = session.decode(prompt, 0, false);
+    std::vector<float> logits = session.decode(prompt, 0);
     const auto start = Clock::now();
-    for (int i = 0; i < o.decode; ++i)
-      logits = session.decode({argmax(logits)}, o.prompt + i, false);
+    for (int i = 0; i < o.decode; ++i) logits = session.decode({argmax(logits)}, o.prompt + i);
     return o.decode / seconds_since(start);
   });
   return {{"threads", o.threads},
@@ -197,6 +200,9 @@ int main(int argc, char** argv) {
   log->add_option("ids", input, "file of whitespace-separated token ids")->required();
   log->add_option("out", output, "file to write the raw float32 logits to")->required();
   log->add_option("--threads", threads, "threads")->capture_default_str();
+  int stride = 1;
+  log->add_option("--stride", stride, "logits at every K-th position and the last")
+      ->capture_default_str();
 
   BenchOptions bench_options;
   CLI::App* ben = app.add_subcommand("bench", "prefill and batch-1 decode tokens/s");
@@ -224,8 +230,8 @@ int main(int argc, char** argv) {
     if (tok->parsed()) {
       tokenize(model, texts, bos, special);
     } else {
-      Json record =
-          log->parsed() ? logits(model, input, output, threads) : bench(model, bench_options);
+      Json record = log->parsed() ? logits(model, input, output, threads, stride)
+                                  : bench(model, bench_options);
       record["cpu_backend"] = cpu_backend;
       std::printf("%s\n", record.dump().c_str());
     }
