@@ -3,11 +3,14 @@
 // here, by local workers, or as a Slurm job array. claw study status shows where a study stands.
 #include <sys/prctl.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
+#include "bench/speed_comparison.h"
 #include "cli/command.h"
 #include "cli/runtime_flags.h"
+#include "compress/method_registry.h"
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
@@ -25,6 +28,22 @@
 namespace claw::cli {
 namespace fs = std::filesystem;
 namespace {
+
+// Said once, by the process that plans: the [speed] methods whose models llama.cpp cannot run,
+// which make_plan() measures in claw only.
+void warn_of_speed_left_out(const study::StudyConfig& config) {
+  const std::vector<std::string>& engines = config.speed.engines;
+  if (!config.speed.enabled ||
+      std::find(engines.begin(), engines.end(), bench::kLlamaCppEngine) == engines.end()) {
+    return;
+  }
+  for (const std::string& method : config.speed.methods) {
+    if (!compress::method_info(method).runs_in_llama_cpp) {
+      log::warn("[speed] measures ", method,
+                " in claw only: its models do not run in llama.cpp (docs/formats.md)");
+    }
+  }
+}
 
 constexpr const char* kStoreName = "study.sqlite";
 
@@ -137,6 +156,7 @@ void run_study(StudyArgs& args) {
             plan.experiments.size(), " experiments",
             shard.count > 1 ? concat(", shard ", args.shard, " runs ", experiments.size()) : "",
             "; store ", store.path().string());
+  warn_of_speed_left_out(config);
   study::Runner runner(config, models, store, options);
   study::StudyCommand command;
   if (!args.config.empty()) command.config = fs::absolute(args.config);

@@ -126,8 +126,10 @@ Json Flap::compress(model::Model& model, double ratio) {
     CalibrationPass pass(model, calibration_batches(options_.calibration, model.device()));
     Progress progress("flap", c.num_layers, "layers");
     for (std::size_t l = 0; l < layers; ++l) {
-      pass.advance({[&](std::size_t, const torch::Tensor& x) { heads[l].add(x); },
-                    [&](std::size_t, const torch::Tensor& x) { hidden[l].add(x); }});
+      LayerObserver observe;
+      observe.attention_heads = [&](std::size_t, const torch::Tensor& x) { heads[l].add(x); };
+      observe.mlp_hidden = [&](std::size_t, const torch::Tensor& x) { hidden[l].add(x); };
+      pass.advance(observe);
       progress.advance(1);
     }
   }
@@ -268,7 +270,8 @@ MethodInfo flap_method() {
                   after.kv_heads[i] = kept_group_count(config.layer_kv_heads(l), ratio, l);
                 }
                 return removed_parameter_fraction(config, after);
-              }};
+              },
+          .runs_in_llama_cpp = true};
 }
 
 }  // namespace claw::compress

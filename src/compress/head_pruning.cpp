@@ -47,9 +47,11 @@ Json HeadPruning::compress(model::Model& model, double ratio) {
     const std::int64_t groups = c.layer_kv_heads(l);
     torch::Tensor energy = torch::zeros({groups}, torch::kDouble);
     const torch::Tensor& o = model.layers[static_cast<std::size_t>(l)].o.weight;
-    pass.advance({.attention_heads = [&](std::size_t, const torch::Tensor& heads) {
+    LayerObserver observe;
+    observe.attention_heads = [&](std::size_t, const torch::Tensor& heads) {
       energy += group_output_energy(heads, o, groups);
-    }});
+    };
+    pass.advance(observe);
     energies.push_back(energy);
     progress.advance(1);
   }
@@ -87,7 +89,8 @@ MethodInfo heads_method() {
                   kept_group_count(config.layer_kv_heads(l), ratio, l);
             }
             return removed_parameter_fraction(config, after);
-          }};
+          },
+      .runs_in_llama_cpp = true};
 }
 
 }  // namespace claw::compress

@@ -34,7 +34,8 @@ MethodInfo magnitude_method() {
                      const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {
             return std::make_unique<MagnitudeChannels>();
           },
-          .removed_fraction = channel_pruned_fraction};
+          .removed_fraction = channel_pruned_fraction,
+          .runs_in_llama_cpp = true};
 }
 
 }  // namespace claw::compress

@@ -261,7 +261,8 @@ MethodInfo prunenet_method() {
             o.seed = context.seed;
             return std::make_unique<PruneNet>(std::move(o));
           },
-          .removed_fraction = channel_pruned_fraction};
+          .removed_fraction = channel_pruned_fraction,
+          .runs_in_llama_cpp = true};
 }
 
 }  // namespace claw::compress

@@ -31,7 +31,8 @@ MethodInfo random_method() {
                      const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {
             return std::make_unique<RandomChannels>(context.seed);
           },
-          .removed_fraction = channel_pruned_fraction};
+          .removed_fraction = channel_pruned_fraction,
+          .runs_in_llama_cpp = true};
 }
 
 }  // namespace claw::compress

@@ -287,7 +287,8 @@ MethodInfo shortgpt_method() {
                   sizes[static_cast<std::size_t>(layers[static_cast<std::size_t>(i)])] = 0;
                 }
                 return removed_parameter_fraction(config, after);
-              }};
+              },
+          .runs_in_llama_cpp = true};
 }
 
 }  // namespace claw::compress

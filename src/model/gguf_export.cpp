@@ -96,13 +96,13 @@ GgufPlan padded_to_widest(const ModelConfig& c, GgufArchitecture architecture) {
   if (std::vector<std::int64_t> layers = narrower_layers(c.kv_heads, kv); !layers.empty()) {
     plan.paddings.push_back({concat("KV heads zero-padded to the widest layer's ", kv, " (", arch,
                                     " reads one head count)"),
-                             std::move(layers), true});
+                             std::move(layers), true, 0});
   }
   if (std::vector<std::int64_t> layers = narrower_layers(c.intermediate_sizes, ffn);
       !layers.empty()) {
     plan.paddings.push_back({concat("MLP widths zero-padded to the widest layer's ", ffn, " (",
                                     arch, " reads one feed_forward_length)"),
-                             std::move(layers), false});
+                             std::move(layers), false, 0});
   }
   return plan;
 }
@@ -120,7 +120,8 @@ GgufPlan exact_as_deci(const ModelConfig& c) {
         {"one zero KV group in layer 0, which has no attention (llama.cpp "
          "takes the head size from layer 0's head count)",
          {0},
-         true});
+         true,
+         0});
   }
   std::vector<std::int64_t> mlp_free;
   for (std::size_t l = 0; l < layout.kv_heads.size(); ++l) {
@@ -134,7 +135,7 @@ GgufPlan exact_as_deci(const ModelConfig& c) {
         {"one zero FFN channel in each layer with attention but no MLP "
          "(llama.cpp's deci graph skips a layer of FFN width 0 whole, "
          "attention included)",
-         std::move(mlp_free), false});
+         std::move(mlp_free), false, 0});
   }
   return plan;
 }

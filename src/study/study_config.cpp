@@ -8,7 +8,6 @@
 #include "compress/calibration_text.h"
 #include "compress/method_registry.h"
 #include "core/error.h"
-#include "core/log.h"
 #include "core/option_table.h"
 #include "core/text_file.h"
 #include "data/choice_task.h"
@@ -155,11 +154,6 @@ SpeedSpec read_speed(TomlFields& f) {
   require_nonempty(f, "methods", spec.methods);
   for (const std::string& m : spec.methods) {
     f.check("methods", [&] { compress::method_info(m); });
-    if (std::count(spec.engines.begin(), spec.engines.end(), bench::kLlamaCppEngine) &&
-        !compress::method_info(m).runs_in_llama_cpp) {
-      log::warn("[speed] measures ", m,
-                " in claw only: its models do not run in llama.cpp (docs/formats.md)");
-    }
   }
   spec.ratios = read_ratios(f, "ratios");
   // Only the shapes matter to speed, so calibration-based methods calibrate on little text.
