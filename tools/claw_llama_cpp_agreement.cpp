@@ -13,7 +13,6 @@
 #include <torch/types.h>
 #include <CLI/CLI.hpp>
 
-#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +25,7 @@
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/subprocess.h"
+#include "core/temporary_directory.h"
 #include "core/text_file.h"
 #include "model/decoder.h"
 #include "model/load.h"
@@ -57,15 +57,13 @@ std::vector<std::int64_t> token_ids(const Options& o) {
   return {ids.begin(), ids.begin() + o.tokens};
 }
 
-torch::Tensor llama_cpp_logits(const Options& o, const std::vector<std::int64_t>& ids,
-                               const fs::path& scratch) {
+torch::Tensor llama_cpp_logits(const Options& o, const std::vector<std::int64_t>& ids) {
+  const TemporaryDirectory scratch("claw-agreement-");
   std::string line;
   for (const std::int64_t id : ids) line += std::to_string(id) + ' ';
   std::ofstream(scratch / "ids") << line;
-  const fs::path driver = bench::llama_cpp_driver_beside_executable();
-  CLAW_CHECK(!driver.empty(), "llama_cpp_driver is not built beside this program");
   const CommandOutput result =
-      run_command({driver.string(), "logits", o.gguf, (scratch / "ids").string(),
+      run_command({bench::llama_cpp_driver().string(), "logits", o.gguf, (scratch / "ids").string(),
                    (scratch / "logits").string(), "--threads", std::to_string(o.threads)});
   CLAW_CHECK(result.exit_code == 0, "llama.cpp: ", result.last_line());
   std::ifstream in(scratch / "logits", std::ios::binary);
@@ -91,11 +89,7 @@ double largest_difference(const torch::Tensor& a, const torch::Tensor& b) {
 void run(const Options& o) {
   at::set_num_threads(o.threads);
   const std::vector<std::int64_t> ids = token_ids(o);
-  const fs::path scratch =
-      fs::temp_directory_path() / ("claw-agreement-" + std::to_string(getpid()));
-  fs::create_directories(scratch);
-  const torch::Tensor theirs = llama_cpp_logits(o, ids, scratch);
-  fs::remove_all(scratch);
+  const torch::Tensor theirs = llama_cpp_logits(o, ids);
   const torch::Tensor ours = claw_logits(o, ids, torch::kFloat32);
   CLAW_CHECK(theirs.sizes() == ours.sizes(), "llama.cpp gave logits of another shape");
   std::printf("%s: %zu tokens, max |llama.cpp - claw| = %.3g (logits up to %.3g)\n", o.gguf.c_str(),

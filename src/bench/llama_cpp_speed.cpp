@@ -1,6 +1,5 @@
 #include "bench/llama_cpp_speed.h"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "core/option_table.h"
 #include "core/progress.h"
 #include "core/subprocess.h"
+#include "core/temporary_directory.h"
 #include "io/gguf.h"
 #include "model/runtime.h"
 
@@ -21,37 +21,12 @@ namespace claw::bench {
 namespace fs = std::filesystem;
 namespace {
 
-// A directory under the system's temporary one, removed with everything in it.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "claw-bench-XXXXXX").string();
-    CLAW_CHECK(mkdtemp(pattern.data()) != nullptr, "cannot make a temporary directory in ",
-               fs::temp_directory_path().string());
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 // One model as the driver runs it.
 struct ExportedModel {
   fs::path file;
   Json description;                    // the GGUF side of the record
   std::int64_t decode_bytes_read = 0;  // per token, the padding left out
 };
-
-std::int64_t tensor_bytes(const io::GgufTensorEntry& entry) {
-  return static_cast<std::int64_t>(io::ggml_nbytes(entry.type, entry.dims));
-}
 
 // Exported without a vocabulary (tokenizer.ggml.model "none": llama.cpp then takes the vocabulary
 // size from the architecture's key): the driver feeds random token ids, which the speed does
@@ -67,10 +42,13 @@ ExportedModel export_for_llama_cpp(const BenchedModel& m, const LlamaCppOptions&
   // A step reads every tensor but the token embedding, of which it reads one row, unless the
   // embedding is also the LM head.
   std::int64_t read = static_cast<std::int64_t>(out.data_bytes - out.padding_bytes());
-  const bool untied = std::any_of(out.tensors.begin(), out.tensors.end(),
-                                  [](const auto& t) { return t.name == "output.weight"; });
-  for (const io::GgufTensorEntry& t : out.tensors) {
-    if (untied && t.name == "token_embd.weight") read -= tensor_bytes(t);
+  const auto named = [&](const char* name) {
+    return std::find_if(out.tensors.begin(), out.tensors.end(),
+                        [&](const io::GgufTensorEntry& t) { return t.name == name; });
+  };
+  if (named("output.weight") != out.tensors.end()) {
+    const io::GgufTensorEntry& embedding = *named("token_embd.weight");
+    read -= static_cast<std::int64_t>(io::ggml_nbytes(embedding.type, embedding.dims));
   }
   Json description = {{"architecture", out.plan.layout.info().name},
                       {"type", model::gguf_dtype_name(o.dtype)},
@@ -118,12 +96,14 @@ Json figures(const Runs& runs) {
 
 }  // namespace
 
-fs::path llama_cpp_driver_beside_executable() {
+fs::path llama_cpp_driver() {
   std::error_code error;
   const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  if (error) return {};
   const fs::path driver = self.parent_path() / "llama_cpp_driver";
-  return access(driver.c_str(), X_OK) == 0 ? driver : fs::path();
+  CLAW_CHECK(!error && access(driver.c_str(), X_OK) == 0,
+             "llama.cpp is not available: llama_cpp_driver is not built beside claw (run "
+             "scripts/setup.sh, which installs llama.cpp, then rebuild)");
+  return driver;
 }
 
 void check_llama_cpp_speed_options(const SpeedOptions& options) {
@@ -138,9 +118,6 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
                                 const LlamaCppOptions& l) {
   CLAW_CHECK(models.size() == 1 || models.size() == 2,
              "compare_speed_in_llama_cpp takes one or two models");
-  CLAW_CHECK(!l.driver.empty(),
-             "llama.cpp is not available: llama_cpp_driver is not built beside claw (run "
-             "scripts/setup.sh, which installs llama.cpp, then rebuild)");
   check_llama_cpp_speed_options(o);
   for (const BenchedModel& m : models) {
     check_speed_options(o, m.model->config);
@@ -149,7 +126,7 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
   const int idle_before = model::idle_cores();
   const int threads = l.threads > 0 ? l.threads : idle_before;
 
-  const TemporaryDirectory scratch;
+  const TemporaryDirectory scratch("claw-bench-");
   std::vector<ExportedModel> exported;
   Json record = {{"engine", kLlamaCppEngine},
                  {"device", "cpu"},
@@ -161,7 +138,7 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
                  {"models", Json::object()},
                  {"settings", Json::array()}};
   for (const BenchedModel& m : models) {
-    exported.push_back(export_for_llama_cpp(m, l, scratch.path() / (m.role + ".gguf")));
+    exported.push_back(export_for_llama_cpp(m, l, scratch / (m.role + ".gguf")));
     record["models"][m.role] = describe_benched_model(m);
     record["models"][m.role]["gguf"] = exported.back().description;
   }

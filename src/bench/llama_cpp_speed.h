@@ -13,13 +13,14 @@
 namespace claw::bench {
 
 struct LlamaCppOptions {
-  std::filesystem::path driver;  // llama_cpp_driver
+  std::filesystem::path driver;  // llama_cpp_driver()
   model::GgufDtype dtype = model::GgufDtype::kF32;
   int threads = 0;  // 0: the cores idle when the measurement starts
 };
 
-// llama_cpp_driver beside the running executable (where the build puts it), or empty.
-std::filesystem::path llama_cpp_driver_beside_executable();
+// llama_cpp_driver beside the running executable, where the build puts it; an error saying how
+// to get it when it is not there.
+std::filesystem::path llama_cpp_driver();
 
 // Refuses, naming the flag, what the driver cannot measure: batches other than 1.
 void check_llama_cpp_speed_options(const SpeedOptions& options);

@@ -33,6 +33,7 @@ struct BenchedModel {
 // The engines a speed is measured in: claw's own (LibTorch), or llama.cpp (llama_cpp_speed.h).
 inline constexpr const char* kClawEngine = "claw";
 inline constexpr const char* kLlamaCppEngine = "llama.cpp";
+inline constexpr const char* kSpeedEngines[] = {kClawEngine, kLlamaCppEngine};
 
 // What a speed record says of one model: path, content hash, dtype, weight bytes, bytes read per
 // decoded token and the elements of its layers' matrices.

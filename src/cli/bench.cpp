@@ -101,10 +101,7 @@ void run(BenchArgs args) {
     // The driver decodes one sequence; unless asked otherwise, batch 1 only.
     if (args.batch_defaulted) args.speed.batches = {1};
     bench::check_llama_cpp_speed_options(args.speed);
-    llama_cpp_options = {bench::llama_cpp_driver_beside_executable(), *dtype, args.runtime.threads};
-    CLAW_CHECK(!llama_cpp_options.driver.empty(),
-               "--engine llama.cpp needs llama_cpp_driver beside claw, which the build makes when "
-               "scripts/setup.sh has installed llama.cpp");
+    llama_cpp_options = {bench::llama_cpp_driver(), *dtype, args.runtime.threads};
   }
   const model::LoadOptions load = args.runtime.apply();
   std::vector<ModelToBench> models;
@@ -152,7 +149,8 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--engine", args->engine,
                   "where to measure: claw (its LibTorch engine) or llama.cpp (both models "
                   "exported to GGUF and run by llama.cpp, batch 1)")
-      ->check(CLI::IsMember({bench::kClawEngine, bench::kLlamaCppEngine}))
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(bench::kSpeedEngines),
+                                                     std::end(bench::kSpeedEngines))))
       ->capture_default_str();
   cmd->add_option("--gguf-dtype", args->gguf_dtype,
                   "llama.cpp: the GGUF tensor type, f32, f16, bf16 or q8_0")

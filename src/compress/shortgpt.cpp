@@ -31,16 +31,35 @@ struct CosineSum {
   double mean() const { return sum / static_cast<double>(count); }
 };
 
-const char* unit_noun(DepthUnit unit) {
-  switch (unit) {
-    case DepthUnit::kBlock:
-      return "layers";
-    case DepthUnit::kAttention:
-      return "attention sublayers";
-    case DepthUnit::kMlp:
-      return "MLP sublayers";
+// Each unit's names: the `unit` option's value, what messages call it, and the key under which
+// compression.json lists what was removed.
+struct DepthUnitNames {
+  DepthUnit unit;
+  const char* option;
+  const char* noun;
+  const char* removed_key;
+};
+constexpr DepthUnitNames kDepthUnits[] = {
+    {DepthUnit::kBlock, "block", "layers", "removed_layers"},
+    {DepthUnit::kAttention, "attention", "attention sublayers", "removed_attention"},
+    {DepthUnit::kMlp, "mlp", "MLP sublayers", "removed_mlp"},
+};
+
+const DepthUnitNames& names_of(DepthUnit unit) {
+  for (const DepthUnitNames& names : kDepthUnits) {
+    if (names.unit == unit) return names;
   }
-  return "?";
+  CLAW_FAIL("no ShortGPT unit ", static_cast<int>(unit));
+}
+
+const char* unit_noun(DepthUnit unit) {
+  return names_of(unit).noun;
+}
+
+std::vector<std::string> unit_options() {
+  std::vector<std::string> options;
+  for (const DepthUnitNames& names : kDepthUnits) options.emplace_back(names.option);
+  return options;
 }
 
 // Block Influence, 1 − mean cos between the stream before and after, of every layer and of
@@ -109,8 +128,8 @@ void remove_sublayers(model::Model& model, const std::vector<std::int64_t>& indi
   CLAW_CHECK(!c.slicing, "sublayers cannot be removed from a sliced model");
   for (std::int64_t i : indices) {
     CLAW_CHECK(i >= 0 && i < c.num_layers, "layer ", i, " is not among the ", c.num_layers);
-    model::DecoderLayer& layer = model.layers[static_cast<std::size_t>(i)];
     const auto at = static_cast<std::size_t>(i);
+    model::DecoderLayer& layer = model.layers[at];
     if (unit == DepthUnit::kAttention) {
       layer.attn_norm = torch::Tensor();
       layer.q = layer.k = layer.v = layer.o = model::Linear();
@@ -163,7 +182,7 @@ Json ShortGpt::compress(model::Model& model, double ratio) {
   const std::vector<std::int64_t> candidates = layers_with(model.config, options_.unit);
   const std::int64_t n =
       removed_layer_count(static_cast<std::int64_t>(candidates.size()), ratio, options_.unit);
-  if (n == 0) return {{"removed_layers", Json::array()}};
+  if (n == 0) return {{names_of(options_.unit).removed_key, Json::array()}};
   CalibrationPass pass(model, calibration_batches(options_.calibration, model.device()));
   Progress progress("shortgpt", layers, "layers");
   std::vector<std::int64_t> removed;
@@ -215,17 +234,15 @@ Json ShortGpt::compress(model::Model& model, double ratio) {
   } else {
     remove_sublayers(model, removed, options_.unit);
   }
-  details[options_.unit == DepthUnit::kBlock       ? "removed_layers"
-          : options_.unit == DepthUnit::kAttention ? "removed_attention"
-                                                   : "removed_mlp"] = removed;
+  details[names_of(options_.unit).removed_key] = removed;
   return details;
 }
 
 DepthUnit parse_depth_unit(const std::string& name) {
-  if (name == "attention") return DepthUnit::kAttention;
-  if (name == "mlp") return DepthUnit::kMlp;
-  CLAW_CHECK(name == "block", "unknown ShortGPT unit '", name, "'");
-  return DepthUnit::kBlock;
+  for (const DepthUnitNames& names : kDepthUnits) {
+    if (name == names.option) return names.unit;
+  }
+  CLAW_FAIL("unknown ShortGPT unit '", name, "'");
 }
 
 MethodInfo shortgpt_method() {
@@ -254,7 +271,7 @@ MethodInfo shortgpt_method() {
                .default_value = "block",
                .help = "what is removed: whole decoder layers (block), or the attention or the MLP "
                        "sublayers of least Block Influence",
-               .choices = {"block", "attention", "mlp"}},
+               .choices = unit_options()},
           })),
           .make = [](const Json& options, const CompressionContext& context,
                      const model::ModelConfig& config) -> std::unique_ptr<CompressionMethod> {
@@ -280,11 +297,12 @@ MethodInfo shortgpt_method() {
                   after.intermediate_sizes.erase(after.intermediate_sizes.begin(),
                                                  after.intermediate_sizes.begin() + n);
                   after.kv_heads.erase(after.kv_heads.begin(), after.kv_heads.begin() + n);
-                }
-                for (std::int64_t i = 0; unit != DepthUnit::kBlock && i < n; ++i) {
+                } else {
                   auto& sizes =
                       unit == DepthUnit::kAttention ? after.kv_heads : after.intermediate_sizes;
-                  sizes[static_cast<std::size_t>(layers[static_cast<std::size_t>(i)])] = 0;
+                  for (std::int64_t i = 0; i < n; ++i) {
+                    sizes[static_cast<std::size_t>(layers[static_cast<std::size_t>(i)])] = 0;
+                  }
                 }
                 return removed_parameter_fraction(config, after);
               },

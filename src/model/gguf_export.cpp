@@ -44,21 +44,9 @@ io::GgmlType ggml_type(GgufDtype dtype) {
   return io::GgmlType::kF32;
 }
 
-bool is_attention_role(TensorRole role) {
-  switch (role) {
-    case TensorRole::kAttnNorm:
-    case TensorRole::kQWeight:
-    case TensorRole::kQBias:
-    case TensorRole::kKWeight:
-    case TensorRole::kKBias:
-    case TensorRole::kVWeight:
-    case TensorRole::kVBias:
-    case TensorRole::kOWeight:
-    case TensorRole::kOBias:
-      return true;
-    default:
-      return false;
-  }
+// Whether a layer tensor belongs to its attention sublayer (its norm included).
+bool is_attention_tensor(const TensorSpec& spec) {
+  return spec.group == ParamGroup::kAttention || spec.role == TensorRole::kAttnNorm;
 }
 
 // The layers whose entry of `sizes` is below `widest`.
@@ -305,7 +293,7 @@ GgufExport gguf_export(const Model& model, const GgufExportOptions& options) {
     out.data_bytes += bytes;
     const std::int64_t padded = stored.numel() - (source ? source->numel() : 0);
     for (GgufPadding& padding : out.plan.paddings) {
-      if (padded > 0 && padding.attention == is_attention_role(stored.role) &&
+      if (padded > 0 && padding.attention == is_attention_tensor(stored) &&
           std::count(padding.layers.begin(), padding.layers.end(), stored.layer) > 0) {
         padding.bytes +=
             static_cast<std::size_t>(static_cast<double>(bytes) * static_cast<double>(padded) /

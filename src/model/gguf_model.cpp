@@ -133,25 +133,28 @@ std::optional<RopeScaling> read_rope_scaling(const io::GgufFile& file, const Key
   return s;
 }
 
+// llama.cpp's loaders and graphs (src/models/{llama,qwen2,deci}.cpp): llama and deci rotate
+// interleaved pairs (NORM RoPE), qwen2 rotates halves as HF does (NEOX); qwen2's loader sizes
+// attn_output by the hidden size and has no o_proj or MLP bias; only deci reads per-layer
+// head counts and FFN widths (llama's loader builds every layer with layer 0's).
+constexpr GgufArchitectureInfo kGgufArchitectures[] = {
+    {GgufArchitecture::kLlama, "llama", true, false, true, true},
+    {GgufArchitecture::kQwen2, "qwen2", false, false, false, false},
+    {GgufArchitecture::kDeci, "deci", true, true, true, true},
+};
+
 }  // namespace
 
 const GgufArchitectureInfo& gguf_architecture_info(GgufArchitecture architecture) {
-  // llama.cpp's loaders and graphs (src/models/{llama,qwen2,deci}.cpp): llama and deci rotate
-  // interleaved pairs (NORM RoPE), qwen2 rotates halves as HF does (NEOX); qwen2's loader sizes
-  // attn_output by the hidden size and has no o_proj or MLP bias; only deci reads per-layer
-  // head counts and FFN widths (llama's loader builds every layer with layer 0's).
-  static const GgufArchitectureInfo kArchitectures[] = {
-      {GgufArchitecture::kLlama, "llama", true, false, true, true},
-      {GgufArchitecture::kQwen2, "qwen2", false, false, false, false},
-      {GgufArchitecture::kDeci, "deci", true, true, true, true},
-  };
-  return kArchitectures[static_cast<int>(architecture)];
+  for (const GgufArchitectureInfo& info : kGgufArchitectures) {
+    if (info.id == architecture) return info;
+  }
+  CLAW_FAIL("no GGUF architecture ", static_cast<int>(architecture));
 }
 
 std::optional<GgufArchitecture> find_gguf_architecture(std::string_view name) {
-  for (GgufArchitecture a :
-       {GgufArchitecture::kLlama, GgufArchitecture::kQwen2, GgufArchitecture::kDeci}) {
-    if (name == gguf_architecture_info(a).name) return a;
+  for (const GgufArchitectureInfo& info : kGgufArchitectures) {
+    if (name == info.name) return info.id;
   }
   return std::nullopt;
 }

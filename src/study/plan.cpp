@@ -138,17 +138,17 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
     for (const std::string& engine : config.speed.engines) {
       for (const double ratio : config.speed.ratios) {
         for (std::size_t m = 0; m < config.speed.methods.size(); ++m) {
+          const std::string& method = config.speed.methods[m];
+          if (engine != bench::kClawEngine && !compress::method_info(method).runs_in_llama_cpp) {
+            continue;  // measured in claw only; `claw study` warns of it
+          }
           Experiment e;
           e.kind = ExperimentKind::kSpeed;
           e.model = config.speed.preset.empty() ? config.speed.model : config.speed.preset;
           e.method = m;
-          e.method_name = config.speed.methods[m];
+          e.method_name = method;
           e.ratio = ratio;
           e.engine = engine;
-          if (engine != bench::kClawEngine &&
-              !compress::method_info(e.method_name).runs_in_llama_cpp) {
-            continue;  // the config reader warns of it
-          }
           e.config = {
               {"kind", "speed"}, {"speed", speed}, {"method", e.method_name}, {"ratio", ratio}};
           // Only a second engine enters the key, so the claw measurements of a study made

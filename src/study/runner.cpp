@@ -329,8 +329,8 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
   attempt.run([&] {
     const SpeedSpec& speed = config_.speed;
     // q8_0 is a GGUF type (llama.cpp only): claw makes the models in float32 for it.
-    const bool quantized = speed.dtype == "q8_0";
-    const torch::ScalarType dtype = quantized ? torch::kFloat32 : model::parse_dtype(speed.dtype);
+    const torch::ScalarType dtype =
+        speed.dtype == "q8_0" ? torch::kFloat32 : model::parse_dtype(speed.dtype);
     const fs::path model_path = resolve_model_name(speed.model).value_or(speed.model);
     if (!speed_base_) {
       speed_base_ = attempt.stage("load", [&] {
@@ -368,7 +368,7 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
       const std::vector<bench::BenchedModel> models = {{"base", e.model, &*speed_base_},
                                                        {"model", e.label(), &model}};
       if (e.engine == bench::kLlamaCppEngine) {
-        const bench::LlamaCppOptions llama_cpp = {bench::llama_cpp_driver_beside_executable(),
+        const bench::LlamaCppOptions llama_cpp = {bench::llama_cpp_driver(),
                                                   *model::parse_gguf_dtype(speed.dtype),
                                                   at::get_num_threads()};
         return bench::compare_speed_in_llama_cpp(models, speed.options, llama_cpp);

@@ -139,7 +139,8 @@ SpeedSpec read_speed(TomlFields& f) {
   require_nonempty(f, "engines", spec.engines);
   const bool claw_engine = std::count(spec.engines.begin(), spec.engines.end(), bench::kClawEngine);
   for (const std::string& engine : spec.engines) {
-    if (engine != bench::kClawEngine && engine != bench::kLlamaCppEngine) {
+    if (std::find(std::begin(bench::kSpeedEngines), std::end(bench::kSpeedEngines), engine) ==
+        std::end(bench::kSpeedEngines)) {
       f.fail("engines", concat("expected \"claw\" or \"llama.cpp\", not '", engine, "'"));
     }
   }

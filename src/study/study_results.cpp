@@ -44,7 +44,7 @@ std::optional<MeasuredValue> mean_of(const std::vector<MeasuredValue>& measureme
 
 SpeedByEngine StudyResults::speed_by_engine() const {
   SpeedByEngine engines;
-  for (const char* engine : {bench::kClawEngine, bench::kLlamaCppEngine}) {
+  for (const char* engine : bench::kSpeedEngines) {
     std::vector<const ExperimentResult*> measured;
     for (const ExperimentResult* e : speed) {
       if (e->config.value("engine", std::string(bench::kClawEngine)) == engine) {

@@ -66,7 +66,9 @@ torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
   EXPECT_EQ(result.exit_code, 0) << result.out;
   if (result.exit_code != 0) return {};
   const std::string bytes = read_bytes(scratch / "logits");
-  const auto positions = static_cast<std::int64_t>(ids.size()) / stride;
+  // Every stride-th position, and the last where it is not one of them.
+  const auto n = static_cast<std::int64_t>(ids.size());
+  const std::int64_t positions = n / stride + (n % stride != 0 ? 1 : 0);
   const auto count = static_cast<std::int64_t>(bytes.size() / sizeof(float));
   EXPECT_EQ(count % positions, 0);
   return torch::from_blob(const_cast<char*>(bytes.data()), {positions, count / positions},

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <random>
 #include <sstream>
 
 #include "core/data_dir.h"
@@ -31,18 +30,6 @@ const text::Tokenizer& shared_tokenizer(const fs::path& relative) {
   std::unique_ptr<text::Tokenizer>& slot = cache[relative];
   if (!slot) slot = text::load_tokenizer(data_path(relative));
   return *slot;
-}
-
-ScratchDir::ScratchDir() {
-  std::random_device entropy;
-  path_ = fs::temp_directory_path() /
-          ("claw-test-" + std::to_string(::getpid()) + "-" + std::to_string(entropy()));
-  fs::create_directories(path_);
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
 }
 
 void write_bytes(const fs::path& path, const std::string& bytes) {

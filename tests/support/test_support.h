@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/json.h"
+#include "core/temporary_directory.h"
 #include "text/tokenizer.h"
 
 namespace claw::testing {
@@ -17,17 +18,9 @@ std::filesystem::path data_path(const std::filesystem::path& relative);
 std::filesystem::path fixture_path(const std::filesystem::path& relative);
 
 // A fresh directory removed with everything in it when the object dies.
-class ScratchDir {
+class ScratchDir : public TemporaryDirectory {
  public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+  ScratchDir() : TemporaryDirectory("claw-test-") {}
 };
 
 struct CommandResult {

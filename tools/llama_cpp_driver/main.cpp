@@ -82,6 +82,7 @@ void tokenize(const std::string& model, const std::vector<std::string>& text_pat
 
 Json logits(const std::string& model, const std::string& ids_path, const std::string& out_path,
             int threads, int stride) {
+  if (stride < 1) throw std::runtime_error("--stride must be at least 1");
   const std::vector<llama_token> ids = read_ids(ids_path);
   if (ids.empty()) throw std::runtime_error(ids_path + ": no token ids");
   ContextOptions options;
@@ -97,7 +98,6 @@ Json logits(const std::string& model, const std::string& ids_path, const std::st
                                std::to_string(session.n_vocab()));
     }
   }
-  if (stride < 1) throw std::runtime_error("--stride must be at least 1");
   const std::vector<float> values = session.decode(ids, 0, stride);
   std::ofstream out(out_path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(values.data()),
