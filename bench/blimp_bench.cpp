@@ -67,8 +67,8 @@ class Spinners {
       const pid_t pid = fork();
       CLAW_CHECK(pid >= 0, "cannot fork a busy process");
       if (pid == 0) {
-        for (volatile unsigned long n = 0;; n = n + 1) {
-        }
+        volatile unsigned long n = 0;
+        while (true) n = n + 1;
       }
       pids_.push_back(pid);
     }

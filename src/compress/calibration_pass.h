@@ -17,11 +17,11 @@ namespace claw::compress {
 // without attention (or MLP) calls neither of that sublayer's observers.
 struct LayerObserver {
   // o_proj's input [B, T, heads·head_dim].
-  std::function<void(std::size_t batch, const torch::Tensor& heads)> attention_heads;
+  std::function<void(std::size_t batch, const torch::Tensor& heads)> attention_heads{};
   // down_proj's input [B, T, intermediate].
-  std::function<void(std::size_t batch, const torch::Tensor& hidden)> mlp_hidden;
+  std::function<void(std::size_t batch, const torch::Tensor& hidden)> mlp_hidden{};
   // The residual stream between the attention and the MLP [B, T, width].
-  std::function<void(std::size_t batch, const torch::Tensor& stream)> after_attention;
+  std::function<void(std::size_t batch, const torch::Tensor& stream)> after_attention{};
 };
 
 class CalibrationPass {

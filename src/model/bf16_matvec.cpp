@@ -33,10 +33,24 @@ void rows_scalar(const std::uint16_t* w, const float* x, std::int64_t in, std::i
 }
 
 #if defined(__x86_64__)
-// Widened bf16 loads: 16 values (AVX-512) or 8 (AVX2) as float32.
+// Widened bf16 loads: 16 values (AVX-512) or 8 (AVX2) as float32. The AVX-512 intrinsics are
+// the zero-masked forms: GCC 12's unmasked ones start from _mm512_undefined_*, which
+// -Wmaybe-uninitialized reports wherever they are inlined.
+constexpr __mmask16 kAllLanes = 0xFFFF;
+
 __attribute__((target("avx512f"))) inline __m512 load16_avx512(const std::uint16_t* p) {
   const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+  return _mm512_castsi512_ps(
+      _mm512_maskz_slli_epi32(kAllLanes, _mm512_maskz_cvtepu16_epi32(kAllLanes, bits), 16));
+}
+
+// The sum of the 16 lanes (what _mm512_reduce_add_ps gives, without its undefined start).
+__attribute__((target("avx512f"))) inline float sum_lanes(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float sum = 0;
+  for (const float lane : lanes) sum += lane;
+  return sum;
 }
 
 __attribute__((target("avx2,fma"))) inline __m256 load8_avx2(const std::uint16_t* p) {
@@ -75,7 +89,7 @@ __attribute__((target("avx512f"))) void rows_avx512(const std::uint16_t* w, cons
     }
     const __m512 sums[4] = {a0, a1, a2, a3};
     for (int k = 0; k < 4; ++k) {
-      float sum = _mm512_reduce_add_ps(sums[k]);
+      float sum = sum_lanes(sums[k]);
       for (std::int64_t i = vector_end; i < in; ++i) sum += widen(w0[k * in + i]) * x[i];
       y[r + k] = sum;
     }

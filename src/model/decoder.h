@@ -15,7 +15,7 @@ struct ForwardOptions {
   bool last_position_only = false;
   // [B, T] int64: pack several continuations of one prompt into each row (packed_attention() in
   // model/attention.h). Not with a KV cache.
-  torch::Tensor segments;
+  torch::Tensor segments{};
 };
 
 // tokens [B, T] int64. `valid` [B, T] bool marks real tokens (undefined: all real); padding may

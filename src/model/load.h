@@ -15,7 +15,7 @@ namespace claw::model {
 struct LoadOptions {
   torch::Device device = torch::kCPU;
   // The compute dtype; unset keeps the stored dtype (that of the token embedding).
-  std::optional<torch::ScalarType> dtype;
+  std::optional<torch::ScalarType> dtype{};
 };
 
 // A directory is read as a HF checkpoint, a file as a legacy llama2.c checkpoint. Every tensor

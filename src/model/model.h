@@ -26,9 +26,9 @@ struct LowRankUpdate {
 };
 
 struct Linear {
-  torch::Tensor weight;                 // [out, in]
-  torch::Tensor bias;                   // [out], or undefined
-  std::shared_ptr<LowRankUpdate> lora;  // null unless adapters are attached (src/recover)
+  torch::Tensor weight;                   // [out, in]
+  torch::Tensor bias;                     // [out], or undefined
+  std::shared_ptr<LowRankUpdate> lora{};  // null unless adapters are attached (src/recover)
 
   torch::Tensor operator()(const torch::Tensor& x) const;
 };

@@ -45,7 +45,7 @@ class StoredModel {
     std::int64_t interleaved_heads = 0;
     // Set when `view` points into memory made for it (a dequantised or narrowed copy) rather
     // than into the mapped file.
-    std::shared_ptr<const void> owner;
+    std::shared_ptr<const void> owner{};
   };
   Source source(const TensorSpec& spec) const;
   // The tensor load_model() puts in `spec`'s slot.

@@ -10,19 +10,19 @@
 namespace claw::study {
 
 struct PlotSeries {
-  std::string title;
-  std::vector<std::pair<double, double>> points;
+  std::string title{};
+  std::vector<std::pair<double, double>> points{};
   // kBand fills between each point's y and the same index of `upper` (an interval's bounds).
   enum Style { kPoints, kLines, kLinesPoints, kDashed, kBand } style = kLinesPoints;
-  std::vector<double> upper;
-  std::string color;  // "": gnuplot's next colour; "#rrggbb" to pair a band with its line
+  std::vector<double> upper{};
+  std::string color{};  // "": gnuplot's next colour; "#rrggbb" to pair a band with its line
 };
 
 struct Plot {
-  std::string name;  // file stem: NAME.png, NAME.svg, NAME.dat, NAME.gp
-  std::string title, x_label, y_label;
+  std::string name{};  // file stem: NAME.png, NAME.svg, NAME.dat, NAME.gp
+  std::string title{}, x_label{}, y_label{};
   bool log_x = false;
-  std::vector<PlotSeries> series;
+  std::vector<PlotSeries> series{};
 };
 
 // Whether gnuplot can be run.

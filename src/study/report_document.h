@@ -22,11 +22,11 @@ class ReportDocument {
 
  private:
   struct Block {
-    enum Kind { kHeading, kParagraph, kTable, kFigure } kind;
+    enum Kind { kHeading, kParagraph, kTable, kFigure } kind = kParagraph;
     int level = 0;
-    std::string text, png, svg;
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
+    std::string text{}, png{}, svg{};
+    std::vector<std::string> header{};
+    std::vector<std::vector<std::string>> rows{};
   };
   std::vector<Block> blocks_;
 };

@@ -83,7 +83,9 @@ void expect_every_interruption_harmless(
     // SIGKILL shows as a signal (-1) or, through the shell, as 128 + 9.
     ASSERT_TRUE(result.exit_code == -1 || result.exit_code == 137) << result.err;
     ++killed;
-    if (!is_whole || !fs::exists(output) || !is_whole(output)) EXPECT_EQ(snapshot(output), before);
+    if (!is_whole || !fs::exists(output) || !is_whole(output)) {
+      EXPECT_EQ(snapshot(output), before);
+    }
   }
   ADD_FAILURE() << "still killed after " << killed << " runs";
 }

@@ -96,7 +96,9 @@ TEST(ShortGpt, BlockInfluenceMatchesAPlainLoopAndRemovesTheLowest) {
   for (std::size_t l = 0; l < influence.size(); ++l) {
     const bool gone = std::find(removed.begin(), removed.end(), l) != removed.end();
     for (const std::int64_t r : removed) {
-      if (!gone) EXPECT_LE(influence[static_cast<std::size_t>(r)], influence[l]);
+      if (!gone) {
+        EXPECT_LE(influence[static_cast<std::size_t>(r)], influence[l]);
+      }
     }
   }
 

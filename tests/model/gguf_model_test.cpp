@@ -331,7 +331,9 @@ TEST(GgufRoundTrip, ReducedTypesStayWithinTheirBounds) {
     for (const claw::model::TensorSpec& spec : claw::model::tensor_layout(model.config)) {
       const claw::io::GgufTensor* stored = file.find_tensor(claw::model::gguf_tensor_name(spec));
       ASSERT_NE(stored, nullptr);
-      if (spec.shape.size() == 1) EXPECT_EQ(stored->type, claw::io::GgmlType::kF32);
+      if (spec.shape.size() == 1) {
+        EXPECT_EQ(stored->type, claw::io::GgmlType::kF32);
+      }
       torch::Tensor original = claw::model::tensor_slot(model, spec);
       torch::Tensor back = claw::model::tensor_slot(loaded, spec);
       if (claw::model::is_gguf_qk(spec.role)) {

@@ -53,11 +53,21 @@ TEST(Layout, PerLayerHeadsShapeTheAttention) {
   c.o_bias = true;
   for (const TensorSpec& spec : tensor_layout(c)) {
     const std::int64_t kv = spec.layer == 0 ? 1 : 2;
-    if (spec.role == TensorRole::kQWeight) EXPECT_EQ(spec.shape, (Shape{2 * kv * 8, 32}));
-    if (spec.role == TensorRole::kKWeight) EXPECT_EQ(spec.shape, (Shape{kv * 8, 32}));
-    if (spec.role == TensorRole::kVWeight) EXPECT_EQ(spec.shape, (Shape{kv * 8, 32}));
-    if (spec.role == TensorRole::kOWeight) EXPECT_EQ(spec.shape, (Shape{32, 2 * kv * 8}));
-    if (spec.role == TensorRole::kOBias) EXPECT_EQ(spec.shape, (Shape{32}));
+    if (spec.role == TensorRole::kQWeight) {
+      EXPECT_EQ(spec.shape, (Shape{2 * kv * 8, 32}));
+    }
+    if (spec.role == TensorRole::kKWeight) {
+      EXPECT_EQ(spec.shape, (Shape{kv * 8, 32}));
+    }
+    if (spec.role == TensorRole::kVWeight) {
+      EXPECT_EQ(spec.shape, (Shape{kv * 8, 32}));
+    }
+    if (spec.role == TensorRole::kOWeight) {
+      EXPECT_EQ(spec.shape, (Shape{32, 2 * kv * 8}));
+    }
+    if (spec.role == TensorRole::kOBias) {
+      EXPECT_EQ(spec.shape, (Shape{32}));
+    }
     EXPECT_NE(spec.role, TensorRole::kQBias);
   }
   // q and o: 16·32 each in layer 0 and 32·32 in layer 1; k and v: 8·32, then 16·32; o's bias.
