@@ -25,8 +25,10 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
     const eval::IntrinsicResult r =
         eval::evaluate_intrinsic(model, tokenizer, corpora_[i], options);
     const std::string& task = spec_.loss[i].task;
-    metrics.push_back({"loss/" + task, r.loss, error(r.standard_error), r.protocol});
-    metrics.push_back({"perplexity/" + task, r.perplexity, std::nullopt, r.protocol});
+    metrics.push_back(
+        {MetricName::of(MetricKind::kLoss, task), r.loss, error(r.standard_error), r.protocol});
+    metrics.push_back(
+        {MetricName::of(MetricKind::kPerplexity, task), r.perplexity, std::nullopt, r.protocol});
   }
   if (tasks_.names.empty()) return metrics;
   eval::ZeroShotOptions options;
@@ -36,26 +38,28 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
   const eval::SuiteResult suite = eval::evaluate_suite(model, tokenizer, tasks_, options);
   const auto add_chance = [&](const std::string& name, double chance) {
     if (std::isfinite(chance)) {
-      metrics.push_back({"chance/" + name, chance, std::nullopt,
+      metrics.push_back({MetricName::of(MetricKind::kChance, name), chance, std::nullopt,
                          concat("the accuracy of a uniform guess on ", name,
                                 "'s items (the mean of 1 / choices), aggregated as its accuracy")});
     }
   };
   for (const eval::ZeroShotResult& r : suite.tasks) {
     for (const eval::Metric& m : r.metrics) {
-      metrics.push_back({m.name + "/" + r.task, m.value, error(m.standard_error), r.protocol});
+      metrics.push_back({MetricName::of(quality_kind_named(m.name), r.task), m.value,
+                         error(m.standard_error), r.protocol});
     }
     add_chance(r.task, r.chance);
   }
   // A group's figure is an extrinsic frontier of its own; its parts are reported beside it.
   for (const eval::GroupResult& g : suite.groups) {
     const eval::TaskFigure figure = eval::figure_of(g);
-    metrics.push_back(
-        {kAccuracyPrefix + g.name, figure.value, error(figure.standard_error), g.protocol});
+    metrics.push_back({MetricName::of(MetricKind::kAccuracy, g.name), figure.value,
+                       error(figure.standard_error), g.protocol});
     add_chance(g.name, g.chance);
     for (const eval::GroupResult& part : g.parts) {
       const eval::TaskFigure p = eval::figure_of(part);
-      metrics.push_back({"acc/" + part.name, p.value, error(p.standard_error), g.protocol});
+      metrics.push_back({MetricName::of(MetricKind::kAcc, part.name), p.value,
+                         error(p.standard_error), g.protocol});
       add_chance(part.name, part.chance);
     }
   }

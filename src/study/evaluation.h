@@ -13,11 +13,6 @@
 
 namespace claw::study {
 
-// The metrics the extrinsic law fits: "accuracy/average", the average over tasks as
-// docs/architecture.md defines it, and "accuracy/GROUP" for each group (blimp, mmlu, ...).
-inline constexpr const char* kAccuracyPrefix = "accuracy/";
-inline constexpr const char* kAverageAccuracy = "accuracy/average";
-
 class StudyEvaluation {
  public:
   explicit StudyEvaluation(const EvaluationSpec& spec);

@@ -47,12 +47,12 @@ std::int64_t first_budget(const StudyResults& r) {
 
 void curvature_findings(const StudyResults& results, std::vector<Finding>& out) {
   const std::int64_t d = first_budget(results);
-  for (const std::string& metric : results.law_metric_names()) {
-    const bool loss = metric.rfind("loss/", 0) == 0;
+  for (const MetricName& metric : results.law_metric_names()) {
+    const bool loss = metric.lower_is_better();
     const ExperimentResult* base = results.base_with(metric);
     for (const std::string& method : results.methods) {
       Finding f;
-      f.topic = concat(metric, " against r (", method, ", D = ", d, ")");
+      f.topic = concat(metric.text(), " against r (", method, ", D = ", d, ")");
       f.paper = loss ? "rises quadratically with r" : "falls only linearly with r";
       std::vector<std::pair<double, double>> points;
       for (const double r : results.ratios) {
@@ -103,8 +103,8 @@ MeasuredValue relative_gain(const MeasuredValue& before, const MeasuredValue& af
 void recovery_gain_findings(const StudyResults& results, std::vector<Finding>& out) {
   if (results.budgets.size() < 2) return;
   const std::int64_t before_d = first_budget(results), after_d = results.budgets.back();
-  for (const std::string& metric : results.law_metric_names()) {
-    if (metric.rfind("loss/", 0) != 0) continue;
+  for (const MetricName& metric : results.law_metric_names()) {
+    if (metric.kind != MetricKind::kLoss) continue;
     MeasuredValue best{NAN, std::nullopt};
     std::string where;
     for (const std::string& method : results.methods) {
@@ -121,7 +121,8 @@ void recovery_gain_findings(const StudyResults& results, std::vector<Finding>& o
     }
     if (!std::isfinite(best.value)) continue;
     Finding f;
-    f.topic = concat("largest recovery gain in ", metric, " (D = ", before_d, " → ", after_d, ")");
+    f.topic =
+        concat("largest recovery gain in ", metric.text(), " (D = ", before_d, " → ", after_d, ")");
     f.paper = concat("recovery lowers the loss by up to ", kPaperRecoveryGainPercent,
                      "% (with up to 25M tokens)");
     const double gain = 100 * best.value;
@@ -187,15 +188,15 @@ void family_difference(const StudyResults& results, const std::string& topic,
 
 void family_findings(const StudyResults& results, std::vector<Finding>& out) {
   const std::int64_t before_d = first_budget(results), after_d = results.budgets.back();
-  for (const std::string& metric : results.law_metric_names()) {
-    const bool loss = metric.rfind("loss/", 0) == 0;
+  for (const MetricName& metric : results.law_metric_names()) {
+    const bool loss = metric.lower_is_better();
     const ExperimentResult* base = results.base_with(metric);
     if (base == nullptr) continue;
     if (loss) {
       // Intrinsic stability: the loss's rise without recovery, relative to L0.
       const double l0 = base->metric(metric)->value;
       family_difference(
-          results, concat("intrinsic stability: ", metric, " rise at D = ", before_d),
+          results, concat("intrinsic stability: ", metric.text(), " rise at D = ", before_d),
           "calibration-based methods are more stable intrinsically", "calibration-free",
           "calibration-based", "%", 100,
           [&](const std::string& method, double r) -> std::optional<MeasuredValue> {
@@ -210,7 +211,8 @@ void family_findings(const StudyResults& results, std::vector<Finding>& out) {
       // Extrinsic recovery: the accuracy regained by the largest budget.
       family_difference(
           results,
-          concat("extrinsic recovery: ", metric, " regained, D = ", before_d, " → ", after_d),
+          concat("extrinsic recovery: ", metric.text(), " regained, D = ", before_d, " → ",
+                 after_d),
           "calibration-free methods recover more extrinsically", "calibration-free",
           "calibration-based", " points", 100,
           [&](const std::string& method, double r) -> std::optional<MeasuredValue> {

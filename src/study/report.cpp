@@ -59,7 +59,7 @@ fs::path ReportWriter::write() {
   summary();
   protocols();
   base_models();
-  for (const std::string& metric : results_.law_metric_names()) metric_against_ratio(metric);
+  for (const MetricName& metric : results_.law_metric_names()) metric_against_ratio(metric);
   metrics_against_parameters();
   recovery();
   laws_section();
@@ -133,10 +133,10 @@ void ReportWriter::summary() {
 void ReportWriter::protocols() {
   doc_.heading(2, "Protocols");
   std::vector<std::vector<std::string>> rows;
-  std::set<std::string> seen;
+  std::set<MetricName> seen;
   for (const ExperimentResult& e : results_.all) {
     for (const MetricValue& m : e.metrics) {
-      if (seen.insert(m.name).second) rows.push_back({m.name, m.protocol});
+      if (seen.insert(m.name).second) rows.push_back({m.name.text(), m.protocol});
     }
   }
   doc_.table({"metric", "protocol"}, rows);
@@ -151,9 +151,9 @@ void ReportWriter::base_models() {
   std::vector<std::vector<std::string>> rows;
   for (const ExperimentResult* e : results_.base) {
     for (const MetricValue& m : e->metrics) {
-      if (m.name.rfind("chance/", 0) == 0) continue;
+      if (m.name.kind == MetricKind::kChance) continue;
       const std::optional<double> chance = chance_level(*e, m.name);
-      rows.push_back({e->model, m.name, with_error(m.value, m.standard_error),
+      rows.push_back({e->model, m.name.text(), with_error(m.value, m.standard_error),
                       chance ? significant(*chance) : "",
                       chance && at_chance(*e, m.name) ? "not above chance" : ""});
     }
@@ -163,10 +163,11 @@ void ReportWriter::base_models() {
 
 // Points per method at D = 0 and at the largest D, with each family's chosen law and its 95%
 // prediction band at the same D.
-void ReportWriter::metric_against_ratio(const std::string& metric) {
-  const std::string kind = metric.substr(0, metric.find('/'));
-  const std::string task = metric.substr(metric.find('/') + 1);
-  doc_.heading(2, metric + " against r");
+void ReportWriter::metric_against_ratio(const MetricName& metric) {
+  const std::string kind = metric.kind_text();
+  const std::string& task = metric.subject;
+  const std::string name = metric.text();
+  doc_.heading(2, name + " against r");
   const ExperimentResult* base = results_.base_with(metric);
   const double l0 = base != nullptr ? base->metric(metric)->value : NAN;
   const std::string frontier = base != nullptr ? base->model + "/" + task : "";
@@ -176,9 +177,9 @@ void ReportWriter::metric_against_ratio(const std::string& metric) {
     std::vector<std::string> header = {"method"};
     for (const double r : results_.ratios) header.push_back("r=" + report_ratio(r));
     std::vector<std::vector<std::string>> rows;
-    Plot plot{concat(file_stem(metric), "_D", tokens),
-              concat(metric, " against r, D = ", tokens, " tokens (L0 = ", significant(l0), ")"),
-              "compression ratio r", metric};
+    Plot plot{concat(file_stem(name), "_D", tokens),
+              concat(name, " against r, D = ", tokens, " tokens (L0 = ", significant(l0), ")"),
+              "compression ratio r", name};
     for (const std::string& method : results_.methods) {
       std::vector<std::string> row = {method};
       PlotSeries points{method, {}, PlotSeries::kPoints};
@@ -221,7 +222,7 @@ void ReportWriter::metric_against_ratio(const std::string& metric) {
     }
     doc_.paragraph(concat("D = ", tokens, " tokens:"));
     doc_.table(header, rows);
-    add_plot(plot, concat(metric, " against r at D = ", tokens,
+    add_plot(plot, concat(name, " against r at D = ", tokens,
                           " tokens; points measured, lines the chosen laws with their 95% "
                           "prediction bands (",
                           task, ")"));
@@ -232,8 +233,8 @@ void ReportWriter::metric_against_ratio(const std::string& metric) {
 // fraction of non-embedding parameters each compressed model lost.
 void ReportWriter::metrics_against_parameters() {
   if (results_.compressed.empty()) return;
-  const std::string removed = "fraction_removed/without_embeddings";
-  const std::vector<std::string> metrics = results_.law_metric_names();
+  const MetricName removed = MetricName::of(MetricKind::kFractionRemoved, "without_embeddings");
+  const std::vector<MetricName> metrics = results_.law_metric_names();
   doc_.heading(2, "Quality against the fraction of parameters removed");
   doc_.paragraph(
       "Each method at each of its ratios, against the fraction of the model's non-embedding "
@@ -243,13 +244,14 @@ void ReportWriter::metrics_against_parameters() {
   if (results_.budgets.size() > 1) shown.push_back(results_.budgets.back());
   for (const std::int64_t tokens : shown) {
     std::vector<std::string> header = {"method", "r", "parameters removed"};
-    header.insert(header.end(), metrics.begin(), metrics.end());
     std::vector<std::vector<std::string>> rows;
     std::vector<Plot> plots;
-    for (const std::string& metric : metrics) {
-      plots.push_back({concat(file_stem(metric), "_params_D", tokens),
-                       concat(metric, " against parameters removed, D = ", tokens, " tokens"),
-                       "fraction of non-embedding parameters removed", metric});
+    for (const MetricName& metric : metrics) {
+      const std::string name = metric.text();
+      header.push_back(name);
+      plots.push_back({concat(file_stem(name), "_params_D", tokens),
+                       concat(name, " against parameters removed, D = ", tokens, " tokens"),
+                       "fraction of non-embedding parameters removed", name});
     }
     for (const std::string& method : results_.methods) {
       std::vector<PlotSeries> series(metrics.size(), {method, {}, PlotSeries::kPoints});
@@ -272,7 +274,7 @@ void ReportWriter::metrics_against_parameters() {
     doc_.paragraph(concat("D = ", tokens, " tokens:"));
     doc_.table(header, rows);
     for (std::size_t i = 0; i < metrics.size(); ++i) {
-      add_plot(plots[i], concat(metrics[i],
+      add_plot(plots[i], concat(metrics[i].text(),
                                 " against the fraction of non-embedding parameters "
                                 "removed at D = ",
                                 tokens, " tokens"));
@@ -284,12 +286,13 @@ void ReportWriter::recovery() {
   if (results_.budgets.size() < 2) return;
   doc_.heading(2, "Recovery: gain against D");
   const double middle = results_.ratios[results_.ratios.size() / 2];
-  for (const std::string& metric : results_.law_metric_names()) {
-    const bool loss = metric.rfind("loss/", 0) == 0;
-    Plot plot{"recovery_" + file_stem(metric),
-              concat(metric, loss ? " removed" : " regained",
-                     " by recovery at r = ", report_ratio(middle)),
-              "recovery tokens D", loss ? "loss(D=0) - loss(D)" : "accuracy(D) - accuracy(D=0)"};
+  for (const MetricName& metric : results_.law_metric_names()) {
+    const bool loss = metric.lower_is_better();
+    const std::string name = metric.text();
+    Plot plot{
+        "recovery_" + file_stem(name),
+        concat(name, loss ? " removed" : " regained", " by recovery at r = ", report_ratio(middle)),
+        "recovery tokens D", loss ? "loss(D=0) - loss(D)" : "accuracy(D) - accuracy(D=0)"};
     std::vector<std::string> header = {"method"};
     for (const std::int64_t d : results_.budgets) header.push_back(concat("D=", d));
     std::vector<std::vector<std::string>> rows;
@@ -307,10 +310,10 @@ void ReportWriter::recovery() {
       plot.series.push_back(series);
     }
     plot.log_x = true;
-    doc_.paragraph(concat(metric, ": gain from recovery at r = ", report_ratio(middle),
+    doc_.paragraph(concat(name, ": gain from recovery at r = ", report_ratio(middle),
                           " (positive: recovery helped)."));
     doc_.table(header, rows);
-    add_plot(plot, concat("recovery gain in ", metric, " against D at r = ", report_ratio(middle)));
+    add_plot(plot, concat("recovery gain in ", name, " against D at r = ", report_ratio(middle)));
   }
 }
 
@@ -335,16 +338,17 @@ void ReportWriter::speed_side_by_side(const SpeedByEngine& engines) {
     header.push_back("decode speedup, " + engine.first);
     header.push_back("ideal");
   }
-  std::map<std::tuple<std::string, double, std::string>, std::vector<std::string>> rows;
+  std::map<std::tuple<std::string, double, SpeedSetting>, std::vector<std::string>> rows;
   for (std::size_t i = 0; i < engines.size(); ++i) {
     for (const ExperimentResult* e : engines[i].second) {
       for (const MetricValue& m : e->metrics) {
-        if (m.name.rfind("decode_speedup/", 0) != 0) continue;
-        const std::string at = m.name.substr(m.name.find('/') + 1);
+        if (m.name.kind != MetricKind::kSpeedup || m.name.phase != SpeedPhase::kDecode) continue;
+        const SpeedSetting at = m.name.setting;
         std::vector<std::string>& row = rows[{e->method, e->ratio, at}];
         row.resize(2 * engines.size(), "–");
         row[2 * i] = significant(m.value, 3);
-        const MetricValue* ideal = e->metric("ideal_decode_speedup/" + at);
+        const MetricValue* ideal =
+            e->metric(MetricName::speed(MetricKind::kIdealSpeedup, SpeedPhase::kDecode, at));
         row[2 * i + 1] = ideal ? significant(ideal->value, 3) : "–";
       }
     }
@@ -352,7 +356,7 @@ void ReportWriter::speed_side_by_side(const SpeedByEngine& engines) {
   std::vector<std::vector<std::string>> table;
   for (const auto& [where, cells] : rows) {
     std::vector<std::string> row = {std::get<0>(where), report_ratio(std::get<1>(where)),
-                                    std::get<2>(where)};
+                                    std::get<2>(where).text()};
     row.insert(row.end(), cells.begin(), cells.end());
     table.push_back(std::move(row));
   }
@@ -369,30 +373,35 @@ void ReportWriter::speed_in_engine(const std::string& engine,
   if (!experiments.front()->metrics.empty()) {
     doc_.paragraph(experiments.front()->metrics.back().protocol);
   }
-  std::set<std::string> settings;
+  std::set<SpeedSetting> settings;
   for (const ExperimentResult* e : experiments) {
     for (const MetricValue& m : e->metrics) {
-      if (m.name.rfind("prefill_speedup/", 0) == 0) settings.insert(m.name.substr(16));
+      if (m.name.is_speed()) settings.insert(m.name.setting);
     }
   }
-  for (const std::string& at : settings) {
+  for (const SpeedSetting& setting : settings) {
+    const std::string at = setting.text();
     std::vector<std::vector<std::string>> rows;
     Plot plot{file_stem("speedup_" + engine + "_" + at),
               concat("speedup against r in ", engine, " (", at, ")"), "compression ratio r",
               "speedup over the base (x)"};
     std::map<std::string, std::array<PlotSeries, 4>> series;
     for (const ExperimentResult* e : experiments) {
-      auto get = [&](const std::string& name) {
-        const MetricValue* m = e->metric(name + "/" + at);
+      auto get = [&](MetricKind kind, SpeedPhase phase) {
+        const MetricValue* m = e->metric(MetricName::speed(kind, phase, setting));
         return m ? m->value : NAN;
       };
-      const double fraction =
-          e->metric("fraction_removed/total") ? e->metric("fraction_removed/total")->value : NAN;
-      rows.push_back(
-          {e->method, report_ratio(e->ratio), significant(100 * fraction, 3) + "%",
-           significant(get("prefill_speedup"), 3), significant(get("ideal_prefill_speedup"), 3),
-           significant(get("decode_speedup"), 3), significant(get("ideal_decode_speedup"), 3),
-           significant(get("prefill_tokens_per_s")), significant(get("decode_tokens_per_s"))});
+      const MetricValue* removed = e->metric(kFractionRemovedTotal);
+      const double fraction = removed ? removed->value : NAN;
+      const double prefill = get(MetricKind::kSpeedup, SpeedPhase::kPrefill);
+      const double ideal_prefill = get(MetricKind::kIdealSpeedup, SpeedPhase::kPrefill);
+      const double decode = get(MetricKind::kSpeedup, SpeedPhase::kDecode);
+      const double ideal_decode = get(MetricKind::kIdealSpeedup, SpeedPhase::kDecode);
+      rows.push_back({e->method, report_ratio(e->ratio), significant(100 * fraction, 3) + "%",
+                      significant(prefill, 3), significant(ideal_prefill, 3),
+                      significant(decode, 3), significant(ideal_decode, 3),
+                      significant(get(MetricKind::kTokensPerSecond, SpeedPhase::kPrefill)),
+                      significant(get(MetricKind::kTokensPerSecond, SpeedPhase::kDecode))});
       auto& s = series[e->method];
       s[0].title = e->method + " prefill";
       s[1].title = e->method + " prefill ideal";
@@ -400,10 +409,10 @@ void ReportWriter::speed_in_engine(const std::string& engine,
       s[2].title = e->method + " decode";
       s[3].title = e->method + " decode ideal";
       s[3].style = PlotSeries::kDashed;
-      s[0].points.emplace_back(e->ratio, get("prefill_speedup"));
-      s[1].points.emplace_back(e->ratio, get("ideal_prefill_speedup"));
-      s[2].points.emplace_back(e->ratio, get("decode_speedup"));
-      s[3].points.emplace_back(e->ratio, get("ideal_decode_speedup"));
+      s[0].points.emplace_back(e->ratio, prefill);
+      s[1].points.emplace_back(e->ratio, ideal_prefill);
+      s[2].points.emplace_back(e->ratio, decode);
+      s[3].points.emplace_back(e->ratio, ideal_decode);
     }
     for (auto& [method, four] : series) {
       for (PlotSeries& s : four) {

@@ -37,7 +37,7 @@ class ReportWriter {
   void summary();
   void protocols();
   void base_models();
-  void metric_against_ratio(const std::string& metric);
+  void metric_against_ratio(const MetricName& metric);
   void metrics_against_parameters();
   void recovery();
   void speed();

@@ -126,7 +126,7 @@ Json parse_stored_json(const std::string& text, const fs::path& path, const std:
 
 }  // namespace
 
-const MetricValue* ExperimentResult::metric(const std::string& name) const {
+const MetricValue* ExperimentResult::metric(const MetricName& name) const {
   for (const MetricValue& m : metrics) {
     if (m.name == name) return &m;
   }
@@ -222,7 +222,7 @@ bool Store::record(const ExperimentResult& r) {
   if (sqlite3_changes(db_) == 0) return false;
   for (const MetricValue& m : r.metrics) {
     Statement s(db_, "INSERT INTO metrics VALUES (?, ?, ?, ?, ?)", path_);
-    s.bind(1, r.key).bind(2, m.name).bind(3, m.value).bind(4, m.standard_error);
+    s.bind(1, r.key).bind(2, m.name.text()).bind(3, m.value).bind(4, m.standard_error);
     s.bind(5, m.protocol).step();
   }
   for (const auto& [stage, seconds] : r.timings) {
@@ -285,8 +285,9 @@ std::vector<ExperimentResult> Store::experiments() const {
   }
   Statement metrics(db_, "SELECT * FROM metrics ORDER BY rowid", path_);
   while (metrics.step()) {
-    out[index.at(metrics.text(0))].metrics.push_back(
-        {metrics.text(1), metrics.real(2), metrics.optional_real(3), metrics.text(4)});
+    out[index.at(metrics.text(0))].metrics.push_back({MetricName::parse(metrics.text(1)),
+                                                      metrics.real(2), metrics.optional_real(3),
+                                                      metrics.text(4)});
   }
   Statement timings(db_, "SELECT * FROM timings ORDER BY rowid", path_);
   while (timings.step()) {

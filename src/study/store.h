@@ -12,13 +12,14 @@
 #include <vector>
 
 #include "core/json.h"
+#include "study/metric_name.h"
 
 struct sqlite3;
 
 namespace claw::study {
 
 struct MetricValue {
-  std::string name;  // "loss/tinystories:test", "acc_norm/piqa", "prefill_speedup/b1,p128", ...
+  MetricName name;
   double value = 0;
   std::optional<double> standard_error;
   std::string protocol;
@@ -45,7 +46,7 @@ struct ExperimentResult {
   std::vector<Artifact> artifacts;
 
   // The metric called `name`, or nothing.
-  const MetricValue* metric(const std::string& name) const;
+  const MetricValue* metric(const MetricName& name) const;
 };
 
 struct Failure {

@@ -12,26 +12,14 @@ namespace {
 
 constexpr const char* kLawMetrics[] = {"loss", "accuracy"};
 
-// "loss/tinystories:test" → {"loss", "tinystories:test"}.
-std::pair<std::string, std::string> split_metric(const std::string& name) {
-  const std::size_t slash = name.find('/');
-  if (slash == std::string::npos) return {name, ""};
-  return {name.substr(0, slash), name.substr(slash + 1)};
-}
-
-bool is_quality_metric(const std::string& kind) {
-  return kind == "loss" || kind == "perplexity" || kind == "acc" || kind == "acc_norm" ||
-         kind == "accuracy";
-}
-
 }  // namespace
 
-std::optional<double> chance_level(const ExperimentResult& result, const std::string& metric) {
-  const MetricValue* chance = result.metric("chance/" + split_metric(metric).second);
+std::optional<double> chance_level(const ExperimentResult& result, const MetricName& metric) {
+  const MetricValue* chance = result.metric(metric.chance());
   return chance ? std::optional(chance->value) : std::nullopt;
 }
 
-bool at_chance(const ExperimentResult& base, const std::string& metric) {
+bool at_chance(const ExperimentResult& base, const MetricName& metric) {
   const MetricValue* value = base.metric(metric);
   if (value == nullptr) return false;
   laws::Observation o;
@@ -62,15 +50,14 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
     const auto base = bases.find({r.model, r.config.at("evaluation").dump()});
     if (base == bases.end()) continue;  // L0 unknown: the base run failed or is elsewhere
     for (const MetricValue& m : r.metrics) {
-      const auto [kind, task] = split_metric(m.name);
-      if (!is_quality_metric(kind)) continue;
+      if (!m.name.is_quality()) continue;
       const MetricValue* base_metric = base->second->metric(m.name);
       if (base_metric == nullptr) continue;
       laws::Observation o;
       o.model = r.model;
-      o.task = task;
+      o.task = m.name.subject;
       o.method = r.method;
-      o.metric = kind;
+      o.metric = m.name.kind_text();
       o.ratio = r.ratio;
       o.tokens = static_cast<double>(r.tokens);
       o.value = m.value;

@@ -19,10 +19,10 @@ std::string method_family(const std::string& method);
 
 // The chance level recorded beside an accuracy metric of `result` ("acc/piqa" -> the value of
 // "chance/piqa"), if any.
-std::optional<double> chance_level(const ExperimentResult& result, const std::string& metric);
+std::optional<double> chance_level(const ExperimentResult& result, const MetricName& metric);
 
 // Whether the base model's `metric` cannot be told from its chance level (laws::base_at_chance).
-bool at_chance(const ExperimentResult& base, const std::string& metric);
+bool at_chance(const ExperimentResult& base, const MetricName& metric);
 
 // One observation per compressed experiment and metric (loss, perplexity, acc, acc_norm,
 // accuracy), with L0 from the base experiment of the same model and evaluation, and for an

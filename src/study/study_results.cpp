@@ -5,7 +5,6 @@
 #include <set>
 
 #include "bench/speed_comparison.h"
-#include "study/evaluation.h"
 
 namespace claw::study {
 
@@ -58,7 +57,7 @@ SpeedByEngine StudyResults::speed_by_engine() const {
 
 std::optional<MeasuredValue> StudyResults::measured(const std::string& method, double ratio,
                                                     std::int64_t tokens,
-                                                    const std::string& metric) const {
+                                                    const MetricName& metric) const {
   std::vector<MeasuredValue> found;
   for (const ExperimentResult* e : compressed) {
     if (e->method != method || e->ratio != ratio || e->tokens != tokens) continue;
@@ -68,20 +67,20 @@ std::optional<MeasuredValue> StudyResults::measured(const std::string& method, d
 }
 
 double StudyResults::value(const std::string& method, double ratio, std::int64_t tokens,
-                           const std::string& metric) const {
+                           const MetricName& metric) const {
   const std::optional<MeasuredValue> m = measured(method, ratio, tokens, metric);
   return m ? m->value : NAN;
 }
 
-const ExperimentResult* StudyResults::base_with(const std::string& metric) const {
+const ExperimentResult* StudyResults::base_with(const MetricName& metric) const {
   for (const ExperimentResult* e : base) {
     if (e->metric(metric) != nullptr) return e;
   }
   return nullptr;
 }
 
-std::vector<std::string> StudyResults::base_metrics() const {
-  std::vector<std::string> names;
+std::vector<MetricName> StudyResults::base_metrics() const {
+  std::vector<MetricName> names;
   for (const ExperimentResult* e : base) {
     for (const MetricValue& m : e->metrics) {
       if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
@@ -90,12 +89,10 @@ std::vector<std::string> StudyResults::base_metrics() const {
   return names;
 }
 
-std::vector<std::string> StudyResults::law_metric_names() const {
-  std::vector<std::string> names;
-  for (const std::string& name : base_metrics()) {
-    if (name.rfind("loss/", 0) == 0 || name.rfind(kAccuracyPrefix, 0) == 0) {
-      names.push_back(name);
-    }
+std::vector<MetricName> StudyResults::law_metric_names() const {
+  std::vector<MetricName> names;
+  for (const MetricName& name : base_metrics()) {
+    if (name.is_law_metric()) names.push_back(name);
   }
   return names;
 }

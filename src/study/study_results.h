@@ -39,20 +39,20 @@ struct StudyResults {
 
   // The metric for `method` at (r, D), averaged over seeds and models; unset when absent.
   std::optional<MeasuredValue> measured(const std::string& method, double ratio,
-                                        std::int64_t tokens, const std::string& metric) const;
+                                        std::int64_t tokens, const MetricName& metric) const;
   // The same, NaN when absent.
   double value(const std::string& method, double ratio, std::int64_t tokens,
-               const std::string& metric) const;
+               const MetricName& metric) const;
 
   // The base experiment that measured `metric` (the first), or null.
-  const ExperimentResult* base_with(const std::string& metric) const;
+  const ExperimentResult* base_with(const MetricName& metric) const;
 
   // Every metric name the base experiments measured, in their order.
-  std::vector<std::string> base_metrics() const;
+  std::vector<MetricName> base_metrics() const;
 
   // The loss metrics (one per frontier), then the extrinsic ones: the zero-shot average and
   // each group's accuracy.
-  std::vector<std::string> law_metric_names() const;
+  std::vector<MetricName> law_metric_names() const;
 };
 
 }  // namespace claw::study

@@ -16,6 +16,7 @@
 #include "study/store.h"
 #include "support/study_contents.h"
 #include "support/test_support.h"
+#include "support/metric_names.h"
 
 namespace claw::testing {
 namespace {
@@ -232,8 +233,8 @@ TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
   for (const study::ExperimentResult& e : store.experiments()) {
     ++kinds[e.kind];
     if (e.kind == "speed") {
-      ASSERT_NE(e.metric("prefill_speedup/b1,p128"), nullptr);
-      EXPECT_GT(e.metric("ideal_prefill_speedup/b1,p128")->value, 1);
+      ASSERT_NE(e.metric("prefill_speedup/b1,p128"_metric), nullptr);
+      EXPECT_GT(e.metric("ideal_prefill_speedup/b1,p128"_metric)->value, 1);
     }
   }
   EXPECT_EQ(kinds["base"], 1);

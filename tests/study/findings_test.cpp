@@ -6,9 +6,12 @@
 
 #include "core/error.h"
 #include "study/findings.h"
+#include "support/metric_names.h"
 
 namespace claw::study {
 namespace {
+
+using claw::testing::operator""_metric;
 
 TEST(Findings, CurvatureTellsQuadraticFromLinearAndSaysWhenItCannot) {
   std::vector<std::pair<double, double>> parabola, line, noisy;
@@ -48,10 +51,11 @@ ExperimentResult experiment(const std::string& kind, const std::string& method, 
 // the accuracy falls as 0.8 − 0.3r and recovery wins back half the drop. Calibration-based
 // (slicegpt): the loss rises half as much, and recovery wins back a tenth of the accuracy.
 std::vector<ExperimentResult> paper_like_results() {
-  std::vector<ExperimentResult> results = {experiment("base", "", 0, 0,
-                                                      {{"loss/tiny", 2.0, 0.002, "L"},
-                                                       {"accuracy/blimp", 0.8, 0.005, "A"},
-                                                       {"chance/blimp", 0.5, std::nullopt, "C"}})};
+  std::vector<ExperimentResult> results = {
+      experiment("base", "", 0, 0,
+                 {{"loss/tiny"_metric, 2.0, 0.002, "L"},
+                  {"accuracy/blimp"_metric, 0.8, 0.005, "A"},
+                  {"chance/blimp"_metric, 0.5, std::nullopt, "C"}})};
   for (const char* method : {"random", "slicegpt"}) {
     const double steep = std::string(method) == "random" ? 1.0 : 0.5;
     for (int i = 1; i <= 9; ++i) {
@@ -60,9 +64,9 @@ std::vector<ExperimentResult> paper_like_results() {
         const double kept = d > 0 ? 0.6 : 1.0;
         const double loss = 2.0 * (1 + steep * 3 * r * r * kept);
         const double drop = 0.3 * r * (d > 0 ? (steep == 1.0 ? 0.5 : 0.9) : 1.0);
-        results.push_back(experiment(
-            "compressed", method, r, d,
-            {{"loss/tiny", loss, 0.002, "L"}, {"accuracy/blimp", 0.8 - drop, 0.005, "A"}}));
+        results.push_back(experiment("compressed", method, r, d,
+                                     {{"loss/tiny"_metric, loss, 0.002, "L"},
+                                      {"accuracy/blimp"_metric, 0.8 - drop, 0.005, "A"}}));
       }
     }
   }

@@ -4,10 +4,13 @@
 
 #include "core/error.h"
 #include "study/store.h"
+#include "support/metric_names.h"
 #include "support/test_support.h"
 
 namespace claw::study {
 namespace {
+
+using claw::testing::operator""_metric;
 
 using claw::testing::ScratchDir;
 
@@ -25,9 +28,9 @@ ExperimentResult result(const std::string& key, const std::string& kind, double 
   r.record = {{"note", "recorded"}};
   r.started = r.finished = utc_now();
   r.seconds = 1.5;
-  r.metrics = {{"loss/tiny", loss, std::nullopt, "protocol L"},
-               {"acc/piqa", 0.5, 0.1, "protocol A"},
-               {"fraction_removed/total", ratio, std::nullopt, "protocol P"}};
+  r.metrics = {{"loss/tiny"_metric, loss, std::nullopt, "protocol L"},
+               {"acc/piqa"_metric, 0.5, 0.1, "protocol A"},
+               {"fraction_removed/total"_metric, ratio, std::nullopt, "protocol P"}};
   r.timings = {{"evaluate", 1.25}};
   r.artifacts = {{"compressed_model", "models/" + key, "abc"}};
   return r;
@@ -47,10 +50,10 @@ TEST(Store, RecordsAnExperimentOnceAndReadsItBackWhole) {
   EXPECT_EQ(r.config["key"], "k1");
   EXPECT_EQ(r.record["note"], "recorded");
   ASSERT_EQ(r.metrics.size(), 3u);
-  EXPECT_EQ(r.metric("loss/tiny")->value, 3.0);  // the first write stands
-  EXPECT_FALSE(r.metric("loss/tiny")->standard_error.has_value());
-  EXPECT_EQ(*r.metric("acc/piqa")->standard_error, 0.1);
-  EXPECT_EQ(r.metric("acc/piqa")->protocol, "protocol A");
+  EXPECT_EQ(r.metric("loss/tiny"_metric)->value, 3.0);  // the first write stands
+  EXPECT_FALSE(r.metric("loss/tiny"_metric)->standard_error.has_value());
+  EXPECT_EQ(*r.metric("acc/piqa"_metric)->standard_error, 0.1);
+  EXPECT_EQ(r.metric("acc/piqa"_metric)->protocol, "protocol A");
   ASSERT_EQ(r.timings.size(), 1u);
   EXPECT_EQ(r.timings[0].second, 1.25);
   ASSERT_EQ(r.artifacts.size(), 1u);

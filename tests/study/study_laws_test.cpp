@@ -6,9 +6,12 @@
 #include <cmath>
 
 #include "study/study_laws.h"
+#include "support/metric_names.h"
 
 namespace claw::study {
 namespace {
+
+using claw::testing::operator""_metric;
 
 ExperimentResult experiment(const std::string& key, const std::string& kind,
                             const std::string& method, double ratio, std::int64_t tokens) {
@@ -25,16 +28,16 @@ ExperimentResult experiment(const std::string& key, const std::string& kind,
 
 TEST(StudyLaws, ObservationsTakeL0ChanceAndErrorFromTheBaseOfTheSameEvaluation) {
   ExperimentResult base = experiment("b", "base", "", 0, 0);
-  base.metrics = {{"loss/tiny", 2.0, 0.01, "L"},
-                  {"acc/piqa", 0.6, 0.02, "A"},
-                  {"chance/piqa", 0.5, std::nullopt, "C"}};
+  base.metrics = {{"loss/tiny"_metric, 2.0, 0.01, "L"},
+                  {"acc/piqa"_metric, 0.6, 0.02, "A"},
+                  {"chance/piqa"_metric, 0.5, std::nullopt, "C"}};
   ExperimentResult compressed = experiment("c1", "compressed", "random", 0.5, 1000);
-  compressed.metrics = {{"loss/tiny", 3.0, 0.01, "L"},
-                        {"acc/piqa", 0.55, 0.02, "A"},
-                        {"fraction_removed/total", 0.3, std::nullopt, "P"}};
+  compressed.metrics = {{"loss/tiny"_metric, 3.0, 0.01, "L"},
+                        {"acc/piqa"_metric, 0.55, 0.02, "A"},
+                        {"fraction_removed/total"_metric, 0.3, std::nullopt, "P"}};
   ExperimentResult other = experiment("c2", "compressed", "random", 0.5, 0);
   other.config = {{"evaluation", {{"loss", "another"}}}};  // no base of its evaluation
-  other.metrics = {{"loss/tiny", 9.0, std::nullopt, "L"}};
+  other.metrics = {{"loss/tiny"_metric, 9.0, std::nullopt, "L"}};
   const std::vector<laws::Observation> o =
       store_observations({base, compressed, other}, "s.sqlite");
   ASSERT_EQ(o.size(), 2u);  // loss and acc of c1; fraction_removed is no quality metric
@@ -56,11 +59,11 @@ TEST(StudyLaws, ObservationsTakeL0ChanceAndErrorFromTheBaseOfTheSameEvaluation) 
 std::vector<ExperimentResult> store_with_a_frontier_at_chance() {
   std::vector<ExperimentResult> results;
   ExperimentResult base = experiment("b", "base", "", 0, 0);
-  base.metrics = {{"loss/tiny", 2.0, 0.01, "L"},
-                  {"accuracy/average", 0.26, 0.02, "A"},
-                  {"chance/average", 0.25, std::nullopt, "C"},
-                  {"accuracy/blimp", 0.7, 0.01, "A"},
-                  {"chance/blimp", 0.5, std::nullopt, "C"}};
+  base.metrics = {{"loss/tiny"_metric, 2.0, 0.01, "L"},
+                  {"accuracy/average"_metric, 0.26, 0.02, "A"},
+                  {"chance/average"_metric, 0.25, std::nullopt, "C"},
+                  {"accuracy/blimp"_metric, 0.7, 0.01, "A"},
+                  {"chance/blimp"_metric, 0.5, std::nullopt, "C"}};
   results.push_back(base);
   int key = 0;
   for (const double r : {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}) {
@@ -68,9 +71,10 @@ std::vector<ExperimentResult> store_with_a_frontier_at_chance() {
       ExperimentResult e = experiment(std::to_string(key), "compressed", "random", r, d);
       const double recovery = std::log1p(1 / (d / 1e6 + 1));
       const double wobble = 0.01 * std::sin(13.0 * ++key);
-      e.metrics = {{"loss/tiny", 2.0 * std::pow(1 + r, 1.5 + recovery) * (1 + wobble), 0.01, "L"},
-                   {"accuracy/average", 0.25 + 0.01 * std::cos(7.0 * key), 0.02, "A"},
-                   {"accuracy/blimp", 0.7 * std::pow(1 + r, -0.6) * (1 + wobble), 0.01, "A"}};
+      e.metrics = {
+          {"loss/tiny"_metric, 2.0 * std::pow(1 + r, 1.5 + recovery) * (1 + wobble), 0.01, "L"},
+          {"accuracy/average"_metric, 0.25 + 0.01 * std::cos(7.0 * key), 0.02, "A"},
+          {"accuracy/blimp"_metric, 0.7 * std::pow(1 + r, -0.6) * (1 + wobble), 0.01, "A"}};
       results.push_back(e);
     }
   }

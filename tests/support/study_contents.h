@@ -30,7 +30,7 @@ inline StoreContents store_contents(const std::filesystem::path& store_path) {
   StoreContents out;
   for (const study::ExperimentResult& r : study::Store(store_path).experiments()) {
     std::map<std::string, double>& metrics = out[r.key];
-    for (const study::MetricValue& m : r.metrics) metrics[m.name] = m.value;
+    for (const study::MetricValue& m : r.metrics) metrics[m.name.text()] = m.value;
   }
   return out;
 }
