@@ -10,28 +10,16 @@
 
 namespace claw::compress {
 
+void check_calibration_corpus(const Json& name) {
+  data::load_corpus(name.get<std::string>());
+}
+
+std::string calibration_corpus_help() {
+  return "calibration text: a corpus (" + data::corpus_names_help() + ")";
+}
+
 const OptionTable& calibration_options() {
-  static const OptionTable table({
-      {.name = "calib",
-       .kind = OptionKind::kText,
-       .help = "calibration text: a corpus (" + data::corpus_names_help() + ")",
-       .check = [](const Json& v) { data::load_corpus(v.get<std::string>()); }},
-      {.name = "calib_samples",
-       .kind = OptionKind::kInteger,
-       .default_value = 128,
-       .help = "calibration sequences",
-       .minimum = 1},
-      {.name = "calib_len",
-       .kind = OptionKind::kInteger,
-       .default_value = 0,
-       .help = "tokens per calibration sequence (0: 2048, or the model's context if shorter)",
-       .minimum = 0},
-      {.name = "calib_batch",
-       .kind = OptionKind::kInteger,
-       .default_value = 16,
-       .help = "calibration sequences per forward pass",
-       .minimum = 1},
-  });
+  static const OptionTable table = bound_option_table<CalibrationOptions>();
   return table;
 }
 
@@ -40,13 +28,13 @@ CalibrationSet draw_calibration(const std::string& method, const Json& options,
                                 const model::ModelConfig& config) {
   CLAW_CHECK(context.tokenizer != nullptr, method,
              " draws calibration text and needs the model's tokenizer");
-  const auto corpus_name = option<std::string>(options, "calib");
-  const std::string name = corpus_name == "wikitext2" ? "wikitext2:train" : corpus_name;
+  const CalibrationOptions asked = bound_options_from<CalibrationOptions>(options);
+  const std::string name = asked.calib == "wikitext2" ? "wikitext2:train" : asked.calib;
   data::CalibrationRequest request;
-  request.samples = option<std::int64_t>(options, "calib_samples");
-  const auto length = option<std::int64_t>(options, "calib_len");
-  request.length =
-      length > 0 ? length : std::min<std::int64_t>(2048, config.max_position_embeddings);
+  request.samples = asked.calib_samples;
+  request.length = asked.calib_len > 0
+                       ? asked.calib_len
+                       : std::min<std::int64_t>(2048, config.max_position_embeddings);
   if (request.length > config.max_position_embeddings) {
     throw OptionError("calib_len", concat(request.length, " is longer than the model's context of ",
                                           config.max_position_embeddings, " tokens"));
@@ -60,7 +48,7 @@ CalibrationSet draw_calibration(const std::string& method, const Json& options,
       [&](const std::string& text) { return context.tokenizer->encode(text, {/*add_bos=*/true}); },
       request, corpus.source);
   set.source = name;
-  set.batch = option<std::int64_t>(options, "calib_batch");
+  set.batch = asked.calib_batch;
   set.seed = context.seed;
   log::info("calibration: ", request.samples, " sequences of ", request.length, " tokens from ",
             name, " (", time.seconds(), " s)");
@@ -68,11 +56,11 @@ CalibrationSet draw_calibration(const std::string& method, const Json& options,
 }
 
 Json calibration_settings(const CalibrationSet& set) {
-  return {{"calibration", set.source},
-          {"calibration_samples", set.sequences.size()},
-          {"calibration_length", set.sequences.empty() ? 0 : set.sequences.front().size()},
-          {"calibration_batch", set.batch},
-          {"calibration_seed", set.seed}};
+  return {{"calib", set.source},
+          {"calib_samples", set.sequences.size()},
+          {"calib_len", set.sequences.empty() ? 0 : set.sequences.front().size()},
+          {"calib_batch", set.batch},
+          {"calib_seed", set.seed}};
 }
 
 std::vector<torch::Tensor> calibration_batches(const CalibrationSet& set, torch::Device device) {

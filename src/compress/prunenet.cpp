@@ -140,10 +140,7 @@ torch::Tensor greedy_selection(const PruneNetPolicy& policy, const torch::Tensor
 
 }  // namespace
 
-PruneNet::PruneNet(PruneNetOptions options) : options_(std::move(options)) {
-  if (options_.episodes < 0) throw OptionError("episodes", "must not be negative");
-  if (!(options_.learning_rate > 0)) throw OptionError("lr", "must be positive");
-}
+PruneNet::PruneNet(PruneNetOptions options) : options_(std::move(options)) {}
 
 Json PruneNet::settings() const {
   Json settings = {{"seed", options_.seed}};
@@ -152,7 +149,7 @@ Json PruneNet::settings() const {
     return settings;
   }
   settings.update({{"episodes", options_.episodes},
-                   {"learning_rate", options_.learning_rate},
+                   {"lr", options_.learning_rate},
                    {"weight_decay", options_.weight_decay},
                    {"discount", options_.discount},
                    {"max_grad_norm", options_.max_grad_norm},
@@ -222,42 +219,14 @@ std::vector<torch::Tensor> PruneNet::select(const model::Model& model,
 }
 
 MethodInfo prunenet_method() {
-  const PruneNetOptions defaults;
   return {.name = "prunenet",
           .family = MethodFamily::kCalibrationFree,
           .summary = "FFN channels chosen by a policy learned from the weights alone (PruneNet)",
           .ratio_meaning = kChannelRatioMeaning,
-          .options = OptionTable({
-              {.name = "episodes",
-               .kind = OptionKind::kInteger,
-               .default_value = defaults.episodes,
-               .help = "policy training episodes",
-               .minimum = 0},
-              {.name = "lr",
-               .kind = OptionKind::kNumber,
-               .default_value = defaults.learning_rate,
-               .help = "the policy's AdamW learning rate",
-               .minimum = 0,
-               .minimum_excluded = true},
-              {.name = "policy_in",
-               .kind = OptionKind::kText,
-               .default_value = "",
-               .help = "reuse this trained policy instead of training one",
-               .recorded = false},
-              {.name = "policy_out",
-               .kind = OptionKind::kText,
-               .default_value = "",
-               .help = "save the policy, for any model of the same shapes and any ratio",
-               .recorded = false,
-               .output_file = true},
-          }),
+          .options = bound_option_table<PruneNetOptions>(),
           .make = [](const Json& options, const CompressionContext& context,
                      const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {
-            PruneNetOptions o;
-            o.episodes = option<std::int64_t>(options, "episodes");
-            o.learning_rate = option<double>(options, "lr");
-            o.policy_in = option<std::string>(options, "policy_in");
-            o.policy_out = option<std::string>(options, "policy_out");
+            PruneNetOptions o = bound_options_from<PruneNetOptions>(options);
             o.seed = context.seed;
             return std::make_unique<PruneNet>(std::move(o));
           },

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "compress/method.h"
+#include "core/option_binding.h"
 
 namespace claw::compress {
 
@@ -19,6 +20,23 @@ struct PruneNetOptions {
   std::string policy_in;   // reuse this policy instead of training one
   std::string policy_out;  // save the policy used
 };
+
+// The options a user sets; the rest are the reference's constants, and the seed is the run's.
+template <typename Visitor>
+void visit_options(PruneNetOptions& o, Visitor&& row) {
+  row(o.episodes, {.name = "episodes", .help = "policy training episodes", .minimum = 0});
+  row(o.learning_rate, {.name = "lr",
+                        .help = "the policy's AdamW learning rate",
+                        .minimum = 0,
+                        .minimum_excluded = true});
+  row(o.policy_in, {.name = "policy_in",
+                    .help = "reuse this trained policy instead of training one",
+                    .recorded = false});
+  row(o.policy_out, {.name = "policy_out",
+                     .help = "save the policy, for any model of the same shapes and any ratio",
+                     .recorded = false,
+                     .output_file = true});
+}
 
 class PruneNet final : public ChannelPruning {
  public:

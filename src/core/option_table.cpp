@@ -170,6 +170,16 @@ Json OptionTable::recorded(const Json& values) const {
   return out;
 }
 
+Json OptionTable::keyed(const Json& values) const {
+  Json out = recorded(values);
+  for (const OptionSpec& spec : specs_) {
+    if (!spec.keyed_at_default && out.contains(spec.name) && out[spec.name] == spec.default_value) {
+      out.erase(spec.name);
+    }
+  }
+  return out;
+}
+
 std::string OptionTable::value_text(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_number_float()) return significant(value.get<double>(), 6);

@@ -35,24 +35,30 @@ class OptionError : public Error {
 };
 
 struct OptionSpec {
-  std::string name;  // snake_case: the TOML and JSON key; the flag is --name with dashes
+  std::string name{};  // snake_case: the TOML and JSON key; the flag is --name with dashes
   OptionKind kind = OptionKind::kInteger;
-  Json default_value;  // null: no default; the option must then be given, unless optional
-  std::string help;
+  Json default_value{};  // null: no default; the option must then be given, unless optional
+  std::string help{};
   bool optional = false;  // may stay null: the library derives a value
+  // A bound option (core/option_binding.h) whose field's initial value is no default: it must be
+  // given. (An unbound option says so with a null default_value.)
+  bool required = false;
   // Numbers and integers: the smallest allowed value, and whether it is itself excluded.
-  std::optional<double> minimum;
+  std::optional<double> minimum{};
   bool minimum_excluded = false;
-  std::optional<double> maximum;
+  std::optional<double> maximum{};
   bool maximum_excluded = false;
-  std::vector<std::string> choices;  // texts: the allowed values, when the set is closed
+  std::vector<std::string> choices{};  // texts: the allowed values, when the set is closed
   // Checks a value the range cannot express (a known corpus); throws claw::Error saying why.
-  std::function<void(const Json&)> check;
+  std::function<void(const Json&)> check{};
   // False for options that do not change the result (where to save a by-product); they stay
   // out of the recorded settings and out of study files.
   bool recorded = true;
   // A text naming a file the method writes: front ends check it is writable before any work.
   bool output_file = false;
+  // False for an option added once stores existed: at its default it stays out of experiment
+  // keys (OptionTable::keyed), so every store written before it resumes.
+  bool keyed_at_default = true;
 };
 
 // The command-line spelling of an option name: lora_rank → --lora-rank.
@@ -73,8 +79,11 @@ class OptionTable {
   // `values` with the defaults filled in, each value checked for type, range, choices and its
   // own check; OptionError names the first bad field. Unknown keys are errors too.
   Json complete(Json values) const;
-  // The recorded options of complete `values`, for settings JSON and study keys.
+  // The recorded options of complete `values`, for settings JSON.
   Json recorded(const Json& values) const;
+  // What of `values` (complete, or recorded) enters an experiment key: the recorded options but
+  // those not keyed at their default that hold it.
+  Json keyed(const Json& values) const;
   // The value's text as a user would type it: 0.001, pca, "a,b".
   static std::string value_text(const Json& value);
   // Parses `text` as a value of `spec`'s kind; OptionError when it is not one.

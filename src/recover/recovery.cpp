@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/option_table.h"
 #include "model/layout.h"
+#include "recover/recovery_options.h"
 
 namespace claw::recover {
 namespace {
@@ -31,42 +32,17 @@ void check_recovery_options(const RecoveryOptions& options) {
   if (options.tokens > 0 && options.data.empty()) {
     throw OptionError("data", "must be given to train on D > 0 tokens");
   }
-  if (options.seq_len < 2) {
-    throw OptionError("seq_len", concat("must be at least 2, not ", options.seq_len));
-  }
-  if (options.epochs < 1) {
-    throw OptionError("epochs", concat("must be at least 1, not ", options.epochs));
-  }
-  if (!options.full) check_lora_options(options.lora);
 }
 
 Json recovery_settings(const RecoveryOptions& options, const std::string& dtype) {
-  const TrainerOptions& t = options.trainer;
-  Json s = {{"data", options.data},
-            {"eval_data", options.eval_data},
-            {"tokens", options.tokens},
-            {"seq_len", options.seq_len},
-            {"batch", t.batch},
-            {"grad_accum", t.grad_accum},
-            {"learning_rate", t.learning_rate},
-            {"warmup_steps", t.warmup},
-            {"weight_decay", t.weight_decay},
-            {"max_grad_norm", t.max_grad_norm},
-            {"schedule", "linear warm-up, linear decay to 0"},
-            {"optimizer", "AdamW"},
-            {"epochs", options.epochs},
-            {"loss_on_prompt", options.prompt_loss},
-            {"seed", options.seed},
-            {"dtype", dtype}};
-  if (options.full) {
-    s["method"] = "full";
-  } else {
-    s["method"] = "lora";
-    s["lora"] = {{"rank", options.lora.rank},
-                 {"alpha", options.lora.alpha},
-                 {"dropout", options.lora.dropout},
-                 {"targets", options.lora.targets}};
-  }
+  Json s = bound_recorded_values(options);
+  s["eval_data"] = options.eval_data.value_or(default_eval_data(options.data));
+  s["tokens"] = options.tokens;
+  s["seed"] = options.seed;
+  s["dtype"] = dtype;
+  s["max_grad_norm"] = options.trainer.max_grad_norm;
+  s["schedule"] = "linear warm-up, linear decay to 0";
+  s["optimizer"] = "AdamW";
   return s;
 }
 
@@ -74,9 +50,9 @@ RecoveryData prepare_recovery_data(const text::Tokenizer& tokenizer,
                                    const RecoveryOptions& options) {
   RecoveryData data;
   data.train = training_sequences(options.data, tokenizer, options.seq_len, options.prompt_loss);
-  if (!options.eval_data.empty()) {
-    data.held_out =
-        training_sequences(options.eval_data, tokenizer, options.seq_len, options.prompt_loss);
+  const std::string held_out = options.eval_data.value_or(default_eval_data(options.data));
+  if (!held_out.empty()) {
+    data.held_out = training_sequences(held_out, tokenizer, options.seq_len, options.prompt_loss);
     if (static_cast<std::int64_t>(data.held_out.size()) > options.eval_sequences) {
       data.held_out.resize(static_cast<std::size_t>(options.eval_sequences));
     }

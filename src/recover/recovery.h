@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,8 @@
 namespace claw::recover {
 
 struct RecoveryOptions {
-  std::string data;       // training data, as training_sequences() names it
-  std::string eval_data;  // held-out data; empty: none
+  std::string data;                      // training data, as training_sequences() names it
+  std::optional<std::string> eval_data;  // held-out data; "": none; unset: derived from data
   std::int64_t tokens = 0;
   std::int64_t seq_len = 512;
   std::int64_t epochs = 1;
@@ -32,10 +33,12 @@ struct RecoveryOptions {
 // The held-out data for a training set: the test split of a train split, else none.
 std::string default_eval_data(const std::string& data);
 
-// Errors for options no run could use, naming the flag.
+// Errors for combinations of options no run could use, naming the option (each option's own
+// range is its row's, checked when the values are read).
 void check_recovery_options(const RecoveryOptions& options);
 
-// The settings recovery.json records; `dtype` is the compute dtype's name.
+// The settings recovery.json records: the recorded options under their own names, D, the seed,
+// the compute dtype's name and the training facts no option sets.
 Json recovery_settings(const RecoveryOptions& options, const std::string& dtype);
 
 // The tokenized training and held-out sequences, which every budget D draws from.

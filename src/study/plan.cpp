@@ -7,13 +7,23 @@
 #include "compress/parameter_target.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "recover/recovery_options.h"
 
 namespace claw::study {
 namespace {
 
+// What an experiment's key hashes: its config, with the recovery settings in the spelling keys
+// have always hashed, so that stores of earlier releases resume.
+Json key_config(const Json& config) {
+  Json key = config;
+  if (key.contains("recovery"))
+    key["recovery"] = recover::recovery_settings_for_key(key["recovery"]);
+  return key;
+}
+
 void add_group(StudyPlan& plan, std::vector<Experiment> group) {
   for (Experiment& e : group) {
-    e.key = json_key(e.config);
+    e.key = json_key(key_config(e.config));
     e.group = plan.groups;
     plan.experiments.push_back(std::move(e));
   }
@@ -58,11 +68,11 @@ std::string Experiment::label() const {
     case ExperimentKind::kBase:
       return concat("base (", model, ")");
     case ExperimentKind::kCompressed:
-      return concat(method_name, " r=", ratio_text,
+      return concat(method, " r=", ratio_text,
                     target_params ? concat(" (target ", *target_params, ")") : "", " D=", tokens,
                     " (", model, ")");
     case ExperimentKind::kSpeed:
-      return concat("speed ", method_name, " r=", ratio_text, " (", engine, ")");
+      return concat("speed ", method, " r=", ratio_text, " (", engine, ")");
   }
   return "";
 }
@@ -105,8 +115,7 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
             Experiment e;
             e.kind = ExperimentKind::kCompressed;
             e.model = model.name;
-            e.method = m;
-            e.method_name = config.methods[m].name;
+            e.method = config.methods[m].name;
             e.ratio = ratio;
             if (targets) e.target_params = size;
             e.tokens = tokens;
@@ -145,12 +154,10 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
           Experiment e;
           e.kind = ExperimentKind::kSpeed;
           e.model = config.speed.preset.empty() ? config.speed.model : config.speed.preset;
-          e.method = m;
-          e.method_name = method;
+          e.method = method;
           e.ratio = ratio;
           e.engine = engine;
-          e.config = {
-              {"kind", "speed"}, {"speed", speed}, {"method", e.method_name}, {"ratio", ratio}};
+          e.config = {{"kind", "speed"}, {"speed", speed}, {"method", e.method}, {"ratio", ratio}};
           // Only a second engine enters the key, so the claw measurements of a study made
           // before engines existed keep theirs.
           if (engine != bench::kClawEngine) e.config["engine"] = engine;

@@ -207,8 +207,15 @@ std::vector<LossTask> read_loss_tasks(TomlFields& evaluation, const std::string&
 
 }  // namespace
 
+const MethodSpec* StudyConfig::method_named(const std::string& name) const {
+  for (const MethodSpec& m : methods) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
 Json MethodSpec::settings() const {
-  Json s = compress::method_info(name).options.recorded(options);
+  Json s = compress::method_info(name).options.keyed(options);
   s["method"] = name;
   return s;
 }

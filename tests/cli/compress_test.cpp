@@ -85,8 +85,8 @@ TEST(Compress, SliceGptWithoutSlicingKeepsTheLossAndSlicingShrinksTheStream) {
   const Json config = read_json_file(scratch / "sliced" / "config.json");
   EXPECT_EQ(config["claw"]["residual_widths"].size(), 11u);
   const Json record = read_json_file(scratch / "sliced" / "compression.json");
-  EXPECT_EQ(record["settings"]["calibration"], "tinystories:train");
-  EXPECT_EQ(record["settings"]["calibration_samples"], 16);
+  EXPECT_EQ(record["settings"]["calib"], "tinystories:train");
+  EXPECT_EQ(record["settings"]["calib_samples"], 16);
   EXPECT_EQ(record["settings"]["final_orientation"], "random");
   // The untied head and the shortcut matrices are counted.
   EXPECT_EQ(record["parameters"]["after"]["total"], info["parameters"]["total"]);

@@ -35,7 +35,11 @@ TEST(Recover, WritesTheMergedModelThePeftAdapterAndTheRecord) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const Json record = read_json_file(scratch / "recovered" / "recovery.json");
   EXPECT_EQ(record["tokens_seen"], 3000);
-  EXPECT_EQ(record["settings"]["lora"]["rank"], 4);
+  // Each setting is recorded under its option's name.
+  EXPECT_EQ(record["settings"]["lora_rank"], 4);
+  EXPECT_EQ(record["settings"]["targets"], (Json{"q", "v", "down"}));
+  EXPECT_EQ(record["settings"]["seq_len"], 128);
+  EXPECT_FALSE(record["settings"].contains("eval_every"));
   EXPECT_GE(record["held_out_loss"].size(), 3u);  // step 0, every 2 steps, the end
   EXPECT_EQ(record["train_loss"].size(), record["steps"].get<std::size_t>());
   EXPECT_NE(testing::model_info(out)["content_hash"],

@@ -2,6 +2,7 @@
 // named, the recorded subset, and command-line text parsed by kind.
 #include <gtest/gtest.h>
 
+#include "core/option_binding.h"
 #include "core/option_table.h"
 
 namespace claw {
@@ -36,14 +37,18 @@ OptionTable table() {
   });
 }
 
-// The OptionError `values` raise, as "field: problem".
-std::string error_of(const Json& values) {
+// The OptionError `values` raise in `t`, as "field: problem".
+std::string error_of_complete(const OptionTable& t, const Json& values) {
   try {
-    table().complete(values);
+    t.complete(values);
   } catch (const OptionError& e) {
     return e.field() + ": " + e.problem();
   }
   return "";
+}
+
+std::string error_of(const Json& values) {
+  return error_of_complete(table(), values);
 }
 
 TEST(OptionTable, FillsDefaultsAndRecordsOnlyRecordedOptions) {
@@ -79,6 +84,67 @@ TEST(OptionTable, ParsesCommandLineTextByKind) {
   EXPECT_THROW(OptionTable::parse_value(*t.find("rank"), ""), OptionError);
   const OptionSpec list{.name = "targets", .kind = OptionKind::kTextList};
   EXPECT_EQ(OptionTable::parse_value(list, "q,v,,down"), (Json{"q", "v", "down"}));
+}
+
+// An option added once stores existed stays out of keys at its default, so they resume.
+TEST(OptionTable, KeysLeaveOutLaterOptionsAtTheirDefault) {
+  const OptionTable t(
+      {{.name = "rank", .kind = OptionKind::kInteger, .default_value = 8},
+       {.name = "added",
+        .kind = OptionKind::kNumber,
+        .default_value = 0.5,
+        .keyed_at_default = false},
+       {.name = "out", .kind = OptionKind::kText, .default_value = "", .recorded = false}});
+  const Json at_default = t.complete(Json::object());
+  EXPECT_EQ(t.recorded(at_default), (Json{{"rank", 8}, {"added", 0.5}}));
+  EXPECT_EQ(t.keyed(at_default), (Json{{"rank", 8}}));
+  EXPECT_EQ(t.keyed(t.complete({{"added", 0.25}})), (Json{{"rank", 8}, {"added", 0.25}}));
+}
+
+// Options bound to the fields they fill: one row gives the table, the struct and the record.
+struct BoundOptions {
+  std::int64_t rank = 8;
+  double scale = 0.5;
+  std::optional<std::string> held_out;
+  std::vector<std::string> targets = {"q", "v"};
+  bool full = false;
+  std::string where;
+};
+
+template <typename Visitor>
+void visit_options(BoundOptions& o, Visitor&& row) {
+  row(o.rank, {.name = "rank", .help = "rank", .minimum = 1});
+  row(o.scale, {.name = "scale", .help = "scale", .minimum = 0, .minimum_excluded = true});
+  row(o.held_out, {.name = "held_out", .help = "derived when unset"});
+  row(o.targets, {.name = "targets", .help = "targets"});
+  row(o.full, {.name = "full", .help = "all weights"});
+  row(o.where, {.name = "where", .help = "a by-product", .recorded = false});
+}
+
+TEST(OptionBinding, OneRowGivesTheTableTheStructAndTheRecord) {
+  const OptionTable t = bound_option_table<BoundOptions>();
+  ASSERT_EQ(t.specs().size(), 6u);
+  EXPECT_EQ(t.find("rank")->kind, OptionKind::kInteger);
+  EXPECT_EQ(t.find("rank")->default_value, 8);
+  EXPECT_EQ(t.find("scale")->kind, OptionKind::kNumber);
+  EXPECT_TRUE(t.find("held_out")->optional);
+  EXPECT_TRUE(t.find("held_out")->default_value.is_null());
+  EXPECT_EQ(t.find("targets")->kind, OptionKind::kTextList);
+  EXPECT_EQ(t.find("full")->kind, OptionKind::kFlag);
+  EXPECT_EQ(t.find("where")->kind, OptionKind::kText);
+
+  const BoundOptions o =
+      bound_options_from<BoundOptions>(t.complete({{"rank", 4}, {"held_out", "x"}}));
+  EXPECT_EQ(o.rank, 4);
+  EXPECT_EQ(o.scale, 0.5);
+  EXPECT_EQ(o.held_out, "x");
+  EXPECT_EQ(o.targets, (std::vector<std::string>{"q", "v"}));
+  EXPECT_EQ(bound_recorded_values(o), (Json{{"rank", 4},
+                                            {"scale", 0.5},
+                                            {"held_out", "x"},
+                                            {"targets", {"q", "v"}},
+                                            {"full", false}}));
+  EXPECT_EQ(error_of_complete(t, {{"rank", 0}}), "rank: must be at least 1, not 0");
 }
 
 }  // namespace

@@ -172,7 +172,7 @@ TEST(StudyConfig, RecoveryOptionErrorsNameTheirKey) {
       std::string(kMinimal) + recovery + "lr = 1e-3\nprompt_loss = true\n", "s.toml", false);
   EXPECT_EQ(c.recovery.options.trainer.learning_rate, 1e-3);
   EXPECT_TRUE(c.recovery.options.prompt_loss);
-  EXPECT_EQ(c.recovery.options.eval_data, "tinystories:test");  // derived from data
+  EXPECT_EQ(c.recovery.options.eval_data.value_or(""), "tinystories:test");  // derived from data
 }
 
 TEST(StudyConfig, TargetParamsReplaceRatios) {
