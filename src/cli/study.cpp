@@ -23,6 +23,7 @@
 #include "study/slurm_executor.h"
 #include "study/store.h"
 #include "study/study_config.h"
+#include "study/study_directory.h"
 #include "study/study_status.h"
 
 namespace claw::cli {
@@ -44,8 +45,6 @@ void warn_of_speed_left_out(const study::StudyConfig& config) {
     }
   }
 }
-
-constexpr const char* kStoreName = "study.sqlite";
 
 struct StudyArgs {
   std::string config, output, shard = "1/1", worker;
@@ -95,7 +94,7 @@ void print_summary(const StudyArgs& args, const fs::path& directory, const study
     std::printf(
         "join the shards with `claw merge INTO.sqlite SHARD.sqlite...`, then `claw report`\n");
   } else if (!args.no_report) {
-    const fs::path report = study::write_report(store, directory / "report");
+    const fs::path report = study::write_report(store, study::StudyDirectory(directory).report());
     std::printf("report: %s\n", report.c_str());
   }
 }
@@ -123,7 +122,7 @@ void run_study(StudyArgs& args) {
   CLAW_CHECK(load.dtype.has_value(), "--dtype stored is not for studies: name the compute dtype");
   std::unique_ptr<study::Executor> executor = choose_executor(args);
 
-  study::Store store(directory / kStoreName);
+  study::Store store(study::StudyDirectory(directory).store());
   store.meta_or_set("created", study::utc_now());
   store.meta_or_set("study_name", config.name);
   store.meta_or_set("study_config", config.text);

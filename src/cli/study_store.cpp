@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "study/report.h"
 #include "study/store.h"
+#include "study/study_directory.h"
 
 namespace claw::cli {
 namespace fs = std::filesystem;
@@ -42,7 +43,8 @@ void register_report(CLI::App& app) {
     CLAW_CHECK(fs::exists(*store_path), *store_path, ": no such store");
     const study::Store store(*store_path);
     const fs::path directory =
-        output->empty() ? fs::path(*store_path).parent_path() / "report" : fs::path(*output);
+        output->empty() ? study::StudyDirectory(fs::path(*store_path).parent_path()).report()
+                        : fs::path(*output);
     const fs::path report = study::write_report(store, directory);
     std::printf("report: %s (and report.html, plots, laws.json)\n", report.c_str());
   });

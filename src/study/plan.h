@@ -19,18 +19,19 @@ const char* kind_name(ExperimentKind kind);
 
 // A model the study names, with the content hash that identifies it in keys.
 struct StudyModel {
-  std::string name;
-  std::string content_hash;
-  model::ModelConfig config;  // for ratios solved from target_params
+  std::string name{};
+  std::string content_hash{};
+  model::ModelConfig config{};  // for ratios solved from target_params
 };
 
 struct Experiment {
   ExperimentKind kind = ExperimentKind::kBase;
-  std::string key;  // the first 16 hex digits of the hash of `config`
-  Json config;      // everything that determines the result
+  // The first 16 hex digits of the hash of `config`, its recovery settings spelled as keys have
+  // always spelled them (recover::recovery_settings_for_key).
+  std::string key;
+  Json config;  // everything that determines the result
   std::string model;
-  std::size_t method = 0;  // index into StudyConfig::methods (compressed) or speed methods
-  std::string method_name;
+  std::string method;  // compressed and speed: the method's name (StudyConfig::method_named)
   double ratio = 0;
   std::optional<double> target_params;  // the fraction of parameters `ratio` was solved for
   std::int64_t tokens = 0;              // D

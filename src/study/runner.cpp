@@ -21,6 +21,7 @@
 #include "model/save.h"
 #include "recover/lora.h"
 #include "recover/recovery.h"
+#include "study/study_directory.h"
 #include "text/load_tokenizer.h"
 
 namespace claw::study {
@@ -39,8 +40,8 @@ void add_parameter_metrics(const Json& compression, std::vector<MetricValue>& me
   const Json& removed = compression.at("parameters").at("fraction_removed");
   const std::string protocol = "parameters removed / parameters of the uncompressed model";
   metrics.push_back(
-      {"fraction_removed/total", removed.at("total").get<double>(), std::nullopt, protocol});
-  metrics.push_back({"fraction_removed/without_embeddings",
+      {kFractionRemovedTotal, removed.at("total").get<double>(), std::nullopt, protocol});
+  metrics.push_back({MetricName::of(MetricKind::kFractionRemoved, "without_embeddings"),
                      removed.at("without_embeddings").get<double>(), std::nullopt,
                      protocol + ", embeddings and head left out"});
 }
@@ -63,18 +64,18 @@ void add_speed_metrics(const Json& bench, std::vector<MetricValue>& metrics) {
       bench["device"].get<std::string>(), ", ", bench["threads"], " threads",
       bench.contains("busy") ? concat("; ", bench["busy"].get<std::string>()) : "");
   for (const Json& s : bench["settings"]) {
-    const std::string at = concat("b", s["batch"], ",p", s["prefill"]);
-    for (const char* phase : {"prefill", "decode"}) {
-      const Json& speedup = s["speedup"][phase];
-      metrics.push_back({concat(phase, "_speedup/", at),
-                         speedup["measured"]["median"].get<double>(), std::nullopt, protocol});
-      metrics.push_back({concat("ideal_", phase, "_speedup/", at), speedup["ideal"].get<double>(),
-                         std::nullopt, protocol});
-      const std::string rate = concat(phase, "_tokens_per_s");
-      metrics.push_back({concat(rate, "/", at), s["model"][rate]["median"].get<double>(),
-                         std::nullopt, protocol});
-      metrics.push_back({concat("base_", rate, "/", at), s["base"][rate]["median"].get<double>(),
-                         std::nullopt, protocol});
+    const SpeedSetting at{s["batch"].get<std::int64_t>(), s["prefill"].get<std::int64_t>()};
+    for (const SpeedPhase phase : kSpeedPhases) {
+      const auto add = [&](MetricKind kind, const Json& value) {
+        metrics.push_back(
+            {MetricName::speed(kind, phase, at), value.get<double>(), std::nullopt, protocol});
+      };
+      const Json& speedup = s["speedup"][phase_name(phase)];
+      const std::string rate = concat(phase_name(phase), "_tokens_per_s");
+      add(MetricKind::kSpeedup, speedup["measured"]["median"]);
+      add(MetricKind::kIdealSpeedup, speedup["ideal"]);
+      add(MetricKind::kTokensPerSecond, s["model"][rate]["median"]);
+      add(MetricKind::kBaseTokensPerSecond, s["base"][rate]["median"]);
     }
   }
 }
@@ -95,7 +96,7 @@ class Runner::Attempt {
     result_.kind = kind_name(e.kind);
     result_.label = e.label();
     result_.model = e.model;
-    result_.method = e.method_name;
+    result_.method = e.method;
     result_.ratio = e.ratio;
     result_.tokens = e.tokens;
     result_.seed = e.seed;
@@ -258,9 +259,9 @@ void Runner::run_base(const Experiment& e, Tally& tally) {
 
 Json Runner::compress(const Experiment& e, Attempt& attempt, CompressedModel& out) {
   const ResolvedModel& m = model_named(e.model);
-  const MethodSpec& spec = config_.methods[e.method];
-  out.directory = options_.directory / "models" / e.compression_key;
-  out.relative = fs::path("models") / e.compression_key;
+  const MethodSpec& spec = *config_.method_named(e.method);
+  out.directory = StudyDirectory(options_.directory).compressed_model(e.compression_key);
+  out.relative = StudyDirectory::compressed_model_relative(e.compression_key);
   if (!fs::exists(out.directory)) {
     attempt.stage("compress", [&] {
       model::Model model = model::load_model(m.path, {options_.device});
@@ -341,14 +342,14 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
       });
     }
     model::Model model = model::deep_copy(*speed_base_);
-    const std::string& name = speed.methods[e.method];
+    const std::string& name = e.method;
     Json compression = attempt.stage("compress", [&] {
       // Only the shapes matter here; the study's settings of the method are used when it has
       // them, and calibration-based methods calibrate on the little [speed] asks for.
       const compress::MethodInfo& info = compress::method_info(name);
       Json options = Json::object();
-      for (const MethodSpec& m : config_.methods) {
-        if (m.name == name) options = info.options.recorded(m.options);
+      if (const MethodSpec* m = config_.method_named(name)) {
+        options = info.options.recorded(m->options);
       }
       std::unique_ptr<text::Tokenizer> tokenizer;
       if (info.needs_calibration()) {

@@ -12,6 +12,7 @@
 #include "core/format.h"
 #include "core/json.h"
 #include "core/subprocess.h"
+#include "study/study_directory.h"
 #include "study/study_status.h"
 
 namespace claw::study {
@@ -21,10 +22,6 @@ namespace {
 
 // Stands for the array task's id in a command's arguments; the script expands it.
 constexpr const char* kTaskId = "@TASK@";
-
-fs::path slurm_directory(const fs::path& directory) {
-  return directory / "slurm";
-}
 
 // One shell word, with kTaskId left for the shell to expand.
 std::string script_word(const std::string& argument) {
@@ -137,10 +134,10 @@ class SlurmExecutor : public Executor {
       if (has_work_left(dir, share, e)) tasks.push_back(share);
       experiments.push_back(std::move(e));
     }
-    fs::create_directories(slurm_directory(dir) / "logs");
+    fs::create_directories(StudyDirectory(dir).slurm_logs());
     write_plan_index(dir, work.store.meta("study_name").value_or("study"), experiments, true);
-    const fs::path array_script = slurm_directory(dir) / "shards.sbatch";
-    const fs::path finish_script = slurm_directory(dir) / "finish.sbatch";
+    const fs::path array_script = StudyDirectory(dir).shards_script();
+    const fs::path finish_script = StudyDirectory(dir).finish_script();
     write_file_atomic(array_script, shares_script(work, dir, shares, tasks));
     write_file_atomic(finish_script, finish_script_text(work, dir));
     const std::string plan = tasks.empty() ? std::string("every share is done; only the finish job")
@@ -166,7 +163,7 @@ class SlurmExecutor : public Executor {
     submission.finish_job = submit(finish);
     if (!record) record = SlurmRecord{shares, {}};
     record->submissions.push_back(submission);
-    write_file_atomic(slurm_directory(dir) / "jobs.json", record_to_json(*record).dump(2) + "\n");
+    write_file_atomic(StudyDirectory(dir).jobs_record(), record_to_json(*record).dump(2) + "\n");
     std::printf("submitted %s: array job %s, finish job %s\nwatch it with: claw study status %s\n",
                 plan.c_str(), submission.array_job.empty() ? "-" : submission.array_job.c_str(),
                 submission.finish_job.c_str(), dir.c_str());
@@ -193,7 +190,7 @@ class SlurmExecutor : public Executor {
   static bool has_work_left(const fs::path& dir, int share,
                             const std::vector<const Experiment*>& experiments) {
     if (experiments.empty()) return false;
-    const fs::path store_path = share_store_path(dir, share);
+    const fs::path store_path = StudyDirectory(dir).shard_store(share);
     if (!fs::exists(store_path)) return true;
     const std::set<std::string> finished = Store(store_path).finished_keys();
     return std::any_of(experiments.begin(), experiments.end(),
@@ -227,7 +224,7 @@ class SlurmExecutor : public Executor {
     if (options_.cpus_per_task > 0) command.threads = options_.cpus_per_task;
     std::vector<std::string> argv = {claw_binary()};
     for (std::string& a : command.arguments(concat(kTaskId, "/", shares), options_.device,
-                                            dir / "shards" / kTaskId)) {
+                                            StudyDirectory(dir).shards() / kTaskId)) {
       argv.push_back(std::move(a));
     }
     argv.push_back("--no-report");
@@ -238,11 +235,11 @@ class SlurmExecutor : public Executor {
     }
     std::string out = concat(
         "#!/bin/bash\n", "# claw study --slurm: task I of this array runs share I of ", shares,
-        " of study '", study, "' into\n# ", (dir / "shards").string(),
+        " of study '", study, "' into\n# ", StudyDirectory(dir).shards().string(),
         "/I/. A task stopped by SIGTERM (scancel, its time limit, preemption)\n",
         "# keeps what it finished and exits 143; claw study --slurm again submits what is left.\n",
         common_headers("claw-" + study), "#SBATCH --array=", array, "\n",
-        "#SBATCH --output=", (slurm_directory(dir) / "logs").string(), "/share-%a-%A.out\n");
+        "#SBATCH --output=", StudyDirectory(dir).slurm_logs().string(), "/share-%a-%A.out\n");
     if (options_.cpus_per_task > 0) {
       out += concat("#SBATCH --cpus-per-task=", options_.cpus_per_task, "\n");
     }
@@ -257,17 +254,18 @@ class SlurmExecutor : public Executor {
   std::string finish_script_text(const StudyWork& work, const fs::path& dir) const {
     const std::string study = work.store.meta("study_name").value_or("study");
     const std::string claw = shell_quote(claw_binary());
-    const std::string merged = shell_quote((dir / "study.sqlite").string());
+    const StudyDirectory layout(dir);
+    const std::string merged = shell_quote(layout.store().string());
     return concat(
         "#!/bin/bash\n", "# claw study --slurm: merges the shares' stores of study '", study,
-        "' into\n# ", (dir / "study.sqlite").string(),
+        "' into\n# ", layout.store().string(),
         " and writes its report. It runs once the array has ended,\n",
         "# whatever its tasks' outcome, so a failed share still leaves a report of the rest.\n",
         common_headers("claw-" + study + "-finish"),
-        "#SBATCH --output=", (slurm_directory(dir) / "logs").string(), "/finish-%j.out\n",
+        "#SBATCH --output=", layout.slurm_logs().string(), "/finish-%j.out\n",
         "set -euo pipefail\n", "shopt -s nullglob\n",
         "export CLAW_DATA=", shell_quote(fs::absolute(data_dir()).string()), "\n", "stores=(",
-        shell_quote((dir / "shards").string() + "/"), "*/study.sqlite)\n",
+        shell_quote(layout.shards().string() + "/"), "*/", StudyDirectory::kStoreName, ")\n",
         "if ((${#stores[@]} > 0)); then ", claw, " merge ", merged, " \"${stores[@]}\"; fi\n",
         "exec ", claw, " report ", merged, "\n");
   }
@@ -281,12 +279,8 @@ std::unique_ptr<Executor> make_slurm_executor(SlurmOptions options) {
   return std::make_unique<SlurmExecutor>(std::move(options));
 }
 
-fs::path share_store_path(const fs::path& directory, int share) {
-  return directory / "shards" / std::to_string(share) / "study.sqlite";
-}
-
 std::optional<SlurmRecord> read_slurm_record(const fs::path& directory) {
-  const fs::path path = slurm_directory(directory) / "jobs.json";
+  const fs::path path = StudyDirectory(directory).jobs_record();
   if (!fs::exists(path)) return std::nullopt;
   const Json j = read_json_file(path);
   SlurmRecord record;

@@ -44,9 +44,6 @@ struct SlurmRecord {
 };
 std::optional<SlurmRecord> read_slurm_record(const std::filesystem::path& directory);
 
-// The store of share `share` (1-based) of a study run on Slurm.
-std::filesystem::path share_store_path(const std::filesystem::path& directory, int share);
-
 // The Slurm state of each share of the latest submission that squeue (or sacct, where
 // accounting exists) still knows ("PENDING", "RUNNING", "COMPLETED", ...), and of the finish job
 // under key 0. Shares Slurm no longer knows are absent.

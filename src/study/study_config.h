@@ -71,6 +71,9 @@ struct StudyConfig {
   RecoverySpec recovery;
   EvaluationSpec evaluation;
   SpeedSpec speed;
+
+  // The method of [methods.NAME], or null.
+  const MethodSpec* method_named(const std::string& name) const;
 };
 
 // The embedded default study's TOML.

@@ -8,15 +8,10 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "study/store.h"
+#include "study/study_directory.h"
 
 namespace claw::study {
 namespace fs = std::filesystem;
-
-namespace {
-
-constexpr const char* kPlanIndex = "plan.json";
-
-}  // namespace
 
 void write_plan_index(const fs::path& directory, const std::string& study,
                       const std::vector<std::vector<const Experiment*>>& shares, bool slurm) {
@@ -31,7 +26,7 @@ void write_plan_index(const fs::path& directory, const std::string& study,
                       {"shares", shares.size()},
                       {"experiments", experiments}};
   fs::create_directories(directory);
-  write_file_atomic(directory / kPlanIndex, index.dump(1) + "\n");
+  write_file_atomic(StudyDirectory(directory).plan_index(), index.dump(1) + "\n");
 }
 
 int StudyStatus::workers_at_work() const {
@@ -49,9 +44,11 @@ std::int64_t StudyStatus::total(std::int64_t ShareStatus::*count) const {
 }
 
 StudyStatus read_study_status(const fs::path& directory) {
-  const fs::path index_path = directory / kPlanIndex;
+  const StudyDirectory layout(directory);
+  const fs::path index_path = layout.plan_index();
   CLAW_CHECK(fs::exists(index_path), directory.string(),
-             ": no study was started or submitted here (it has no ", kPlanIndex, ")");
+             ": no study was started or submitted here (it has no ", index_path.filename().string(),
+             ")");
   const Json index = read_json_file(index_path);
   const bool slurm = index.at("layout") == "slurm";
   StudyStatus status;
@@ -73,8 +70,7 @@ StudyStatus read_study_status(const fs::path& directory) {
     ShareStatus s;
     s.share = share;
     if (const auto state = states.find(share); state != states.end()) s.slurm_state = state->second;
-    const fs::path store_path =
-        slurm ? share_store_path(directory, share) : directory / "study.sqlite";
+    const fs::path store_path = slurm ? layout.shard_store(share) : layout.store();
     std::set<std::string> finished, failed;
     if (fs::exists(store_path)) {
       const Store store(store_path);

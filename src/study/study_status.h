@@ -15,7 +15,7 @@
 namespace claw::study {
 
 // Writes DIR/plan.json. `shares[i]` holds the experiments of share i + 1; `slurm`: each share
-// has its own store (share_store_path), else they all share DIR/study.sqlite.
+// has its own store (StudyDirectory::shard_store), else they all share DIR/study.sqlite.
 void write_plan_index(const std::filesystem::path& directory, const std::string& study,
                       const std::vector<std::vector<const Experiment*>>& shares, bool slurm);
 

@@ -152,9 +152,10 @@ zero_shot = ["piqa"]
     EXPECT_EQ(e->target_params, 0.3);
     EXPECT_EQ(e->config["target_params"], 0.3);
     EXPECT_EQ(e->config["ratio"], e->ratio);
-    const compress::MethodInfo& method = compress::method_info(e->method_name);
-    const double achieved = method.removed_fraction(
-        models[0].config, e->ratio, method.options.complete(targets.methods[e->method].options));
+    const compress::MethodInfo& method = compress::method_info(e->method);
+    const double achieved =
+        method.removed_fraction(models[0].config, e->ratio,
+                                method.options.complete(targets.method_named(e->method)->options));
     EXPECT_NEAR(achieved, 0.3, 0.05) << e->label();
   }
   EXPECT_NE(plan.experiments[1].ratio, plan.experiments[2].ratio);
