@@ -134,7 +134,7 @@ Json bench_dtype(const Options& o, const std::string& model_path, const std::str
   if (gguf.empty()) {
     gguf = (scratch / ("model." + dtype + ".gguf")).string();
     claw::log::info(dtype, ": claw export to ", gguf);
-    run_or_fail({CLAW_BINARY, "export", model_path, gguf, "--dtype", dtype});
+    run_or_fail({CLAW_BINARY, "export", model_path, gguf, "--out-dtype", dtype});
   }
   m::LoadOptions load;
   load.dtype = m::parse_dtype(dtype);
@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
       model_path = (scratch / o.preset).string();
       claw::log::info("claw init --preset ", o.preset, " (random weights)");
       std::vector<std::string> init = {CLAW_BINARY, "init", "--preset", o.preset,
-                                       "--dtype",   "f32",  "--seed",   std::to_string(o.seed),
+                                       "--out-dtype", "f32", "--seed",   std::to_string(o.seed),
                                        model_path};
       if (!o.tokenizer.empty()) init.insert(init.end(), {"--tokenizer", o.tokenizer});
       run_or_fail(init);

@@ -132,7 +132,7 @@ void register_compress(CLI::App& app) {
   cmd->add_option("--out", args->output,
                   "HF directory to create (default: MODEL-METHOD-rRATIO here)");
   cmd->add_flag("--force", args->force, "replace the output directory if it exists");
-  cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16 (default: as input)");
+  add_out_dtype_flag(*cmd, args->dtype, "dtype written: f32, bf16 or f16 (default: as input)");
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer to store with the model (default: the one found beside the input)");
   for (const compress::MethodInfo& m : compress::registered_methods()) {

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "cli/runtime_flags.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -43,7 +44,7 @@ void register_convert(CLI::App& app) {
   cmd->add_option("input", args->input, "llama2.c .bin checkpoint, GGUF file or HF directory")
       ->required();
   cmd->add_option("output", args->output, "HF directory to create")->required();
-  cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16 (default: as input)");
+  add_out_dtype_flag(*cmd, args->dtype, "dtype written: f32, bf16 or f16 (default: as input)");
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer to store with the model (default: the one found beside the input)");
   cmd->add_flag("--force", args->force, "replace OUTPUT if it exists");

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "cli/command.h"
+#include "cli/runtime_flags.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/format.h"
@@ -26,7 +27,8 @@ void run(const ExportArgs& args) {
   const fs::path input = resolve_model_argument(args.input);
   const fs::path output = args.output;
   const std::optional<model::GgufDtype> dtype = model::parse_gguf_dtype(args.dtype);
-  CLAW_CHECK(dtype.has_value(), "--dtype must be f32, f16, bf16 or q8_0, not '", args.dtype, "'");
+  CLAW_CHECK(dtype.has_value(), "--out-dtype must be f32, f16, bf16 or q8_0, not '", args.dtype,
+             "'");
   CLAW_CHECK(!fs::exists(output) || args.force, output.string(),
              ": already exists; pass --force to replace it");
   CLAW_CHECK(!fs::exists(output) || !fs::equivalent(input, output), output.string(),
@@ -77,8 +79,9 @@ void register_export(CLI::App& app) {
   cmd->add_option("model", args->input, "model: HF directory, llama2.c .bin, GGUF file or name")
       ->required();
   cmd->add_option("output", args->output, "GGUF file to create")->required();
-  cmd->add_option("--dtype", args->dtype,
-                  "tensor type: f32, f16, bf16 or q8_0 (norms and biases stay f32; default f32)");
+  add_out_dtype_flag(
+      *cmd, args->dtype,
+      "tensor type: f32, f16, bf16 or q8_0 (norms and biases stay f32; default f32)");
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer to store in the file (default: the one found beside the model)");
   cmd->add_option("--name", args->name, "general.name (default: the model's file name)");

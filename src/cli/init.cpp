@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "cli/command.h"
+#include "cli/runtime_flags.h"
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
@@ -45,7 +46,7 @@ void register_init(CLI::App& app) {
   cmd->add_option("--preset", args->preset, "one of: " + join(model::preset_names()))->required();
   cmd->add_option("output", args->output, "HF directory to create")->required();
   cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
-  cmd->add_option("--dtype", args->dtype, "stored dtype: f32, bf16 or f16")->capture_default_str();
+  add_out_dtype_flag(*cmd, args->dtype, "dtype written: f32, bf16 or f16")->capture_default_str();
   cmd->add_option("--tokenizer", args->tokenizer, "tokenizer file to store with the model");
   cmd->add_flag("--force", args->force, "replace OUTPUT if it exists");
   cmd->callback([args] { run(*args); });

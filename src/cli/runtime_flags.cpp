@@ -13,7 +13,11 @@ void RuntimeFlags::add_to(CLI::App& command) {
 
 void RuntimeFlags::add_placement_to(CLI::App& command) {
   command.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
-  command.add_option("--threads", threads, "CPU threads (0: every core that no other process is using when the command starts)")->capture_default_str();
+  command
+      .add_option(
+          "--threads", threads,
+          "CPU threads (0: every core that no other process is using when the command starts)")
+      ->capture_default_str();
 }
 
 model::LoadOptions RuntimeFlags::apply_placement() const {
@@ -30,6 +34,20 @@ model::LoadOptions RuntimeFlags::apply() const {
   CLAW_CHECK(!(where.is_cpu() && type == torch::kFloat16),
              "--dtype f16 needs --device cuda; on the CPU use bf16 or f32");
   return model::LoadOptions{where, type};
+}
+
+CLI::Option* add_out_dtype_flag(CLI::App& command, std::string& target, const std::string& help) {
+  CLI::Option* flag = command.add_option("--out-dtype", target, help);
+  command
+      .add_option_function<std::string>(
+          "--dtype",
+          [](const std::string&) {
+            throw Error(
+                "--dtype is the dtype claw computes in; the dtype this command writes is "
+                "--out-dtype");
+          })
+      ->group("");  // hidden: it exists to say what to use instead
+  return flag;
 }
 
 }  // namespace claw::cli

@@ -1,4 +1,6 @@
-// --device, --dtype and --threads, declared once for every command that computes.
+// --device, --dtype and --threads, declared once for every command that computes, and
+// --out-dtype for the commands that write a model. --dtype is always the dtype claw computes in;
+// the dtype a model is written in is always --out-dtype.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -25,5 +27,10 @@ struct RuntimeFlags {
   // Sets the thread count and returns the device, leaving the dtype as stored.
   model::LoadOptions apply_placement() const;
 };
+
+// --out-dtype into `target`, for a command that writes a model (compress, convert, init,
+// export). --dtype there is refused in one line naming --out-dtype: it means the compute dtype
+// in every other command.
+CLI::Option* add_out_dtype_flag(CLI::App& command, std::string& target, const std::string& help);
 
 }  // namespace claw::cli

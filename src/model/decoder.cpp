@@ -22,13 +22,11 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
 
 namespace {
 
-torch::Tensor layer_norm(const Model& model, const torch::Tensor& h, const torch::Tensor& weight) {
+// RMSNorm with the model's epsilon over its hidden width (every model claw runs uses RMSNorm).
+torch::Tensor model_rms_norm(const Model& model, const torch::Tensor& h,
+                             const torch::Tensor& weight) {
   return rms_norm(h, weight, model.config.rms_norm_eps, model.config.hidden_size);
 }
-
-}  // namespace
-
-namespace {
 
 void check_in_context(const ModelConfig& c, std::int64_t max_position) {
   CLAW_CHECK(max_position < c.max_position_embeddings, "position ", max_position,
@@ -111,7 +109,7 @@ torch::Tensor attention_heads(const Model& model, std::size_t layer_index, const
   const ModelConfig& c = model.config;
   const DecoderLayer& layer = model.layers[layer_index];
   const std::int64_t batch = h.size(0), steps = h.size(1);
-  const torch::Tensor x = layer_norm(model, h, layer.attn_norm);
+  const torch::Tensor x = model_rms_norm(model, h, layer.attn_norm);
   auto split_heads = [&](const torch::Tensor& t, std::int64_t heads) {
     return t.view({batch, steps, heads, c.head_dim}).transpose(1, 2);
   };
@@ -130,7 +128,7 @@ torch::Tensor mlp_block(const Model& model, std::size_t layer_index, const torch
 
 torch::Tensor mlp_hidden(const Model& model, std::size_t layer_index, const torch::Tensor& h) {
   const DecoderLayer& layer = model.layers[layer_index];
-  const torch::Tensor y = layer_norm(model, h, layer.mlp_norm);
+  const torch::Tensor y = model_rms_norm(model, h, layer.mlp_norm);
   return at::silu(layer.gate(y)) * layer.up(y);
 }
 
@@ -153,7 +151,7 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
   }
   if (cache) cache->commit(tokens.size(1), context.real, context.max_position);
   if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
-  return layer_norm(model, h, model.final_norm);
+  return model_rms_norm(model, h, model.final_norm);
 }
 
 torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const torch::Tensor& valid,

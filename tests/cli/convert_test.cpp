@@ -15,8 +15,8 @@ TEST(Convert, Bf16ToF32AndBackIsExact) {
   const std::string bf16 = (scratch / "bf16").string(), f32 = (scratch / "f32").string(),
                     again = (scratch / "again").string();
   ASSERT_EQ(run_claw("-q init --preset tiny-qwen2 --seed 3 " + bf16).exit_code, 0);
-  ASSERT_EQ(run_claw("-q convert " + bf16 + " " + f32 + " --dtype f32").exit_code, 0);
-  ASSERT_EQ(run_claw("-q convert " + f32 + " " + again + " --dtype bf16").exit_code, 0);
+  ASSERT_EQ(run_claw("-q convert " + bf16 + " " + f32 + " --out-dtype f32").exit_code, 0);
+  ASSERT_EQ(run_claw("-q convert " + f32 + " " + again + " --out-dtype bf16").exit_code, 0);
   const Json original = testing::model_info(bf16), widened = testing::model_info(f32),
              narrowed = testing::model_info(again);
   EXPECT_EQ(widened["dtype"], "f32");

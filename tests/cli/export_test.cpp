@@ -20,7 +20,7 @@ using claw::testing::ScratchDir;
 TEST(Export, Stories260kExportsAndEvaluatesAsTheOriginal) {
   const ScratchDir scratch;
   const std::string out = (scratch / "s.gguf").string();
-  const auto result = run_claw("export stories260K " + out + " --dtype f32");
+  const auto result = run_claw("export stories260K " + out + " --out-dtype f32");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("wrote " + out + ": llama, 47 tensors, f32,"), std::string::npos)
       << result.out;
@@ -49,9 +49,9 @@ TEST(Export, RefusesAnExistingOutputWithoutForceAndBadFlags) {
   testing::write_bytes(out, "keep");
   expect_claw_refuses("export stories260K " + out, "already exists; pass --force");
   EXPECT_EQ(testing::read_bytes(out), "keep");
-  expect_claw_refuses("export stories260K " + out + " --force --dtype q4_0",
-                      "--dtype must be f32, f16, bf16 or q8_0");
-  const auto forced = run_claw("-q export stories260K " + out + " --force --dtype q8_0");
+  expect_claw_refuses("export stories260K " + out + " --force --out-dtype q4_0",
+                      "--out-dtype must be f32, f16, bf16 or q8_0");
+  const auto forced = run_claw("-q export stories260K " + out + " --force --out-dtype q8_0");
   ASSERT_EQ(forced.exit_code, 0) << forced.err;
   EXPECT_TRUE(io::is_gguf_file(out));
 }

@@ -91,11 +91,11 @@ class LlamaCppAgreement : public ::testing::Test {
     models_["stories260K"] = data_path("models/stories260K/stories260K.bin").string();
     models_["tiny-qwen2"] = dir + "/tiny-qwen2";
     models_["tiny-llama3"] = dir + "/tiny-llama3";
-    EXPECT_EQ(run_claw("init --preset tiny-qwen2 --dtype f32 --tokenizer " + qwen_tok + " " +
+    EXPECT_EQ(run_claw("init --preset tiny-qwen2 --out-dtype f32 --tokenizer " + qwen_tok + " " +
                        models_["tiny-qwen2"])
                   .exit_code,
               0);
-    EXPECT_EQ(run_claw("init --preset tiny-llama3 --dtype f32 --tokenizer " + llama_tok + " " +
+    EXPECT_EQ(run_claw("init --preset tiny-llama3 --out-dtype f32 --tokenizer " + llama_tok + " " +
                        models_["tiny-llama3"])
                   .exit_code,
               0);

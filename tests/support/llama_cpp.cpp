@@ -79,7 +79,7 @@ torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
 void export_gguf(const std::string& model, const std::filesystem::path& out,
                  const std::string& dtype) {
   const CommandResult result = run_claw("export " + shell_quote(model) + " " +
-                                        shell_quote(out.string()) + " --dtype " + dtype);
+                                        shell_quote(out.string()) + " --out-dtype " + dtype);
   ASSERT_EQ(result.exit_code, 0) << result.err;
 }
 

@@ -29,7 +29,7 @@ std::vector<std::vector<std::int32_t>> llama_cpp_tokenize(const std::filesystem:
 torch::Tensor llama_cpp_logits(const std::filesystem::path& gguf,
                                const std::vector<std::int32_t>& ids, int stride = 1);
 
-// `claw export MODEL OUT --dtype DTYPE`, with a test failure when it does not succeed.
+// `claw export MODEL OUT --out-dtype DTYPE`, with a test failure when it does not succeed.
 void export_gguf(const std::string& model, const std::filesystem::path& out,
                  const std::string& dtype);
 
