@@ -6,10 +6,10 @@
 
 namespace claw::fuzz {
 
-const std::vector<FuzzTarget>& fuzz_targets() {
+const std::vector<FuzzTarget>& parser_fuzz_targets() {
   static const std::vector<FuzzTarget> targets = [] {
     std::vector<FuzzTarget> all;
-    for (auto group : {model_file_targets, tokenizer_targets, dataset_targets, study_targets}) {
+    for (auto group : {file_format_targets, tokenizer_targets, dataset_targets, law_file_targets}) {
       for (const FuzzTarget& target : group()) all.push_back(target);
     }
     return all;
@@ -17,12 +17,12 @@ const std::vector<FuzzTarget>& fuzz_targets() {
   return targets;
 }
 
-const FuzzTarget& fuzz_target(std::string_view name) {
-  for (const FuzzTarget& target : fuzz_targets()) {
+const FuzzTarget& find_fuzz_target(const std::vector<FuzzTarget>& targets, std::string_view name) {
+  for (const FuzzTarget& target : targets) {
     if (target.name == name) return target;
   }
   CLAW_FAIL("unknown fuzz target '", name, "'; expected one of ",
-            join(fuzz_targets(), [](const FuzzTarget& t) { return t.name; }));
+            join(targets, [](const FuzzTarget& t) { return t.name; }));
 }
 
 Outcome run_fuzz_input(const FuzzTarget& target, std::string_view input) {

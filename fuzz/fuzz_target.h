@@ -25,9 +25,15 @@ struct FuzzTarget {
   std::vector<Seed> (*seeds)();
 };
 
+// Every target (claw_fuzz_targets).
 const std::vector<FuzzTarget>& fuzz_targets();
+// The targets of the parsers in the layers without LibTorch (core, io, text, data, laws), which
+// the sanitizer stage replays (claw_fuzz_parsers).
+const std::vector<FuzzTarget>& parser_fuzz_targets();
 
-// The target of that name; an error listing the names otherwise.
+// The target of that name among `targets`; an error listing their names otherwise.
+const FuzzTarget& find_fuzz_target(const std::vector<FuzzTarget>& targets, std::string_view name);
+// The target of that name among every target.
 const FuzzTarget& fuzz_target(std::string_view name);
 
 enum class Outcome { kAccepted, kRefused };

@@ -1,5 +1,4 @@
-// Model files: the safetensors header, a sharded checkpoint's index, config.json, the legacy
-// llama2.c checkpoint and GGUF.
+// Model files as the model layer reads them: config.json, the legacy llama2.c checkpoint and GGUF.
 #include <cstring>
 
 #include "core/json.h"
@@ -7,9 +6,7 @@
 #include "fuzz/targets.h"
 #include "fuzz/workspace.h"
 #include "io/gguf.h"
-#include "io/hf_checkpoint.h"
 #include "io/llama2c.h"
-#include "io/safetensors.h"
 #include "model/config.h"
 #include "model/gguf_export.h"
 #include "model/gguf_model.h"
@@ -22,85 +19,6 @@
 namespace claw::fuzz {
 namespace {
 namespace fs = std::filesystem;
-
-// Reads the first and last byte of every tensor, so a view that points outside its file is caught
-// by AddressSanitizer (or faults) here rather than in a later computation.
-void touch(const std::map<std::string, io::TensorView>& tensors) {
-  volatile unsigned char sink = 0;
-  for (const auto& [name, view] : tensors) {
-    if (view.nbytes == 0) continue;
-    sink = sink ^ static_cast<unsigned char>(view.data[0]) ^
-           static_cast<unsigned char>(view.data[view.nbytes - 1]);
-  }
-}
-
-// A tensor of zeros to write.
-io::TensorEntry zeros(std::string name, io::DType dtype, std::vector<std::int64_t> shape) {
-  io::TensorEntry entry{std::move(name), dtype, std::move(shape), nullptr};
-  const std::size_t size = entry.nbytes();
-  entry.bytes = [size] {
-    auto owner = std::make_shared<std::vector<std::byte>>(size);
-    return io::OwnedBytes{owner, owner->data(), size};
-  };
-  return entry;
-}
-
-std::string written_safetensors(const std::vector<io::TensorEntry>& tensors,
-                                const std::map<std::string, std::string>& metadata) {
-  const fs::path path = Workspace::get().write("seed.safetensors", "");
-  io::write_safetensors(path, tensors, metadata);
-  return read_text_file(path);
-}
-
-void run_safetensors(std::string_view input) {
-  const io::SafetensorsContents contents = io::parse_safetensors(
-      reinterpret_cast<const std::byte*>(input.data()), input.size(), "input.safetensors");
-  touch(contents.tensors);
-}
-
-std::vector<Seed> safetensors_seeds() {
-  using io::DType;
-  return {
-      {"one_f32", written_safetensors({zeros("w", DType::kF32, {2, 3})}, {})},
-      {"mixed_dtypes",
-       written_safetensors({zeros("a.weight", DType::kBF16, {4, 2}),
-                            zeros("b.weight", DType::kF16, {3}), zeros("c", DType::kI64, {1, 1}),
-                            zeros("empty", DType::kF32, {0, 5}), zeros("scalar", DType::kU8, {})},
-                           {{"format", "pt"}})},
-  };
-}
-
-// A two-shard checkpoint whose index is the fuzzed input.
-const fs::path& sharded_checkpoint() {
-  static const fs::path dir = [] {
-    Workspace& workspace = Workspace::get();
-    using io::DType;
-    const fs::path first = workspace.write("checkpoint/model-00001-of-00002.safetensors", "");
-    io::write_safetensors(first, {zeros("a", DType::kF32, {2, 2}), zeros("b", DType::kBF16, {3})});
-    const fs::path second = workspace.write("checkpoint/model-00002-of-00002.safetensors", "");
-    io::write_safetensors(second, {zeros("c", DType::kF16, {4})});
-    workspace.write("checkpoint/config.json", R"({"architectures": ["LlamaForCausalLM"]})");
-    return first.parent_path();
-  }();
-  return dir;
-}
-
-void run_checkpoint_index(std::string_view input) {
-  const fs::path& dir = sharded_checkpoint();
-  Workspace::get().write(dir.filename() / "model.safetensors.index.json", input);
-  const io::HfCheckpoint checkpoint(dir);
-  touch(checkpoint.tensors());
-}
-
-std::vector<Seed> checkpoint_index_seeds() {
-  const Json index = {{"metadata", {{"total_size", 30}}},
-                      {"weight_map",
-                       {{"a", "model-00001-of-00002.safetensors"},
-                        {"b", "model-00001-of-00002.safetensors"},
-                        {"c", "model-00002-of-00002.safetensors"}}}};
-  const Json one_shard = {{"weight_map", {{"c", "model-00002-of-00002.safetensors"}}}};
-  return {{"two_shards", index.dump(2)}, {"one_shard", one_shard.dump()}};
-}
 
 void run_model_config(std::string_view input) {
   const model::ModelConfig config =
@@ -125,7 +43,7 @@ std::vector<Seed> model_config_seeds() {
 
 void run_llama2c_checkpoint(std::string_view input) {
   const io::Llama2cCheckpoint checkpoint(Workspace::get().write("checkpoint.bin", input));
-  touch(checkpoint.tensors());
+  touch_tensors(checkpoint.tensors());
   const model::ModelConfig config = model::config_from_llama2c(checkpoint.header());
   model::validate_config(config, "checkpoint.bin");
   model::count_parameters(config);
@@ -204,7 +122,13 @@ std::string gguf_seed(model::Architecture architecture, model::GgufDtype dtype, 
   options.name = "seed";
   model::GgufExport out = model::gguf_export(model, options);
   if (with_tokenizer) {
-    std::vector<std::string> tokens = {"<unk>", "<s>", "</s>", "<0x0A>", "\xe2\x96\x81a", "b"};
+    std::vector<std::string> tokens = {"<unk>",
+                                       "<s>",
+                                       "</s>",
+                                       "<0x0A>",
+                                       "\xe2\x96\x81"
+                                       "a",
+                                       "b"};
     std::vector<std::int32_t> types = {2, 3, 3, 6, 1, 1};
     tokens.resize(40, "[PAD]");
     types.resize(40, 5);
@@ -232,10 +156,6 @@ std::vector<Seed> gguf_seeds() {
 
 std::vector<FuzzTarget> model_file_targets() {
   return {
-      {"safetensors", "a safetensors file's header (io::parse_safetensors)", run_safetensors,
-       safetensors_seeds},
-      {"checkpoint_index", "model.safetensors.index.json of a sharded HF checkpoint",
-       run_checkpoint_index, checkpoint_index_seeds},
       {"model_config", "a HF config.json (model::config_from_hf)", run_model_config,
        model_config_seeds},
       {"llama2c_checkpoint", "a legacy llama2.c checkpoint", run_llama2c_checkpoint,

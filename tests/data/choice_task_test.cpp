@@ -8,7 +8,6 @@
 
 #include "core/error.h"
 #include "data/choice_task.h"
-#include "eval/loglikelihood.h"
 #include "support/test_support.h"
 
 namespace claw::data {
@@ -103,28 +102,6 @@ TEST(ChoiceTask, FirstItemOfEveryTaskHasTheHarnesssStrings) {
   EXPECT_EQ(word.context.rfind("In my palm is a clear stone, and inside it is", 0), 0u);
   EXPECT_EQ(word.context.substr(word.context.size() - 18), "I don't care about");
   EXPECT_EQ(word.continuation, " signs");
-}
-
-// With Qwen's tokenizer: context + continuation encode as one string, split after the
-// context's own tokens; trailing context whitespace moves to the continuation first.
-TEST(ChoiceTask, RequestsSplitIntoTheHarnesssTokens) {
-  const text::Tokenizer& qwen = testing::shared_tokenizer("tokenizers/qwen/tokenizer.json");
-  const ChoiceTask piqa = load_choice_task("piqa");
-  const LoglikelihoodRequest& request = piqa.items.front().requests.front();
-  const eval::TokenRequest tokens = eval::tokenize_request(qwen, request);
-  EXPECT_EQ(qwen.decode(tokens.context), request.context);
-  EXPECT_EQ(qwen.decode(tokens.continuation), request.continuation);
-  EXPECT_EQ(qwen.decode({tokens.context.back()}), ":");
-  EXPECT_EQ(qwen.decode({tokens.continuation.front()}), " Provide");
-
-  // PIQA as the gauntlet file has it: the query ends in "\n", which joins the continuation.
-  const eval::TokenRequest moved =
-      eval::tokenize_request(qwen, {"Question: dresser\n", " finish, woodgrain"});
-  EXPECT_EQ(qwen.decode(moved.context), "Question: dresser");
-  EXPECT_EQ(qwen.decode(moved.continuation), "\n finish, woodgrain");
-  std::vector<std::int32_t> joined = moved.context;
-  joined.insert(joined.end(), moved.continuation.begin(), moved.continuation.end());
-  EXPECT_EQ(joined, qwen.encode("Question: dresser\n finish, woodgrain", {}));
 }
 
 TEST(ChoiceTask, MalformedItemsAreLeftOutWithTheirLineNumbers) {

@@ -168,6 +168,27 @@ TEST(TokenizeRequest, SplitsOneEncodingAtTheContextsLength) {
   EXPECT_THROW(tokenize_request(tokenizer, {"Once", ""}), Error);
 }
 
+// With Qwen's tokenizer: context + continuation encode as one string, split after the
+// context's own tokens; trailing context whitespace moves to the continuation first.
+TEST(TokenizeRequest, SplitsPiqaRequestsIntoTheHarnesssTokens) {
+  const text::Tokenizer& qwen = claw::testing::shared_tokenizer("tokenizers/qwen/tokenizer.json");
+  const data::ChoiceTask piqa = data::load_choice_task("piqa");
+  const data::LoglikelihoodRequest& request = piqa.items.front().requests.front();
+  const TokenRequest tokens = tokenize_request(qwen, request);
+  EXPECT_EQ(qwen.decode(tokens.context), request.context);
+  EXPECT_EQ(qwen.decode(tokens.continuation), request.continuation);
+  EXPECT_EQ(qwen.decode({tokens.context.back()}), ":");
+  EXPECT_EQ(qwen.decode({tokens.continuation.front()}), " Provide");
+
+  // PIQA as the gauntlet file has it: the query ends in "\n", which joins the continuation.
+  const TokenRequest moved = tokenize_request(qwen, {"Question: dresser\n", " finish, woodgrain"});
+  EXPECT_EQ(qwen.decode(moved.context), "Question: dresser");
+  EXPECT_EQ(qwen.decode(moved.continuation), "\n finish, woodgrain");
+  std::vector<std::int32_t> joined = moved.context;
+  joined.insert(joined.end(), moved.continuation.begin(), moved.continuation.end());
+  EXPECT_EQ(joined, qwen.encode("Question: dresser\n finish, woodgrain", {}));
+}
+
 TEST(TokenizeRequest, HarnessVersionsPlaceBosAsTheyDid) {
   // SentencePiece Llama tokenizers add BOS by default; Qwen's adds none.
   const text::Tokenizer& llama = *fixture().tokenizer;

@@ -1,7 +1,8 @@
 // The fuzz targets in the ordinary test run: each accepts its seeds, so its harness reaches the
 // parser's success path, and handles every input that fuzzing once found crashing it
-// (tests/fuzz/regressions/TARGET/) with at most a claw::Error. Under the sanitizer build this
-// also re-checks the found inputs for memory errors.
+// (tests/fuzz/regressions/TARGET/) with at most a claw::Error. The sanitizer build compiles it
+// into claw_parsers_tests with CLAW_FUZZ_PARSERS_ONLY, over the targets of the layers without
+// LibTorch, and so re-checks their seeds and found inputs for memory errors.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,15 +14,23 @@ namespace claw::fuzz {
 namespace {
 namespace fs = std::filesystem;
 
+const std::vector<FuzzTarget>& tested_targets() {
+#ifdef CLAW_FUZZ_PARSERS_ONLY
+  return parser_fuzz_targets();
+#else
+  return fuzz_targets();
+#endif
+}
+
 std::vector<std::string> target_names() {
   std::vector<std::string> names;
-  for (const FuzzTarget& target : fuzz_targets()) names.push_back(target.name);
+  for (const FuzzTarget& target : tested_targets()) names.push_back(target.name);
   return names;
 }
 
 class FuzzInputs : public ::testing::TestWithParam<std::string> {
  protected:
-  const FuzzTarget& target() const { return fuzz_target(GetParam()); }
+  const FuzzTarget& target() const { return find_fuzz_target(tested_targets(), GetParam()); }
 };
 
 TEST_P(FuzzInputs, AcceptsEverySeed) {
