@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "io/tensor_bytes.h"
 #include "support/test_support.h"
 
 namespace {
@@ -21,8 +22,9 @@ using claw::io::DType;
 using claw::io::HfCheckpoint;
 using claw::io::TensorEntry;
 using claw::testing::ScratchDir;
+using claw::testing::view_bytes;
 
-std::string pattern_bytes(std::size_t size, unsigned seed) {
+std::string checkpoint_pattern(std::size_t size, unsigned seed) {
   std::string bytes(size, '\0');
   for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 29 + seed * 53) & 0xff);
   return bytes;
@@ -31,7 +33,7 @@ std::string pattern_bytes(std::size_t size, unsigned seed) {
 TensorEntry entry(std::string name, DType dtype, std::vector<std::int64_t> shape, unsigned seed) {
   std::size_t size = claw::io::dtype_size(dtype);
   for (std::int64_t d : shape) size *= static_cast<std::size_t>(d);
-  auto owned = std::make_shared<const std::string>(pattern_bytes(size, seed));
+  auto owned = std::make_shared<const std::string>(checkpoint_pattern(size, seed));
   return {std::move(name), dtype, std::move(shape), [owned] {
             return claw::io::OwnedBytes{owned, reinterpret_cast<const std::byte*>(owned->data()),
                                         owned->size()};
@@ -41,10 +43,6 @@ TensorEntry entry(std::string name, DType dtype, std::vector<std::int64_t> shape
 std::string entry_bytes(const TensorEntry& t) {
   const claw::io::OwnedBytes bytes = t.bytes();
   return std::string(reinterpret_cast<const char*>(bytes.data), bytes.size);
-}
-
-std::string view_bytes(const claw::io::TensorView& view) {
-  return std::string(reinterpret_cast<const char*>(view.data), view.nbytes);
 }
 
 const Json kConfig = {{"architectures", {"LlamaForCausalLM"}}, {"hidden_size", 8}};
@@ -72,7 +70,7 @@ void expect_same_tensors(const HfCheckpoint& checkpoint, const std::vector<Tenso
   }
 }
 
-std::set<std::string> file_names(const fs::path& dir) {
+std::set<std::string> checkpoint_files(const fs::path& dir) {
   std::set<std::string> names;
   for (const auto& item : fs::directory_iterator(dir)) names.insert(item.path().filename());
   return names;
@@ -106,7 +104,8 @@ TEST(HfCheckpointTest, SingleFileRoundTrip) {
   const std::vector<TensorEntry> tensors = sample_tensors();
   claw::io::write_hf_checkpoint(dir.path(), kConfig, tensors);
 
-  EXPECT_EQ(file_names(dir.path()), (std::set<std::string>{"config.json", "model.safetensors"}));
+  EXPECT_EQ(checkpoint_files(dir.path()),
+            (std::set<std::string>{"config.json", "model.safetensors"}));
   const HfCheckpoint checkpoint(dir.path());
   EXPECT_EQ(checkpoint.dir(), dir.path());
   EXPECT_EQ(checkpoint.config(), kConfig);
@@ -130,7 +129,7 @@ TEST(HfCheckpointTest, ShardedRoundTripWritesAnIndex) {
       "model-00003-of-00004.safetensors",
       "model-00004-of-00004.safetensors",
   };
-  EXPECT_EQ(file_names(dir.path()), expected_files);
+  EXPECT_EQ(checkpoint_files(dir.path()), expected_files);
 
   const Json index = claw::read_json_file(dir / "model.safetensors.index.json");
   EXPECT_EQ(index["metadata"]["total_size"], 6 * 64 + 16 + 16);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "io/tensor_bytes.h"
 #include "support/test_support.h"
 
 namespace {
@@ -18,6 +19,7 @@ namespace {
 using claw::io::DType;
 using claw::io::TensorEntry;
 using claw::testing::ScratchDir;
+using claw::testing::view_bytes;
 
 constexpr const char* kSource = "weights.safetensors";
 
@@ -35,10 +37,6 @@ TensorEntry entry(std::string name, DType dtype, std::vector<std::int64_t> shape
             return claw::io::OwnedBytes{owned, reinterpret_cast<const std::byte*>(owned->data()),
                                         owned->size()};
           }};
-}
-
-std::string view_bytes(const claw::io::TensorView& view) {
-  return std::string(reinterpret_cast<const char*>(view.data), view.nbytes);
 }
 
 // A safetensors buffer as the format defines it: u64 little-endian header length, header, data.

@@ -103,7 +103,7 @@ double relative_difference(const torch::Tensor& logits, const torch::Tensor& ref
   return largest_difference(logits, reference) / scale;
 }
 
-TEST(HeadPruning, PrunedLayersComputeTheOriginalWithoutTheirHeads) {
+TEST(PerLayerHeads, PrunedLayersComputeTheOriginalWithoutTheirHeads) {
   torch::NoGradGuard no_grad;
   const Model original = stories260k_model();
   const Model model = prune_groups(original, kNonUniform);
@@ -135,7 +135,7 @@ TEST(HeadPruning, PrunedLayersComputeTheOriginalWithoutTheirHeads) {
   EXPECT_GT(largest_difference(forward(original, tokens), expected), 1e-2);
 }
 
-TEST(HeadPruning, CachedDecodingEqualsTheWholeSequence) {
+TEST(PerLayerHeads, CachedDecodingEqualsTheWholeSequence) {
   torch::NoGradGuard no_grad;
   const Model model = prune_groups(stories260k_model(), kNonUniform);
   const torch::Tensor tokens = head_test_tokens(1, 24);
@@ -153,7 +153,7 @@ TEST(HeadPruning, CachedDecodingEqualsTheWholeSequence) {
   EXPECT_EQ(cache.length(), tokens.size(1));
 }
 
-TEST(HeadPruning, PerLayerHeadsSurviveSavingAndLoading) {
+TEST(PerLayerHeads, PerLayerHeadsSurviveSavingAndLoading) {
   torch::NoGradGuard no_grad;
   const ScratchDir scratch;
   const Model model = prune_groups(stories260k_model(), kNonUniform);
@@ -183,7 +183,7 @@ TEST(HeadPruning, PerLayerHeadsSurviveSavingAndLoading) {
 
 // Pruned alike in every layer, a model is a plain HF model with fewer heads, which any
 // HF-compatible tool loads.
-TEST(HeadPruning, UniformlyPrunedHeadsArePlainHf) {
+TEST(PerLayerHeads, UniformlyPrunedHeadsArePlainHf) {
   torch::NoGradGuard no_grad;
   const ScratchDir scratch;
   const Model original = stories260k_model();
@@ -213,7 +213,7 @@ TEST(HeadPruning, UniformlyPrunedHeadsArePlainHf) {
   EXPECT_EQ(content_hash(loaded), content_hash(model));
 }
 
-TEST(HeadPruning, ModelsWithLayersRemovedSurviveSavingAndLoading) {
+TEST(PerLayerHeads, ModelsWithLayersRemovedSurviveSavingAndLoading) {
   torch::NoGradGuard no_grad;
   const ScratchDir scratch;
   Model model = prune_groups(stories260k_model(), kNonUniform);

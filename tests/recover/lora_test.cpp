@@ -1,59 +1,24 @@
-// LoRA against references: finite differences confirm its gradients, merging it gives the
-// logits of base + adapter, training is reproducible, and D counts exactly the tokens trained on.
+// LoRA against references: finite differences confirm its gradients, and merging it gives the
+// logits of base + adapter.
+#include "recover/lora.h"
+
 #include <gtest/gtest.h>
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <algorithm>
-#include <limits>
+#include <cmath>
 
 #include "core/error.h"
-#include "data/alpaca.h"
-#include "data/corpus.h"
 #include "model/decoder.h"
-#include "model/presets.h"
-#include "recover/lora.h"
+#include "recover/recovery_fixtures.h"
 #include "recover/trainer.h"
-#include "recover/training_data.h"
-#include "support/test_support.h"
 
 namespace claw::recover {
 namespace {
 
-// GQA (4 heads over 2), q/k/v biases, an untied head: everything LoRA has to get right.
-model::ModelConfig tiny_config() {
-  model::ModelConfig c = model::preset_config("tiny-qwen2");
-  c.vocab_size = 64;
-  c.tie_word_embeddings = false;
-  return c;
-}
-
-std::vector<TrainingSequence> random_sequences(std::int64_t count, std::int64_t length,
-                                               std::uint64_t seed) {
-  at::Generator generator = at::detail::createCPUGenerator(seed);
-  std::vector<TrainingSequence> sequences;
-  for (std::int64_t i = 0; i < count; ++i) {
-    const torch::Tensor t = at::randint(64, {length - i % 3}, generator, torch::kInt).contiguous();
-    TrainingSequence s;
-    s.tokens.assign(t.data_ptr<std::int32_t>(), t.data_ptr<std::int32_t>() + t.numel());
-    s.scored.assign(s.tokens.size() - 1, 1);
-    s.scored[0] = 0;  // a prompt target that carries no loss
-    sequences.push_back(std::move(s));
-  }
-  return sequences;
-}
-
-// Adapters with B randomised too, so that A's gradient is not zero.
-std::vector<torch::Tensor> attach_random_lora(model::Model& model, const LoraOptions& options) {
-  at::Generator generator = at::detail::createCPUGenerator(7);
-  std::vector<torch::Tensor> trainable = attach_lora(model, options, generator);
-  torch::NoGradGuard no_grad;
-  for (std::size_t i = 1; i < trainable.size(); i += 2) {
-    trainable[i].copy_(at::normal(0, 0.05, trainable[i].sizes(), generator, torch::kDouble)
-                           .to(trainable[i].scalar_type()));
-  }
-  return trainable;
-}
+using fixtures::attach_random_lora;
+using fixtures::random_sequences;
+using fixtures::tiny_config;
 
 TEST(Lora, GradientsMatchFiniteDifferences) {
   model::Model model = model::random_model(tiny_config(), 3, torch::kDouble);
@@ -118,88 +83,6 @@ TEST(Lora, FreshAdaptersLeaveTheModelUnchanged) {
   EXPECT_TRUE(model::forward(model, tokens).equal(before));  // B starts at zero
   // A is uniform in ±1/√in.
   EXPECT_LE(trainable[0].abs().max().item<double>(), 1 / std::sqrt(32.0));
-}
-
-// Four random sequences seen five times over: LoRA (with dropout) must learn them, and the same
-// seed must give the same final loss.
-TEST(Trainer, LearnsAndSameSeedGivesTheSameFinalLoss) {
-  const std::vector<TrainingSequence> data = random_sequences(4, 12, 4);
-  std::vector<TrainingSequence> repeated;
-  for (int epoch = 0; epoch < 5; ++epoch) repeated.insert(repeated.end(), data.begin(), data.end());
-  const auto final_loss = [&] {
-    model::Model model = model::random_model(tiny_config(), 3, torch::kFloat);
-    const double before = mean_loss(model, data, 4);
-    torch::manual_seed(5);
-    at::Generator generator = at::detail::createCPUGenerator(5);
-    const auto trainable = attach_lora(model, {}, generator);
-    TrainerOptions options;
-    options.batch = 2;
-    options.grad_accum = 2;
-    options.learning_rate = 1e-2;
-    options.warmup = 1;
-    const TrainingReport report = train(model, trainable, repeated, data, options);
-    EXPECT_EQ(report.steps, 5);
-    std::int64_t tokens = 0;
-    for (const auto& s : repeated) tokens += s.scored_count();
-    EXPECT_EQ(report.tokens, tokens);
-    EXPECT_LT(report.eval.back().loss, before - 0.1);
-    return report.eval.back().loss;
-  };
-  EXPECT_EQ(final_loss(), final_loss());
-}
-
-TEST(Trainer, StopsAtANonFiniteLossKeepingTheLastGoodParameters) {
-  model::Model model = model::random_model(tiny_config(), 3, torch::kFloat);
-  at::Generator generator = at::detail::createCPUGenerator(5);
-  const auto trainable = attach_lora(model, {}, generator);
-  // Token 9's embedding overflows: any sequence holding it has an infinite loss.
-  model.embed[9].fill_(std::numeric_limits<float>::infinity());
-  std::vector<TrainingSequence> data = random_sequences(6, 8, 4);
-  for (auto& s : data) std::replace(s.tokens.begin(), s.tokens.end(), 9, 10);
-  data[4].tokens[2] = 9;
-  TrainerOptions options;
-  options.batch = 2;
-  const TrainingReport report = train(model, trainable, data, {}, options);
-  EXPECT_EQ(report.steps, 2);
-  EXPECT_NE(report.stopped.find("non-finite at step 3"), std::string::npos) << report.stopped;
-  for (const torch::Tensor& p : trainable) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
-}
-
-TEST(TrainingData, AlpacaCarriesLossOnTheResponseOnly) {
-  const text::Tokenizer& tokenizer = testing::shared_tokenizer("models/stories260K/tok512.bin");
-  const auto responses = training_sequences("alpaca", tokenizer, 4096, false);
-  const auto everything = training_sequences("alpaca", tokenizer, 4096, true);
-  ASSERT_EQ(responses.size(), 1800u);  // the train split
-  const TrainingSequence& first = responses.front();
-  EXPECT_EQ(everything.front().scored_count(), static_cast<std::int64_t>(first.tokens.size()) - 1);
-  // The scored targets are exactly the response's: a run of zeros over the prompt, then ones.
-  const auto first_scored = std::find(first.scored.begin(), first.scored.end(), 1);
-  EXPECT_TRUE(std::all_of(first_scored, first.scored.end(), [](auto f) { return f == 1; }));
-  const std::size_t prompt_tokens =
-      tokenizer
-          .encode(data::alpaca_prompt(data::read_alpaca(data::load_corpus("alpaca").source)[0]),
-                  {true})
-          .size();
-  EXPECT_EQ(static_cast<std::size_t>(first_scored - first.scored.begin()), prompt_tokens - 1);
-}
-
-TEST(TrainingData, TakesExactlyDTokens) {
-  const std::vector<TrainingSequence> data = random_sequences(5, 10, 2);  // 8, 7, 6, 8, 7 scored
-  std::int64_t total = 0;
-  for (const auto& s : data) total += s.scored_count();
-  EXPECT_EQ(total, 36);
-  for (const std::int64_t d : {1, 13, 36}) {
-    std::int64_t taken = 0;
-    for (const auto& s : take_scored_tokens(data, d, 1, 3, "data")) {
-      EXPECT_EQ(s.tokens.size(), s.scored.size() + 1);
-      taken += s.scored_count();
-    }
-    EXPECT_EQ(taken, d);
-  }
-  EXPECT_THROW(take_scored_tokens(data, 37, 1, 3, "data"), Error);
-  std::int64_t cycled = 0;
-  for (const auto& s : take_scored_tokens(data, 80, 3, 3, "data")) cycled += s.scored_count();
-  EXPECT_EQ(cycled, 80);
 }
 
 TEST(Lora, RefusesBadOptions) {
