@@ -24,6 +24,7 @@ function(claw_layer name)
     target_link_libraries(${target} PUBLIC claw_${dependency})
   endforeach()
   target_link_libraries(${target} PUBLIC ${arg_LINK})
+  claw_batched(${target})
 endfunction()
 
 # LibTorch's headers take seconds to parse in every file that includes them. claw_model compiles
@@ -33,19 +34,27 @@ function(claw_use_torch_pch target)
   target_precompile_headers(${target} REUSE_FROM claw_model)
 endfunction()
 
-# Code whose speed does not matter (command-line glue, reports, tests, benchmark drivers) is built
-# at -O1 and in unity batches: most of its compile time is spent generating the same inline
-# functions of CLI11, nlohmann::json, GoogleTest and LibTorch in every file, so batching files
-# pays for them once per batch. The hot paths (model, compress, eval, recover, text, ...) keep
-# the build type's flags (-O3 in Release) and one object per file, so touching one of them
-# rebuilds one file.
+# Every layer compiles in unity batches: most of a file's compile time is spent before its own
+# code, loading LibTorch's precompiled header (about 3 s) and generating the same inline
+# functions of LibTorch, nlohmann::json and the standard library, and a batch pays for them once.
+# Touching a file rebuilds its batch.
 #
-# claw_glue_code(TARGET [BATCH N]): N files per unity batch (default 8).
-function(claw_glue_code target)
+# claw_batched(TARGET [BATCH N]): N files per unity batch (default 8), at the build type's flags.
+function(claw_batched target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "BATCH" "")
   if(NOT arg_BATCH)
     set(arg_BATCH 8)
   endif()
-  target_compile_options(${target} PRIVATE $<$<NOT:$<CONFIG:Debug>>:-O1>)
   set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${arg_BATCH})
+endfunction()
+
+# Code whose speed does not matter (command-line glue, reports, tests, benchmark drivers) is also
+# built at -O1; the hot paths (model, compress, eval, recover, text, ...) keep the build type's
+# flags (-O3 in Release).
+#
+# claw_glue_code(TARGET [BATCH N]): as claw_batched, at -O1.
+function(claw_glue_code target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "BATCH" "")
+  claw_batched(${target} BATCH ${arg_BATCH})
+  target_compile_options(${target} PRIVATE $<$<NOT:$<CONFIG:Debug>>:-O1>)
 endfunction()

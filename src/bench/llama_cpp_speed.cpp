@@ -83,17 +83,6 @@ DriverRun run_driver(const LlamaCppOptions& o, const fs::path& file, std::int64_
           record.at("decode").at("tokens_per_s").at(0).get<double>()};
 }
 
-// The repetitions of one model at one prefill length.
-struct Runs {
-  std::vector<double> prefill_tokens_per_s, first_token_ms, decode_tokens_per_s;
-};
-
-Json figures(const Runs& runs) {
-  return {{"prefill_tokens_per_s", spread(runs.prefill_tokens_per_s).json()},
-          {"first_token_ms", spread(runs.first_token_ms).json()},
-          {"decode_tokens_per_s", spread(runs.decode_tokens_per_s).json()}};
-}
-
 }  // namespace
 
 fs::path llama_cpp_driver() {
@@ -147,7 +136,7 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
                     "llama.cpp runs");
   int idle_least = idle_before;
   for (const std::int64_t prompt : o.prompts) {
-    std::vector<Runs> runs(models.size());
+    std::vector<GenerationRuns> runs(models.size());
     for (int rep = 0; rep < o.reps; ++rep) {
       for (std::size_t i = 0; i < models.size(); ++i) {
         progress.set_detail(concat("prefill ", prompt, ": ", models[i].role));
@@ -162,7 +151,7 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
       }
     }
     Json setting = {{"batch", 1}, {"prefill", prompt}};
-    for (std::size_t i = 0; i < models.size(); ++i) setting[models[i].role] = figures(runs[i]);
+    for (std::size_t i = 0; i < models.size(); ++i) setting[models[i].role] = runs[i].figures();
     if (models.size() == 2) {
       const double decode_ideal = static_cast<double>(exported[0].decode_bytes_read) /
                                   static_cast<double>(exported[1].decode_bytes_read);

@@ -18,22 +18,20 @@
 namespace claw::bench {
 namespace {
 
-// The repetitions of one model at one setting.
-struct Runs {
-  std::vector<double> prefill_tokens_per_s, first_token_ms, decode_tokens_per_s;
+// The repetitions of one model at one setting, with the tensor memory the largest one needed.
+struct MeasuredRuns : GenerationRuns {
   std::int64_t working_bytes = 0;
 };
 
-Json figures(const Runs& runs, const model::Model& model) {
-  return {{"prefill_tokens_per_s", spread(runs.prefill_tokens_per_s).json()},
-          {"first_token_ms", spread(runs.first_token_ms).json()},
-          {"decode_tokens_per_s", spread(runs.decode_tokens_per_s).json()},
-          {"working_bytes", runs.working_bytes},
-          {"peak_memory_bytes", weight_bytes(model) + runs.working_bytes}};
+Json figures(const MeasuredRuns& runs, const model::Model& model) {
+  Json out = runs.figures();
+  out["working_bytes"] = runs.working_bytes;
+  out["peak_memory_bytes"] = weight_bytes(model) + runs.working_bytes;
+  return out;
 }
 
-Json compare(const Runs& base_runs, const Runs& model_runs, const model::Model& base,
-             const model::Model& model, std::int64_t prompt) {
+Json compare(const MeasuredRuns& base_runs, const MeasuredRuns& model_runs,
+             const model::Model& base, const model::Model& model, std::int64_t prompt) {
   return {{"prefill",
            speedup_against_ideal(model_runs.prefill_tokens_per_s, base_runs.prefill_tokens_per_s,
                                  ideal_prefill_speedup(base, model, prompt))},
@@ -102,7 +100,7 @@ Json compare_speed(const std::vector<BenchedModel>& models, const SpeedOptions& 
           at::randint(first.config.vocab_size, {batch, prompt_length}, generator,
                       torch::TensorOptions().dtype(torch::kInt64))
               .to(first.device());
-      std::vector<Runs> runs(models.size());
+      std::vector<MeasuredRuns> runs(models.size());
       for (int round = 0; round < rounds; ++round) {
         for (std::size_t i = 0; i < models.size(); ++i) {
           progress.set_detail(concat("batch ", batch, ", prefill ", prompt_length, ": ",
@@ -110,7 +108,7 @@ Json compare_speed(const std::vector<BenchedModel>& models, const SpeedOptions& 
           const GenerationTiming t = time_generation(*models[i].model, prompt, o.decode, memory);
           progress.advance(1);
           if (round < o.warmup) continue;
-          Runs& r = runs[i];
+          MeasuredRuns& r = runs[i];
           r.prefill_tokens_per_s.push_back(double(batch * prompt_length) / t.first_token_seconds);
           r.first_token_ms.push_back(1e3 * t.first_token_seconds);
           r.decode_tokens_per_s.push_back(double(batch * o.decode) / t.decode_seconds);

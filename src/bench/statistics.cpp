@@ -7,6 +7,12 @@
 
 namespace claw::bench {
 
+Json GenerationRuns::figures() const {
+  return {{"prefill_tokens_per_s", spread(prefill_tokens_per_s).json()},
+          {"first_token_ms", spread(first_token_ms).json()},
+          {"decode_tokens_per_s", spread(decode_tokens_per_s).json()}};
+}
+
 Spread spread(std::vector<double> values) {
   CLAW_CHECK(!values.empty(), "no measurements to summarise");
   std::sort(values.begin(), values.end());

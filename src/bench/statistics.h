@@ -17,6 +17,13 @@ struct Spread {
 // `values` must not be empty.
 Spread spread(std::vector<double> values);
 
+// The repetitions of one model at one setting, in either engine.
+struct GenerationRuns {
+  std::vector<double> prefill_tokens_per_s, first_token_ms, decode_tokens_per_s;
+  // Each series' spread under its name.
+  Json figures() const;
+};
+
 // A model's speedup over its base from repetitions taken in turns (element i of each from
 // adjacent runs), beside the `ideal` one: the measured spread of the per-repetition ratios, the
 // ideal, their ratio, and the share of the ideal gain over 1× realised (null when the shapes

@@ -10,7 +10,7 @@
 namespace claw::data {
 namespace {
 
-constexpr std::string_view kPrefix = "blimp_";
+constexpr std::string_view kBlimpPrefix = "blimp_";
 
 }  // namespace
 
@@ -88,8 +88,8 @@ const std::vector<BlimpParadigm>& blimp_paradigms() {
 }
 
 const BlimpParadigm* blimp_paradigm(std::string_view name) {
-  if (name.substr(0, kPrefix.size()) != kPrefix) return nullptr;
-  const std::string_view uid = name.substr(kPrefix.size());
+  if (name.substr(0, kBlimpPrefix.size()) != kBlimpPrefix) return nullptr;
+  const std::string_view uid = name.substr(kBlimpPrefix.size());
   const auto& all = blimp_paradigms();
   const auto it =
       std::find_if(all.begin(), all.end(), [&](const BlimpParadigm& p) { return p.uid == uid; });

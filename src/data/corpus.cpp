@@ -50,7 +50,7 @@ std::vector<std::string> wikitext_articles(std::string_view text) {
   return articles;
 }
 
-std::string join(const std::vector<std::string>& documents) {
+std::string join_documents(const std::vector<std::string>& documents) {
   std::string text;
   for (const std::string& document : documents) {
     if (!text.empty()) text += "\n\n";
@@ -72,7 +72,7 @@ void keep_split(Corpus& corpus, const std::string& split, std::size_t train, std
   } else {
     docs.erase(docs.begin(), docs.end() - static_cast<std::ptrdiff_t>(test));
   }
-  corpus.text = join(docs);
+  corpus.text = join_documents(docs);
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ Corpus load_corpus(const std::string& name) {
     corpus.layout = TextLayout::kDocuments;
     corpus.source = data_file("tinystories/tinystories_valid_first1000.txt").string();
     corpus.documents = split_at_end_of_text(read_text_file(corpus.source));
-    corpus.text = join(corpus.documents);
+    corpus.text = join_documents(corpus.documents);
     keep_split(corpus, variant, 800, 200);
   } else if (dataset == "alpaca") {
     corpus.layout = TextLayout::kDocuments;
@@ -122,7 +122,7 @@ Corpus load_corpus(const std::string& name) {
     for (const AlpacaRecord& record : read_alpaca(corpus.source)) {
       corpus.documents.push_back(alpaca_prompt(record) + record.output);
     }
-    corpus.text = join(corpus.documents);
+    corpus.text = join_documents(corpus.documents);
     keep_split(corpus, variant, 1800, 200);
   } else {
     CLAW_FAIL("unknown dataset '", name, "'; expected ", corpus_names_help());

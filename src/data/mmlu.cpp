@@ -10,7 +10,7 @@
 namespace claw::data {
 namespace {
 
-constexpr std::string_view kPrefix = "mmlu_";
+constexpr std::string_view kMmluPrefix = "mmlu_";
 constexpr std::string_view kLetters = "ABCD";
 
 std::vector<MmluQuestion> read_questions(const std::filesystem::path& path) {
@@ -113,8 +113,8 @@ const std::vector<std::string_view>& mmlu_categories() {
 }
 
 const MmluSubject* mmlu_subject(std::string_view name) {
-  if (name.substr(0, kPrefix.size()) != kPrefix) return nullptr;
-  const std::string_view subject = name.substr(kPrefix.size());
+  if (name.substr(0, kMmluPrefix.size()) != kMmluPrefix) return nullptr;
+  const std::string_view subject = name.substr(kMmluPrefix.size());
   const auto& all = mmlu_subjects();
   const auto it =
       std::find_if(all.begin(), all.end(), [&](const MmluSubject& s) { return s.name == subject; });
