@@ -54,14 +54,13 @@ void check_outputs(const CompressArgs& args, const compress::MethodInfo& method,
 
 void report(const Json& record, const fs::path& output) {
   const Json& p = record["parameters"];
+  const compress::FractionRemoved removed = compress::FractionRemoved::of_record(record);
   log::info("wrote ", output.string(), ": ", record["method"].get<std::string>(),
             " at r = ", record["ratio"].get<double>(), " removed ",
             with_commas(p["before"]["total"].get<std::int64_t>() -
                         p["after"]["total"].get<std::int64_t>()),
             " of ", with_commas(p["before"]["total"].get<std::int64_t>()), " parameters (",
-            100 * p["fraction_removed"]["total"].get<double>(), "%; ",
-            100 * p["fraction_removed"]["without_embeddings"].get<double>(),
-            "% without embeddings)");
+            100 * removed.total, "%; ", 100 * removed.without_embeddings, "% without embeddings)");
 }
 
 void run(CompressArgs& args) {

@@ -17,13 +17,8 @@ Json parameter_counts(const model::ModelConfig& config) {
   return {{"total", n.total()}, {"without_embeddings", n.without_embeddings()}};
 }
 
-Json removed_fractions(const Json& before, const Json& after) {
-  Json fractions;
-  for (const char* key : {"total", "without_embeddings"}) {
-    const double b = before[key].get<double>(), a = after[key].get<double>();
-    fractions[key] = b > 0 ? (b - a) / b : 0.0;
-  }
-  return fractions;
+double removed(double before, double after) {
+  return before > 0 ? (before - after) / before : 0.0;
 }
 
 // The sizes a method may change besides the FFN widths, which are recorded apart.
@@ -54,18 +49,31 @@ Json compress_model(model::Model& model, CompressionMethod& method, double ratio
   const double seconds = time.seconds();
   const Json params_before = parameter_counts(before),
              params_after = parameter_counts(model.config);
-  return {{"method", method.name()},
-          {"settings", method.settings()},
-          {"ratio", ratio},
-          {"shape", {{"before", shape_record(before)}, {"after", shape_record(model.config)}}},
-          {"intermediate_sizes",
-           {{"before", before.intermediate_sizes}, {"after", model.config.intermediate_sizes}}},
-          {"parameters",
-           {{"before", params_before},
-            {"after", params_after},
-            {"fraction_removed", removed_fractions(params_before, params_after)}}},
-          {"seconds", seconds},
-          {"details", std::move(details)}};
+  return {
+      {"method", method.name()},
+      {"settings", method.settings()},
+      {"ratio", ratio},
+      {"shape", {{"before", shape_record(before)}, {"after", shape_record(model.config)}}},
+      {"intermediate_sizes",
+       {{"before", before.intermediate_sizes}, {"after", model.config.intermediate_sizes}}},
+      {"parameters",
+       {{"before", params_before},
+        {"after", params_after},
+        {"fraction_removed", FractionRemoved{removed(params_before["total"], params_after["total"]),
+                                             removed(params_before["without_embeddings"],
+                                                     params_after["without_embeddings"])}
+                                 .json()}}},
+      {"seconds", seconds},
+      {"details", std::move(details)}};
+}
+
+Json FractionRemoved::json() const {
+  return {{"total", total}, {"without_embeddings", without_embeddings}};
+}
+
+FractionRemoved FractionRemoved::of_record(const Json& record) {
+  const Json& removed = record.at("parameters").at("fraction_removed");
+  return {removed.at("total").get<double>(), removed.at("without_embeddings").get<double>()};
 }
 
 Json write_compressed_model(model::Model& model, const CompressionJob& job,

@@ -15,6 +15,16 @@ namespace claw::compress {
 // An error unless `ratio` is a finite number in [0, 1).
 void check_ratio(double ratio);
 
+// The fractions of a model's parameters a compression removed, as compression.json keeps them
+// (parameters.fraction_removed).
+struct FractionRemoved {
+  double total = 0;
+  double without_embeddings = 0;  // the embeddings and the LM head left out
+  Json json() const;
+  // From a record compress_model() made, read back from compression.json or just built.
+  static FractionRemoved of_record(const Json& record);
+};
+
 // Compresses `model` in place and returns the record compression.json stores: method, settings,
 // ratio, parameter counts before and after with the fractions removed, widths, time taken and
 // what the method measured.

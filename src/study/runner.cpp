@@ -35,14 +35,13 @@ std::string first_line(const char* what) {
   return text.substr(0, text.find('\n'));
 }
 
-// The parameters removed, as metrics, from a compression record.
-void add_parameter_metrics(const Json& compression, std::vector<MetricValue>& metrics) {
-  const Json& removed = compression.at("parameters").at("fraction_removed");
+// The parameters removed, as metrics.
+void add_parameter_metrics(const compress::FractionRemoved& removed,
+                           std::vector<MetricValue>& metrics) {
   const std::string protocol = "parameters removed / parameters of the uncompressed model";
-  metrics.push_back(
-      {kFractionRemovedTotal, removed.at("total").get<double>(), std::nullopt, protocol});
+  metrics.push_back({kFractionRemovedTotal, removed.total, std::nullopt, protocol});
   metrics.push_back({MetricName::of(MetricKind::kFractionRemoved, "without_embeddings"),
-                     removed.at("without_embeddings").get<double>(), std::nullopt,
+                     removed.without_embeddings, std::nullopt,
                      protocol + ", embeddings and head left out"});
 }
 
@@ -262,17 +261,16 @@ Json Runner::compress(const Experiment& e, Attempt& attempt, CompressedModel& ou
   const MethodSpec& spec = *config_.method_named(e.method);
   out.directory = StudyDirectory(options_.directory).compressed_model(e.compression_key);
   out.relative = StudyDirectory::compressed_model_relative(e.compression_key);
-  if (!fs::exists(out.directory)) {
-    attempt.stage("compress", [&] {
-      model::Model model = model::load_model(m.path, {options_.device});
-      model::SaveOptions save;
-      save.extra_files = text::tokenizer_files(m.tokenizer);
-      compress::write_compressed_model(
-          model, {spec.name, spec.options, e.ratio, m.path, m.identity.content_hash},
-          {e.seed, options_.device, &tokenizer_of(m)}, save, out.directory);
-    });
-  }
-  return read_json_file(out.directory / "compression.json");
+  // Made by an earlier run (or an earlier D of this group): its record is the file's.
+  if (fs::exists(out.directory)) return read_json_file(out.directory / "compression.json");
+  return attempt.stage("compress", [&] {
+    model::Model model = model::load_model(m.path, {options_.device});
+    model::SaveOptions save;
+    save.extra_files = text::tokenizer_files(m.tokenizer);
+    return compress::write_compressed_model(
+        model, {spec.name, spec.options, e.ratio, m.path, m.identity.content_hash},
+        {e.seed, options_.device, &tokenizer_of(m)}, save, out.directory);
+  });
 }
 
 void Runner::run_compressed_group(const std::vector<const Experiment*>& group, Tally& tally) {
@@ -317,7 +315,7 @@ void Runner::run_compressed_group(const std::vector<const Experiment*>& group, T
       }
       r.metrics =
           attempt.stage("evaluate", [&] { return evaluation_.evaluate(model, tokenizer_of(m)); });
-      add_parameter_metrics(compression, r.metrics);
+      add_parameter_metrics(compress::FractionRemoved::of_record(compression), r.metrics);
       r.record = {{"compression", compression}, {"recovery", recovery}};
       r.artifacts.push_back(
           {"compressed_model", compressed.relative.string(), compressed.content_hash});
@@ -377,7 +375,7 @@ void Runner::run_speed(const Experiment& e, Tally& tally) {
       return bench::compare_speed(models, speed.options);
     });
     ExperimentResult& r = attempt.result();
-    add_parameter_metrics(compression, r.metrics);
+    add_parameter_metrics(compress::FractionRemoved::of_record(compression), r.metrics);
     add_speed_metrics(bench, r.metrics);
     r.record = {{"compression", compression}, {"speed", bench}};
   });

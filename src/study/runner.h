@@ -74,7 +74,8 @@ class Runner {
   void run_base(const Experiment& e, Tally& tally);
   void run_compressed_group(const std::vector<const Experiment*>& group, Tally& tally);
   void run_speed(const Experiment& e, Tally& tally);
-  // Writes the compressed model of `e` unless an earlier run did; returns compression.json.
+  // Writes the compressed model of `e` and returns the record it built, or, when an earlier run
+  // wrote it, that run's compression.json.
   Json compress(const Experiment& e, Attempt& attempt, CompressedModel& out);
   const ResolvedModel& model_named(const std::string& name) const;
   const text::Tokenizer& tokenizer_of(const ResolvedModel& model);
