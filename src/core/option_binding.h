@@ -28,37 +28,31 @@ namespace claw {
 namespace binding {
 
 template <typename T>
-struct FieldKind;
-template <>
-struct FieldKind<std::int64_t> {
-  static constexpr OptionKind kind = OptionKind::kInteger;
-};
-template <>
-struct FieldKind<double> {
-  static constexpr OptionKind kind = OptionKind::kNumber;
-};
-template <>
-struct FieldKind<std::string> {
-  static constexpr OptionKind kind = OptionKind::kText;
-};
-template <>
-struct FieldKind<bool> {
-  static constexpr OptionKind kind = OptionKind::kFlag;
-};
-template <>
-struct FieldKind<std::vector<std::string>> {
-  static constexpr OptionKind kind = OptionKind::kTextList;
-};
-// An unset optional field is an option that may stay null: the library derives its value.
-template <typename T>
-struct FieldKind<std::optional<T>> {
-  static constexpr OptionKind kind = FieldKind<T>::kind;
-};
-
-template <typename T>
 constexpr bool kIsOptional = false;
 template <typename T>
 constexpr bool kIsOptional<std::optional<T>> = true;
+
+// The option kind a field of type T holds; an unset optional field is an option that may stay
+// null (the library derives its value).
+template <typename T>
+constexpr OptionKind field_kind() {
+  if constexpr (kIsOptional<T>) {
+    return field_kind<typename T::value_type>();
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return OptionKind::kInteger;
+  } else if constexpr (std::is_same_v<T, double>) {
+    return OptionKind::kNumber;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return OptionKind::kText;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return OptionKind::kFlag;
+  } else {
+    static_assert(std::is_same_v<T, std::vector<std::string>>,
+                  "an option field is std::int64_t, double, std::string, bool, "
+                  "std::vector<std::string> or an optional of one");
+    return OptionKind::kTextList;
+  }
+}
 
 template <typename T>
 Json field_json(const T& value) {
@@ -87,7 +81,7 @@ OptionTable bound_option_table() {
   std::vector<OptionSpec> specs;
   visit_options(defaults, [&](auto& field, OptionSpec spec) {
     using Field = std::decay_t<decltype(field)>;
-    spec.kind = binding::FieldKind<Field>::kind;
+    spec.kind = binding::field_kind<Field>();
     if (!spec.required) spec.default_value = binding::field_json(field);
     spec.optional = binding::kIsOptional<Field>;
     specs.push_back(std::move(spec));
