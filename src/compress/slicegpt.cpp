@@ -59,11 +59,9 @@ SliceGpt::SliceGpt(SliceGptOptions options) : options_(std::move(options)) {
 
 Json SliceGpt::settings() const {
   Json settings = calibration_settings(options_.calibration);
-  settings.update(
-      {{"round", options_.round},
-       {"final_orientation", options_.orientation == FinalOrientation::kPca ? "pca" : "random"},
-       {"pca", "float64 uncentred covariance, dampening 0.01 * mean(diag), eigh"},
-       {"seed", options_.seed}});
+  settings.update(bound_recorded_values(options_));
+  settings.update({{"pca", "float64 uncentred covariance, dampening 0.01 * mean(diag), eigh"},
+                   {"seed", options_.seed}});
   return settings;
 }
 
@@ -198,40 +196,25 @@ Json SliceGpt::compress(model::Model& model, double ratio) {
 }
 
 MethodInfo slicegpt_method() {
-  const SliceGptOptions defaults;
   return {.name = "slicegpt",
           .family = MethodFamily::kCalibrationBased,
           .summary =
               "rotates the residual stream into its principal directions on calibration text "
               "and deletes the least important ones (SliceGPT)",
           .ratio_meaning = "the fraction of the hidden dimension removed",
-          .options = calibration_options().with(OptionTable({
-              {.name = "round",
-               .kind = OptionKind::kInteger,
-               .default_value = defaults.round,
-               .help = "round the kept hidden width down to a multiple of this",
-               .minimum = 1},
-              {.name = "final_orientation",
-               .kind = OptionKind::kText,
-               .default_value = "pca",
-               .help = "pca, or random (a random rotation within the kept directions)",
-               .choices = {"pca", "random"}},
-          })),
+          .options = calibration_options().with(bound_option_table<SliceGptOptions>()),
           .make = [](const Json& options, const CompressionContext& context,
                      const model::ModelConfig& config) -> std::unique_ptr<CompressionMethod> {
-            SliceGptOptions o;
+            SliceGptOptions o = bound_options_from<SliceGptOptions>(options);
             o.calibration = draw_calibration("slicegpt", options, context, config);
-            o.round = option<std::int64_t>(options, "round");
-            o.orientation = option<std::string>(options, "final_orientation") == "pca"
-                                ? FinalOrientation::kPca
-                                : FinalOrientation::kRandom;
             o.seed = context.seed;
             return std::make_unique<SliceGpt>(std::move(o));
           },
           .removed_fraction =
               [](const model::ModelConfig& config, double ratio, const Json& options) {
                 model::ModelConfig after = config;
-                after.slicing = sliced_shape(config, ratio, option<std::int64_t>(options, "round"));
+                after.slicing =
+                    sliced_shape(config, ratio, bound_options_from<SliceGptOptions>(options).round);
                 after.tie_word_embeddings = false;
                 return removed_parameter_fraction(config, after);
               },

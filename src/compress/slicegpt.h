@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compress/calibration_text.h"
 #include "compress/method.h"
+#include "core/option_binding.h"
 
 namespace claw::compress {
 
@@ -21,6 +23,17 @@ struct SliceGptOptions {
   FinalOrientation orientation = FinalOrientation::kPca;
   std::uint64_t seed = 0;  // for the random orientation
 };
+
+// The options a user sets; the calibration text is drawn from calibration_options() and the seed
+// is the run's.
+template <typename Visitor>
+void visit_options(SliceGptOptions& o, Visitor&& row) {
+  row(o.round, {.name = "round",
+                .help = "round the kept hidden width down to a multiple of this",
+                .minimum = 1});
+  row(o.orientation, {.name = "final_orientation",
+                      .help = "pca, or random (a random rotation within the kept directions)"});
+}
 
 // The residual width kept at `ratio`: floor((1 − r)·hidden) rounded down to a multiple of
 // `round`; an error when that leaves nothing.
@@ -43,3 +56,11 @@ class SliceGpt final : public CompressionMethod {
 };
 
 }  // namespace claw::compress
+
+namespace claw {
+template <>
+struct OptionNames<compress::FinalOrientation> {
+  static constexpr std::pair<compress::FinalOrientation, const char*> kValues[] = {
+      {compress::FinalOrientation::kPca, "pca"}, {compress::FinalOrientation::kRandom, "random"}};
+};
+}  // namespace claw

@@ -21,11 +21,45 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "core/json.h"
 #include "core/option_table.h"
 
 namespace claw {
+
+// An enum field is a text option whose values are the names its enumerators go by, declared
+// once per enum by specialising OptionNames in namespace claw:
+//   template <> struct OptionNames<FinalOrientation> {
+//     static constexpr std::pair<FinalOrientation, const char*> kValues[] = {
+//         {FinalOrientation::kPca, "pca"}, {FinalOrientation::kRandom, "random"}};
+//   };
+template <typename E>
+struct OptionNames;
+
 namespace binding {
+
+template <typename E>
+const char* enum_name(E value) {
+  for (const auto& [enumerator, name] : OptionNames<E>::kValues) {
+    if (enumerator == value) return name;
+  }
+  CLAW_FAIL("an enumerator without an option name");
+}
+
+template <typename E>
+E enum_value(const std::string& name) {
+  for (const auto& [enumerator, spelling] : OptionNames<E>::kValues) {
+    if (spelling == name) return enumerator;
+  }
+  CLAW_FAIL("'", name, "' names no value of this option");
+}
+
+template <typename E>
+std::vector<std::string> enum_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : OptionNames<E>::kValues) names.emplace_back(entry.second);
+  return names;
+}
 
 template <typename T>
 constexpr bool kIsOptional = false;
@@ -42,14 +76,14 @@ constexpr OptionKind field_kind() {
     return OptionKind::kInteger;
   } else if constexpr (std::is_same_v<T, double>) {
     return OptionKind::kNumber;
-  } else if constexpr (std::is_same_v<T, std::string>) {
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_enum_v<T>) {
     return OptionKind::kText;
   } else if constexpr (std::is_same_v<T, bool>) {
     return OptionKind::kFlag;
   } else {
     static_assert(std::is_same_v<T, std::vector<std::string>>,
                   "an option field is std::int64_t, double, std::string, bool, "
-                  "std::vector<std::string> or an optional of one");
+                  "std::vector<std::string>, an enum with OptionNames, or an optional of one");
     return OptionKind::kTextList;
   }
 }
@@ -57,7 +91,9 @@ constexpr OptionKind field_kind() {
 template <typename T>
 Json field_json(const T& value) {
   if constexpr (kIsOptional<T>) {
-    return value ? Json(*value) : Json();
+    return value ? field_json(*value) : Json();
+  } else if constexpr (std::is_enum_v<T>) {
+    return enum_name(value);
   } else {
     return Json(value);
   }
@@ -66,7 +102,13 @@ Json field_json(const T& value) {
 template <typename T>
 void set_field(T& field, const Json& value) {
   if constexpr (kIsOptional<T>) {
-    field = value.is_null() ? T() : T(value.get<typename T::value_type>());
+    if (value.is_null()) {
+      field.reset();
+    } else {
+      set_field(field.emplace(), value);
+    }
+  } else if constexpr (std::is_enum_v<T>) {
+    field = enum_value<T>(value.get<std::string>());
   } else {
     field = value.get<T>();
   }
@@ -84,6 +126,9 @@ OptionTable bound_option_table() {
     spec.kind = binding::field_kind<Field>();
     if (!spec.required) spec.default_value = binding::field_json(field);
     spec.optional = binding::kIsOptional<Field>;
+    if constexpr (std::is_enum_v<Field>) {
+      if (spec.choices.empty()) spec.choices = binding::enum_names<Field>();
+    }
     specs.push_back(std::move(spec));
   });
   return OptionTable(std::move(specs));
