@@ -236,8 +236,8 @@ int main(int argc, char** argv) {
     if (!o.preset.empty()) {
       model_path = (scratch / o.preset).string();
       claw::log::info("claw init --preset ", o.preset, " (random weights)");
-      std::vector<std::string> init = {CLAW_BINARY, "init", "--preset", o.preset,
-                                       "--out-dtype", "f32", "--seed",   std::to_string(o.seed),
+      std::vector<std::string> init = {CLAW_BINARY,   "init", "--preset", o.preset,
+                                       "--out-dtype", "f32",  "--seed",   std::to_string(o.seed),
                                        model_path};
       if (!o.tokenizer.empty()) init.insert(init.end(), {"--tokenizer", o.tokenizer});
       run_or_fail(init);

@@ -14,9 +14,9 @@
 #include "core/error.h"
 #include "study/plot.h"
 #include "study/store.h"
+#include "support/metric_names.h"
 #include "support/study_contents.h"
 #include "support/test_support.h"
-#include "support/metric_names.h"
 
 namespace claw::testing {
 namespace {
