@@ -17,8 +17,13 @@ Json parameter_counts(const model::ModelConfig& config) {
   return {{"total", n.total()}, {"without_embeddings", n.without_embeddings()}};
 }
 
-double removed(double before, double after) {
-  return before > 0 ? (before - after) / before : 0.0;
+// The fractions removed between two parameter_counts().
+FractionRemoved fractions_removed(const Json& before, const Json& after) {
+  const auto removed = [&](const char* key) {
+    const double b = before[key].get<double>(), a = after[key].get<double>();
+    return b > 0 ? (b - a) / b : 0.0;
+  };
+  return {removed("total"), removed("without_embeddings")};
 }
 
 // The sizes a method may change besides the FFN widths, which are recorded apart.
@@ -49,22 +54,18 @@ Json compress_model(model::Model& model, CompressionMethod& method, double ratio
   const double seconds = time.seconds();
   const Json params_before = parameter_counts(before),
              params_after = parameter_counts(model.config);
-  return {
-      {"method", method.name()},
-      {"settings", method.settings()},
-      {"ratio", ratio},
-      {"shape", {{"before", shape_record(before)}, {"after", shape_record(model.config)}}},
-      {"intermediate_sizes",
-       {{"before", before.intermediate_sizes}, {"after", model.config.intermediate_sizes}}},
-      {"parameters",
-       {{"before", params_before},
-        {"after", params_after},
-        {"fraction_removed", FractionRemoved{removed(params_before["total"], params_after["total"]),
-                                             removed(params_before["without_embeddings"],
-                                                     params_after["without_embeddings"])}
-                                 .json()}}},
-      {"seconds", seconds},
-      {"details", std::move(details)}};
+  return {{"method", method.name()},
+          {"settings", method.settings()},
+          {"ratio", ratio},
+          {"shape", {{"before", shape_record(before)}, {"after", shape_record(model.config)}}},
+          {"intermediate_sizes",
+           {{"before", before.intermediate_sizes}, {"after", model.config.intermediate_sizes}}},
+          {"parameters",
+           {{"before", params_before},
+            {"after", params_after},
+            {"fraction_removed", fractions_removed(params_before, params_after).json()}}},
+          {"seconds", seconds},
+          {"details", std::move(details)}};
 }
 
 Json FractionRemoved::json() const {

@@ -21,7 +21,9 @@ Json curve(const std::vector<LossPoint>& points) {
 
 }  // namespace
 
-std::string default_eval_data(const std::string& data) {
+std::string held_out_data(const RecoveryOptions& options) {
+  if (options.eval_data) return *options.eval_data;
+  const std::string& data = options.data;
   if (data == "alpaca" || data == "alpaca:train") return "alpaca:test";
   if (data == "tinystories" || data == "tinystories:train") return "tinystories:test";
   return "";
@@ -36,7 +38,7 @@ void check_recovery_options(const RecoveryOptions& options) {
 
 Json recovery_settings(const RecoveryOptions& options, const std::string& dtype) {
   Json s = bound_recorded_values(options);
-  s["eval_data"] = options.eval_data.value_or(default_eval_data(options.data));
+  s["eval_data"] = held_out_data(options);
   s["tokens"] = options.tokens;
   s["seed"] = options.seed;
   s["dtype"] = dtype;
@@ -50,7 +52,7 @@ RecoveryData prepare_recovery_data(const text::Tokenizer& tokenizer,
                                    const RecoveryOptions& options) {
   RecoveryData data;
   data.train = training_sequences(options.data, tokenizer, options.seq_len, options.prompt_loss);
-  const std::string held_out = options.eval_data.value_or(default_eval_data(options.data));
+  const std::string held_out = held_out_data(options);
   if (!held_out.empty()) {
     data.held_out = training_sequences(held_out, tokenizer, options.seq_len, options.prompt_loss);
     if (static_cast<std::int64_t>(data.held_out.size()) > options.eval_sequences) {

@@ -30,8 +30,8 @@ struct RecoveryOptions {
   TrainerOptions trainer;
 };
 
-// The held-out data for a training set: the test split of a train split, else none.
-std::string default_eval_data(const std::string& data);
+// The held-out data: eval_data when given, else the test split of a train split, else none ("").
+std::string held_out_data(const RecoveryOptions& options);
 
 // Errors for combinations of options no run could use, naming the option (each option's own
 // range is its row's, checked when the values are read).

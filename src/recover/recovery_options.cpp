@@ -31,7 +31,7 @@ const OptionTable& recovery_option_table() {
 
 RecoveryOptions recovery_options_from(const Json& values) {
   RecoveryOptions o = bound_options_from<RecoveryOptions>(values);
-  if (!o.eval_data) o.eval_data = default_eval_data(o.data);
+  o.eval_data = held_out_data(o);
   return o;
 }
 

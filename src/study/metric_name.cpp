@@ -60,6 +60,14 @@ MetricKind quality_kind_named(std::string_view spelling) {
   throw Error(concat("'", spelling, "' is not a quality metric claw knows"));
 }
 
+std::vector<MetricKind> law_metric_kinds() {
+  std::vector<MetricKind> kinds;
+  for (const KindInfo& k : kKinds) {
+    if (k.law) kinds.push_back(k.kind);
+  }
+  return kinds;
+}
+
 const char* phase_name(SpeedPhase phase) {
   return phase == SpeedPhase::kPrefill ? "prefill" : "decode";
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace claw::study {
 
@@ -42,6 +43,8 @@ struct SpeedSetting {
 
 // The kind a quality metric's spelling names ("acc_norm", as the harness calls it too).
 MetricKind quality_kind_named(std::string_view spelling);
+// The kinds the laws are fitted to: each corpus's loss and each accuracy frontier.
+std::vector<MetricKind> law_metric_kinds();
 
 struct MetricName {
   MetricKind kind = MetricKind::kLoss;

@@ -8,12 +8,6 @@
 #include "laws/chance.h"
 
 namespace claw::study {
-namespace {
-
-constexpr const char* kLawMetrics[] = {"loss", "accuracy"};
-
-}  // namespace
-
 std::optional<double> chance_level(const ExperimentResult& result, const MetricName& metric) {
   const MetricValue* chance = result.metric(metric.chance());
   return chance ? std::optional(chance->value) : std::nullopt;
@@ -74,7 +68,8 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
 
 std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& observations) {
   std::vector<StudyFit> fits;
-  for (const char* metric : kLawMetrics) {
+  for (const MetricKind kind : law_metric_kinds()) {
+    const std::string metric = MetricName::of(kind, "").kind_text();
     std::map<std::string, std::vector<laws::Observation>> by_family;
     for (const laws::Observation& o : observations) {
       if (o.metric != metric) continue;
@@ -111,7 +106,8 @@ std::vector<CriticalRow> critical_ratios(const std::vector<StudyFit>& fits) {
     std::vector<std::optional<double>> budgets = {0.0};
     if (largest_budget > 0) budgets.push_back(largest_budget);
     budgets.push_back(std::nullopt);
-    const bool higher_is_worse = fit.metric == "loss";
+    const bool higher_is_worse =
+        MetricName::of(quality_kind_named(fit.metric), "").lower_is_better();
     for (const auto& [frontier, o] : frontiers) {
       for (const double sigma : kCriticalSigmas) {
         for (const std::optional<double>& tokens : budgets) {
