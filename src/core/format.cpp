@@ -1,5 +1,6 @@
 #include "core/format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -18,6 +19,25 @@ std::string significant(double value, int digits) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*g", digits, value);
   return text;
+}
+
+std::string table_number(double value, int digits) {
+  if (!std::isfinite(value)) return significant(value, digits);
+  char text[64];
+  std::snprintf(text, sizeof text, "%#.*g", digits, value);
+  std::string out = text;
+  if (!out.empty() && out.back() == '.') out.pop_back();  // "%#g" keeps the point of "100."
+  return out;
+}
+
+std::string measurement(double value, std::optional<double> error) {
+  if (!error || !std::isfinite(*error) || *error <= 0 || !std::isfinite(value)) {
+    return table_number(value);
+  }
+  // The decimal place of the error's second significant digit; the value is rounded to it.
+  const int place = static_cast<int>(std::floor(std::log10(*error))) - 1;
+  const int decimals = std::max(0, -place);
+  return fixed(value, decimals) + " ± " + fixed(*error, decimals);
 }
 
 std::string with_commas(std::int64_t n) {

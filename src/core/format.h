@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -16,6 +17,15 @@ std::string fixed(double value, int digits);
 // `value` with `digits` significant digits: significant(0.123456) -> "0.1235"; "–" for NaN and
 // "∞" / "−∞" for infinities, for tables where a value may be missing.
 std::string significant(double value, int digits = 4);
+
+// The same with trailing zeros kept, so that a column of numbers reads at one precision:
+// table_number(3.1) -> "3.100", table_number(0.5) -> "0.5000", table_number(2e6) -> "2.000e+06".
+std::string table_number(double value, int digits = 4);
+
+// A measurement and its standard error, the error to two significant digits and the value to
+// the same decimal place: measurement(1.23984, 0.0221) -> "1.240 ± 0.022"; the value alone (at
+// four significant digits, zeros kept) without an error.
+std::string measurement(double value, std::optional<double> error);
 
 // In decimal units with three significant digits or more: 1536 -> "1.54 kB",
 // 988065792 -> "988 MB", 24582600000 -> "24.6 GB".

@@ -69,12 +69,15 @@ CriticalRatio critical_ratio(const FittedLaw& law, const std::string& frontier, 
   const double at_zero = at(0).estimate;
   if (result.ratio && *result.ratio == 0) {
     result.ratio.reset();
+    result.outcome = CriticalRatio::kPastAtZero;
     result.meaning = concat("the law already predicts ", at_zero, " at r = 0, past ", aim,
                             ": no ratio in [0, 1) stays within σ");
   } else if (result.ratio) {
+    result.outcome = CriticalRatio::kReached;
     result.meaning = concat("the metric reaches ", aim, " at r = ", *result.ratio, " (",
                             interval_text(result), ")");
   } else {
+    result.outcome = CriticalRatio::kNotReached;
     result.meaning =
         concat("no ratio in [0, 1) reaches ", aim, ": the law predicts ", at_zero, " at r = 0 and ",
                at(kLastRatio).estimate, " as r approaches 1 (", interval_text(result), ")");

@@ -10,6 +10,9 @@
 namespace claw::laws {
 
 struct CriticalRatio {
+  // Why there is or is not a ratio: the target is reached at some r in (0, 1); the law is past
+  // it already at r = 0; no r below 1 reaches it; or a warning (or the caller) withholds it.
+  enum Outcome { kReached, kPastAtZero, kNotReached, kWithheld } outcome = kWithheld;
   // r*, unset when no ratio in [0, 1) reaches the target (or a warning withholds it).
   std::optional<double> ratio;
   // The 95% interval: from the first r at which the prediction interval touches the target to the

@@ -237,6 +237,12 @@ const LawPart& FittedLaw::part_for(const std::string& frontier) const {
             join(parts, [](const LawPart& p) { return "'" + p.frontier + "'"; }));
 }
 
+bool FittedLaw::covers(const std::string& frontier) const {
+  return spec.scope == Scope::kPooled ||
+         std::any_of(parts.begin(), parts.end(),
+                     [&](const LawPart& p) { return p.frontier == frontier; });
+}
+
 Interval predict(const FittedLaw& law, const std::string& frontier, double base_value, double ratio,
                  std::optional<double> tokens) {
   CLAW_CHECK(std::isfinite(base_value) && base_value > 0, "L0 must be positive, got ", base_value);

@@ -51,6 +51,8 @@ struct FittedLaw {
   // The part that covers `frontier`: the pooled one, or that frontier's. An error names the
   // frontiers a per-frontier law has.
   const LawPart& part_for(const std::string& frontier) const;
+  // Whether part_for(frontier) has a part to give.
+  bool covers(const std::string& frontier) const;
 
   Json json() const;
   static FittedLaw from_json(const Json& json, const std::string& source);

@@ -32,6 +32,19 @@ TEST(Format, SignificantDigitsAndMissingValues) {
   EXPECT_EQ(significant(NAN), "–");
   EXPECT_EQ(significant(INFINITY), "∞");
   EXPECT_EQ(significant(-INFINITY), "−∞");
+  EXPECT_EQ(table_number(3.1), "3.100");
+  EXPECT_EQ(table_number(0.5), "0.5000");
+  EXPECT_EQ(table_number(100, 3), "100");
+  EXPECT_EQ(table_number(2e6), "2.000e+06");
+  EXPECT_EQ(table_number(NAN), "–");
+}
+
+TEST(Format, MeasurementRoundsTheValueToItsError) {
+  EXPECT_EQ(measurement(1.23984, 0.0221), "1.240 ± 0.022");
+  EXPECT_EQ(measurement(2.93913, 0.0973), "2.939 ± 0.097");
+  EXPECT_EQ(measurement(1234.567, 53.2), "1235 ± 53");
+  EXPECT_EQ(measurement(0.45, std::nullopt), "0.4500");
+  EXPECT_EQ(measurement(0.45, 0.0), "0.4500");
 }
 
 }  // namespace claw

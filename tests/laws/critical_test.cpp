@@ -57,6 +57,7 @@ TEST(CriticalRatio, ReducesToSigmaToTheOneOverBeta) {
   const FittedLaw law = fit_law(spec_of("v1"), form_data(exact, 1));
   const CriticalRatio c = critical_ratio(law, kFrontier, 1.5, 2.0, std::nullopt);
   ASSERT_TRUE(c.ratio);
+  EXPECT_EQ(c.outcome, CriticalRatio::kReached);
   EXPECT_NEAR(*c.ratio, std::pow(1.5, 1 / 2.1) - 1, 1e-9);
 }
 
@@ -75,12 +76,14 @@ TEST(CriticalRatio, SaysWhenNoRatioReachesTheTarget) {
   // Without recovery the law predicts 2.4^0.9 · 2^0.4 ≈ 2.9 at r = 0, past 1.01 × 2.4...
   const CriticalRatio near = critical_ratio(law, kFrontier, 1.01, 2.4, 0.0);
   EXPECT_FALSE(near.ratio);
+  EXPECT_EQ(near.outcome, CriticalRatio::kPastAtZero);
   EXPECT_NE(near.meaning.find("no ratio in [0, 1) stays within σ"), std::string::npos)
       << near.meaning;
   // ...and a 100-fold loss not before r = 1.
   const CriticalRatio far = critical_ratio(law, kFrontier, 100, 2.4, std::nullopt);
   EXPECT_FALSE(far.ratio);
   EXPECT_FALSE(far.high);
+  EXPECT_EQ(far.outcome, CriticalRatio::kNotReached);
   EXPECT_NE(far.meaning.find("no ratio in [0, 1) reaches 100"), std::string::npos) << far.meaning;
   EXPECT_THROW(critical_ratio(law, kFrontier, 1, 2.4, std::nullopt), Error);
 }
