@@ -11,10 +11,6 @@
 namespace claw::study {
 namespace {
 
-constexpr const char* kAgrees = "agrees";
-constexpr const char* kDisagrees = "disagrees";
-constexpr const char* kCannotTell = "cannot tell";
-
 // The two-sided 95% normal quantile, for intervals built from standard errors.
 constexpr double kZ95 = 1.959963984540054;
 
@@ -52,8 +48,9 @@ void curvature_findings(const StudyResults& results, std::vector<Finding>& out) 
     const ExperimentResult* base = results.base_with(metric);
     for (const std::string& method : results.methods) {
       Finding f;
-      f.topic = concat(metric.text(), " against r (", method, ", D = ", d, ")");
-      f.paper = loss ? "rises quadratically with r" : "falls only linearly with r";
+      f.topic = concat(metric.text(), ", ", method, ", D = ", d);
+      f.paper =
+          loss ? "the loss rises quadratically with r" : "the accuracy falls only linearly with r";
       std::vector<std::pair<double, double>> points;
       for (const double r : results.ratios) {
         const double v = results.value(method, r, d, metric);
@@ -72,10 +69,10 @@ void curvature_findings(const StudyResults& results, std::vector<Finding>& out) 
                                 ? "cannot tell linear from quadratic"
                             : t.quadratic.estimate > 0 ? "quadratic, bending up"
                                                        : "quadratic, bending down";
-        f.here = concat("r² coefficient ", significant(t.quadratic.estimate, 3), " ",
-                        interval(t.quadratic.ci_low, t.quadratic.ci_high),
-                        "; its interval bends the curve by up to ",
-                        significant(100 * t.bend_share, 3), "% of its change: ", shape);
+        f.here =
+            concat("r² coefficient ", significant(t.quadratic.estimate, 3), " ",
+                   interval(t.quadratic.ci_low, t.quadratic.ci_high), ", bending the curve by ≤ ",
+                   significant(100 * t.bend_share, 3), "% of its change: ", shape);
         if (t.shape == Curvature::kCannotTell) {
           f.verdict = kCannotTell;
         } else if (loss) {
@@ -178,9 +175,8 @@ void family_difference(const StudyResults& results, const std::string& topic,
   } else {
     const double se = scale * std::hypot(*a->standard_error, *b->standard_error);
     const double low = difference - kZ95 * se, high = difference + kZ95 * se;
-    f.here =
-        concat(means, "; difference ", amount(difference), unit, " [", amount(low), ", ",
-               amount(high), "]", " (r is each method's own ratio, so equal r is not equal size)");
+    f.here = concat(means, "; difference ", amount(difference), unit, " [", amount(low), ", ",
+                    amount(high), "] (at equal r, which is not equal size)");
     f.verdict = sign_verdict(low, high, /*positive_agrees=*/true);
   }
   out.push_back(std::move(f));
@@ -258,11 +254,10 @@ void speed_findings(const StudyResults& results, std::vector<Finding>& out) {
       Finding f;
       f.topic = concat("largest ", phase, " speedup in ", engine, " (",
                        significant(parameters / 1e9, 3), "B-parameter shapes)");
-      f.paper = small ? "for models up to 7B the speed gain peaks at 35%"
-                      : "compressed large models run about 60% faster";
+      f.paper = small ? "for models up to 7B the speed gain (speedup − 1) peaks at 35%"
+                      : "compressed large models run about 60% faster (speedup − 1)";
       f.here = concat("+", significant(100 * (best - 1), 3), "% (", significant(best, 3),
-                      "×, range over repetitions ", interval(low, high), "; ", where,
-                      "); read as throughput gain, speedup − 1");
+                      "×, range over repetitions ", interval(low, high), "; ", where, ")");
       if (small) {
         f.verdict = high - 1 <= claim ? kAgrees : low - 1 > claim ? kDisagrees : kCannotTell;
       } else {

@@ -13,11 +13,16 @@
 
 namespace claw::study {
 
+// A finding's verdicts: the 95% interval settles it one way or the other, or it does not.
+inline constexpr const char* kAgrees = "agrees";
+inline constexpr const char* kDisagrees = "disagrees";
+inline constexpr const char* kCannotTell = "cannot tell";
+
 struct Finding {
   std::string topic;    // "loss/tinystories:test against r (prunenet, D = 0)"
   std::string paper;    // what the paper says
   std::string here;     // what this study measured, with its interval
-  std::string verdict;  // "agrees", "disagrees" or "cannot tell"
+  std::string verdict;  // kAgrees, kDisagrees or kCannotTell
 };
 
 enum class Curvature { kQuadratic, kLinear, kCannotTell };

@@ -78,5 +78,8 @@ struct MetricName {
 inline const MetricName kAverageAccuracy = MetricName::of(MetricKind::kAccuracy, "average");
 inline const MetricName kFractionRemovedTotal =
     MetricName::of(MetricKind::kFractionRemoved, "total");
+// The common scale of methods of different structure: embeddings and head left out.
+inline const MetricName kFractionRemovedWithoutEmbeddings =
+    MetricName::of(MetricKind::kFractionRemoved, "without_embeddings");
 
 }  // namespace claw::study

@@ -40,8 +40,7 @@ void add_parameter_metrics(const compress::FractionRemoved& removed,
                            std::vector<MetricValue>& metrics) {
   const std::string protocol = "parameters removed / parameters of the uncompressed model";
   metrics.push_back({kFractionRemovedTotal, removed.total, std::nullopt, protocol});
-  metrics.push_back({MetricName::of(MetricKind::kFractionRemoved, "without_embeddings"),
-                     removed.without_embeddings, std::nullopt,
+  metrics.push_back({kFractionRemovedWithoutEmbeddings, removed.without_embeddings, std::nullopt,
                      protocol + ", embeddings and head left out"});
 }
 

@@ -74,11 +74,11 @@ std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& obser
     for (const laws::Observation& o : observations) {
       if (o.metric != metric) continue;
       by_family[method_family(o.method)].push_back(o);
-      by_family["all methods"].push_back(o);
+      by_family[kAllMethods].push_back(o);
     }
     for (auto& [family, rows] : by_family) {
-      // "all methods" adds nothing beside a single family.
-      if (family == "all methods" && by_family.size() == 2) continue;
+      // The pooled fit adds nothing beside a single family.
+      if (family == kAllMethods && by_family.size() == 2) continue;
       StudyFit fit;
       fit.metric = metric;
       fit.family = family;

@@ -30,9 +30,12 @@ bool at_chance(const ExperimentResult& base, const MetricName& metric);
 std::vector<laws::Observation> store_observations(const std::vector<ExperimentResult>& results,
                                                   const std::string& source);
 
+// The family of a fit pooled over every method (made where a study has more than one family).
+inline constexpr const char* kAllMethods = "all methods";
+
 struct StudyFit {
   std::string metric;  // "loss" (every loss frontier) or "accuracy" (the extrinsic frontiers)
-  std::string family;  // a method family, or "all methods"
+  std::string family;  // a method family, or kAllMethods
   std::vector<laws::Observation> observations;  // those fitted: frontiers above chance
   std::vector<std::string> warnings;            // the frontiers left out at chance
   laws::LawSelection selection;                 // every form tried; the chosen one
