@@ -21,10 +21,6 @@ namespace claw::study {
 namespace fs = std::filesystem;
 namespace {
 
-std::string report_ratio(double r) {
-  return significant(r, 3);
-}
-
 template <typename T>
 std::string join_numbers(const std::vector<T>& items) {
   return join(items, [](const T& v) { return significant(static_cast<double>(v), 6); });
@@ -32,8 +28,8 @@ std::string join_numbers(const std::vector<T>& items) {
 
 }  // namespace
 
-std::string with_error(double value, std::optional<double> error) {
-  return error ? significant(value) + " ± " + significant(*error, 2) : significant(value);
+std::string report_ratio(double r) {
+  return significant(r, 3);
 }
 
 std::string file_stem(const std::string& metric) {
@@ -46,6 +42,7 @@ ReportWriter::ReportWriter(const Store& store, fs::path directory)
     : store_(store), directory_(std::move(directory)), results_(store.experiments()) {
   observations_ = store_observations(results_.all, store.path().string());
   fits_ = fit_study_laws(observations_);
+  critical_ = critical_ratios(fits_);
 }
 
 fs::path ReportWriter::write() {
@@ -56,8 +53,12 @@ fs::path ReportWriter::write() {
       "an empty or new one");
   AtomicDirectory output(directory_, /*replace=*/true);
   staging_ = output.staging();
-  summary();
-  protocols();
+  // The answers first; then the sections they link to; what enters no law last.
+  const std::vector<Finding> found = paper_findings(results_);
+  summary(found);
+  doc_.heading(2, "Contents");
+  doc_.contents();
+  what_was_run();
   base_models();
   for (const MetricName& metric : results_.law_metric_names()) metric_against_ratio(metric);
   metrics_against_parameters();
@@ -65,8 +66,9 @@ fs::path ReportWriter::write() {
   laws_section();
   critical();
   speed();
-  findings();
+  findings(found);
   failures();
+  appendix();
   if (plots_missing_) {
     doc_.paragraph(
         "Some plots are missing: gnuplot was not found or failed (install gnuplot-nox); "
@@ -74,91 +76,100 @@ fs::path ReportWriter::write() {
   }
   const std::string title = "claw study: " + store_.meta("study_name").value_or("study");
   write_file_atomic(staging_ / "report.md", "# " + title + "\n\n" + doc_.markdown());
-  write_file_atomic(staging_ / "report.html", html_with_title(title));
+  write_file_atomic(staging_ / "report.html", doc_.html(title));
   write_file_atomic(staging_ / "laws.json", laws_json().dump(2) + "\n");
   output.commit();
   return directory_ / "report.md";
 }
 
-std::string ReportWriter::html_with_title(const std::string& title) {
-  std::string html = doc_.html(title);
-  const std::string marker = "<body>\n";
-  html.insert(html.find(marker) + marker.size(), "<h1>" + title + "</h1>\n");
-  return html;
-}
-
-// Renders `plot` without its empty series; a plot with no point at all is left out.
-void ReportWriter::add_plot(Plot plot, const std::string& caption) {
+// Renders `plot` without its empty series, once per name; a plot with no point at all is left
+// out, and so is one gnuplot could not draw.
+std::optional<Figure> ReportWriter::render(Plot plot, const std::string& caption) {
+  if (const auto drawn = rendered_.find(plot.name); drawn != rendered_.end()) return drawn->second;
   plot.series.erase(std::remove_if(plot.series.begin(), plot.series.end(),
                                    [](const PlotSeries& s) { return s.points.empty(); }),
                     plot.series.end());
-  if (plot.series.empty()) {
+  std::optional<Figure> figure;
+  if (!plot.series.empty()) {
+    if (render_plot(plot, staging_)) {
+      figure = Figure{plot.name + ".png", plot.name + ".svg", plot.title, caption};
+    } else {
+      plots_missing_ = true;
+    }
+  }
+  return rendered_[plot.name] = figure;
+}
+
+void ReportWriter::add_plot(Plot plot, const std::string& caption) {
+  const bool empty = std::all_of(plot.series.begin(), plot.series.end(),
+                                 [](const PlotSeries& s) { return s.points.empty(); });
+  if (empty) {
     doc_.paragraph("(No point to plot: " + caption + ".)");
-    return;
-  }
-  if (render_plot(plot, staging_)) {
-    doc_.figure(plot.name + ".png", plot.name + ".svg", caption);
-  } else {
-    plots_missing_ = true;
+  } else if (std::optional<Figure> figure = render(std::move(plot), caption)) {
+    doc_.figure(*std::move(figure));
   }
 }
 
-void ReportWriter::summary() {
-  std::map<std::string, int> kinds;
-  double seconds = 0;
-  for (const ExperimentResult& e : results_.all) {
-    ++kinds[e.kind];
-    seconds += e.seconds;
-  }
+void ReportWriter::what_was_run() {
+  doc_.heading(2, "What was run");
   doc_.paragraph(concat("Store `", store_.path().string(), "`, created ",
-                        store_.meta("created").value_or("?"), ". ", results_.all.size(),
-                        " experiments: ", kinds["base"], " base, ", kinds["compressed"],
-                        " compressed, ", kinds["speed"], " speed; ", significant(seconds / 60, 3),
-                        " minutes of compute. Methods: ", join(results_.methods),
-                        "; ratios r: ", join_numbers(results_.ratios),
+                        store_.meta("created").value_or("?"),
+                        " (the experiments by kind and their compute time are in the summary). "
+                        "Methods: ",
+                        join(results_.methods), "; ratios r: ", join_numbers(results_.ratios),
                         "; recovery budgets D (tokens): ", join_numbers(results_.budgets), "."));
-  std::vector<std::string> meanings;
+  // Methods that mean the same by r, together.
+  std::vector<std::pair<std::string, std::vector<std::string>>> meanings;
   for (const std::string& method : results_.methods) {
-    if (const compress::MethodInfo* info = compress::find_method(method)) {
-      meanings.push_back(concat(info->ratio_meaning, " (", method, ", ",
-                                compress::family_name(info->family), ")"));
-    }
+    const compress::MethodInfo* info = compress::find_method(method);
+    if (info == nullptr) continue;
+    const std::string meaning =
+        concat(info->ratio_meaning, " (", compress::family_name(info->family), ": ");
+    auto slot = std::find_if(meanings.begin(), meanings.end(),
+                             [&](const auto& m) { return m.first == meaning; });
+    if (slot == meanings.end()) slot = meanings.insert(meanings.end(), {meaning, {}});
+    slot->second.push_back(method);
   }
-  doc_.paragraph(
-      concat("r is each method's native ratio: ", join(meanings),
-             ". D = 0 is the compressed model without recovery. Each law is the form, D scale and "
-             "scope that best predicts ratios beyond those it was fitted on (docs/laws.md)."));
-}
-
-void ReportWriter::protocols() {
-  doc_.heading(2, "Protocols");
-  std::vector<std::vector<std::string>> rows;
-  std::set<MetricName> seen;
-  for (const ExperimentResult& e : results_.all) {
-    for (const MetricValue& m : e.metrics) {
-      if (seen.insert(m.name).second) rows.push_back({m.name.text(), m.protocol});
-    }
-  }
-  doc_.table({"metric", "protocol"}, rows);
+  doc_.paragraph(concat(
+      "r is each method's native ratio: ",
+      join(meanings, [](const auto& m) { return m.first + join(m.second) + ")"; }),
+      ". D = 0 is the compressed model without recovery. Each law is the form, D scale and "
+      "scope that best predicts ratios beyond those it was fitted on (docs/laws.md). Each plot "
+      "NAME.png has NAME.svg, its data NAME.dat and its gnuplot script NAME.gp beside it."));
 }
 
 void ReportWriter::base_models() {
   doc_.heading(2, "Uncompressed models (L0)");
   doc_.paragraph(concat(
-      "Chance is the accuracy of a uniform guess. An accuracy not ", laws::kChanceStandardErrors,
+      "The metrics the laws are fitted to. Chance is the accuracy of a uniform guess. An "
+      "accuracy not ",
+      laws::kChanceStandardErrors,
       " standard errors above it is not above chance: no law is fitted to it and it has no "
-      "critical ratio, since its changes under compression cannot be told from noise."));
+      "critical ratio, since its changes under compression cannot be told from noise. Every "
+      "other metric (perplexities, each task's acc and acc_norm, each paradigm of a group) is in [",
+      kAppendixMetrics, "](#", ReportDocument::anchor(kAppendixMetrics), ")."));
+  base_table(/*entering_laws=*/true);
+}
+
+void ReportWriter::base_table(bool entering_laws) {
+  const std::vector<MetricName> laws = results_.law_metric_names();
+  const bool several_models = results_.base.size() > 1;
   std::vector<std::vector<std::string>> rows;
   for (const ExperimentResult* e : results_.base) {
     for (const MetricValue& m : e->metrics) {
-      if (m.name.kind == MetricKind::kChance) continue;
+      const bool in_laws = std::find(laws.begin(), laws.end(), m.name) != laws.end();
+      if (m.name.kind == MetricKind::kChance || in_laws != entering_laws) continue;
       const std::optional<double> chance = chance_level(*e, m.name);
-      rows.push_back({e->model, m.name.text(), with_error(m.value, m.standard_error),
-                      chance ? significant(*chance) : "",
-                      chance && at_chance(*e, m.name) ? "not above chance" : ""});
+      std::vector<std::string> row = {m.name.text(), measurement(m.value, m.standard_error),
+                                      chance ? table_number(*chance) : "",
+                                      chance && at_chance(*e, m.name) ? "not above chance" : ""};
+      if (several_models) row.insert(row.begin(), e->model);
+      rows.push_back(std::move(row));
     }
   }
-  doc_.table({"model", "metric", "value", "chance", ""}, rows);
+  std::vector<std::string> header = {"metric", "value", "chance", ""};
+  if (several_models) header.insert(header.begin(), "model");
+  doc_.table(header, rows);
 }
 
 // Points per method at D = 0 and at the largest D, with each family's chosen law and its 95%
@@ -173,19 +184,20 @@ void ReportWriter::metric_against_ratio(const MetricName& metric) {
   const std::string frontier = base != nullptr ? base->model + "/" + task : "";
   std::vector<std::int64_t> shown = {results_.budgets.front()};
   if (results_.budgets.size() > 1) shown.push_back(results_.budgets.back());
+  std::vector<std::string> header = {"method", "D"};
+  for (const double r : results_.ratios) header.push_back("r=" + report_ratio(r));
+  std::vector<std::vector<std::string>> rows;
+  std::vector<Plot> plots;
   for (const std::int64_t tokens : shown) {
-    std::vector<std::string> header = {"method"};
-    for (const double r : results_.ratios) header.push_back("r=" + report_ratio(r));
-    std::vector<std::vector<std::string>> rows;
     Plot plot{concat(file_stem(name), "_D", tokens),
               concat(name, " against r, D = ", tokens, " tokens (L0 = ", significant(l0), ")"),
               "compression ratio r", name};
     for (const std::string& method : results_.methods) {
-      std::vector<std::string> row = {method};
+      std::vector<std::string> row = {method, std::to_string(tokens)};
       PlotSeries points{method, {}, PlotSeries::kPoints};
       for (const double r : results_.ratios) {
         const double v = results_.value(method, r, tokens, metric);
-        row.push_back(significant(v));
+        row.push_back(table_number(v));
         if (std::isfinite(v)) points.points.emplace_back(r, v);
       }
       rows.push_back(row);
@@ -200,13 +212,7 @@ void ReportWriter::metric_against_ratio(const MetricName& metric) {
       const StudyFit* fit = fit_for(kind, family);
       if (fit == nullptr || !std::isfinite(l0)) continue;
       const laws::FittedLaw& law = *fit->chosen()->law;
-      bool covered = true;
-      try {
-        law.part_for(frontier);
-      } catch (const Error&) {
-        covered = false;  // a per-frontier law without this frontier (left out at chance)
-      }
-      if (!covered) continue;
+      if (!law.covers(frontier)) continue;  // a per-frontier law without it (left out at chance)
       PlotSeries band{concat("95% band, ", family), {}, PlotSeries::kBand};
       PlotSeries line{concat("law, ", family), {}, PlotSeries::kLines};
       band.color = line.color = color;
@@ -220,64 +226,45 @@ void ReportWriter::metric_against_ratio(const MetricName& metric) {
       plot.series.push_back(band);
       plot.series.push_back(line);
     }
-    doc_.paragraph(concat("D = ", tokens, " tokens:"));
-    doc_.table(header, rows);
-    add_plot(plot, concat(name, " against r at D = ", tokens,
-                          " tokens; points measured, lines the chosen laws with their 95% "
-                          "prediction bands (",
-                          task, ")"));
+    plots.push_back(std::move(plot));
+  }
+  doc_.table(header, rows);
+  for (Plot& plot : plots) {
+    add_plot(std::move(plot),
+             "Points: measured; lines and bands: each family's law and its 95% band.");
   }
 }
 
-// Methods whose ratios mean different things side by side: every law metric against the
-// fraction of non-embedding parameters each compressed model lost.
+// Methods whose ratios mean different things side by side: the fraction of non-embedding
+// parameters each method removed at each of its ratios, and every law metric against it.
 void ReportWriter::metrics_against_parameters() {
   if (results_.compressed.empty()) return;
-  const MetricName removed = MetricName::of(MetricKind::kFractionRemoved, "without_embeddings");
-  const std::vector<MetricName> metrics = results_.law_metric_names();
-  doc_.heading(2, "Quality against the fraction of parameters removed");
+  doc_.heading(2, kQualityAgainstRemoved);
   doc_.paragraph(
-      "Each method at each of its ratios, against the fraction of the model's non-embedding "
-      "parameters it removed: the common scale on which methods of different structure "
-      "compare (target_params in the study config plans them at equal fractions).");
+      "The fraction of the model's non-embedding parameters each method removed at each of its "
+      "ratios: the common scale on which methods of different structure compare (target_params "
+      "in the study config plans them at equal fractions). The values at each ratio are in the "
+      "tables above.");
+  std::vector<std::string> header = {"method"};
+  for (const double r : results_.ratios) header.push_back("r=" + report_ratio(r));
+  std::vector<std::vector<std::string>> rows;
+  for (const std::string& method : results_.methods) {
+    std::vector<std::string> row = {method};
+    for (const double r : results_.ratios) {
+      const double fraction =
+          results_.value(method, r, results_.budgets.front(), kFractionRemovedWithoutEmbeddings);
+      row.push_back(std::isfinite(fraction) ? significant(100 * fraction, 3) + "%" : "–");
+    }
+    rows.push_back(std::move(row));
+  }
+  doc_.table(header, rows);
   std::vector<std::int64_t> shown = {results_.budgets.front()};
   if (results_.budgets.size() > 1) shown.push_back(results_.budgets.back());
   for (const std::int64_t tokens : shown) {
-    std::vector<std::string> header = {"method", "r", "parameters removed"};
-    std::vector<std::vector<std::string>> rows;
-    std::vector<Plot> plots;
-    for (const MetricName& metric : metrics) {
-      const std::string name = metric.text();
-      header.push_back(name);
-      plots.push_back({concat(file_stem(name), "_params_D", tokens),
-                       concat(name, " against parameters removed, D = ", tokens, " tokens"),
-                       "fraction of non-embedding parameters removed", name});
-    }
-    for (const std::string& method : results_.methods) {
-      std::vector<PlotSeries> series(metrics.size(), {method, {}, PlotSeries::kPoints});
-      for (const double r : results_.ratios) {
-        const double fraction = results_.value(method, r, tokens, removed);
-        if (!std::isfinite(fraction)) continue;
-        std::vector<std::string> row = {method, report_ratio(r),
-                                        significant(100 * fraction, 3) + "%"};
-        for (std::size_t i = 0; i < metrics.size(); ++i) {
-          const double v = results_.value(method, r, tokens, metrics[i]);
-          row.push_back(significant(v));
-          if (std::isfinite(v)) series[i].points.emplace_back(fraction, v);
-        }
-        rows.push_back(row);
-      }
-      for (std::size_t i = 0; i < metrics.size(); ++i) plots[i].series.push_back(series[i]);
-    }
-    std::sort(rows.begin(), rows.end(),
-              [](const auto& a, const auto& b) { return std::stod(a[2]) < std::stod(b[2]); });
-    doc_.paragraph(concat("D = ", tokens, " tokens:"));
-    doc_.table(header, rows);
-    for (std::size_t i = 0; i < metrics.size(); ++i) {
-      add_plot(plots[i], concat(metrics[i].text(),
-                                " against the fraction of non-embedding parameters "
-                                "removed at D = ",
-                                tokens, " tokens"));
+    for (const MetricName& metric : results_.law_metric_names()) {
+      add_plot(quality_against_removed(metric, tokens),
+               concat(metric.lower_is_better() ? "Lower" : "Higher",
+                      " is better at equal size; lines: each family's law."));
     }
   }
 }
@@ -294,17 +281,20 @@ void ReportWriter::recovery() {
         concat(name, loss ? " removed" : " regained", " by recovery at r = ", report_ratio(middle)),
         "recovery tokens D", loss ? "loss(D=0) - loss(D)" : "accuracy(D) - accuracy(D=0)"};
     std::vector<std::string> header = {"method"};
-    for (const std::int64_t d : results_.budgets) header.push_back(concat("D=", d));
+    for (const std::int64_t d : results_.budgets) {
+      if (d > 0) header.push_back(concat("D=", d));  // D = 0 gains nothing by definition
+    }
     std::vector<std::vector<std::string>> rows;
     for (const std::string& method : results_.methods) {
       const double start = results_.value(method, middle, 0, metric);
       PlotSeries series{method, {}, PlotSeries::kLinesPoints};
       std::vector<std::string> row = {method};
       for (const std::int64_t d : results_.budgets) {
+        if (d == 0) continue;
         const double v = results_.value(method, middle, d, metric);
         const double gain = loss ? start - v : v - start;
-        row.push_back(significant(gain));
-        if (std::isfinite(gain) && d > 0) series.points.emplace_back(static_cast<double>(d), gain);
+        row.push_back(table_number(gain));
+        if (std::isfinite(gain)) series.points.emplace_back(static_cast<double>(d), gain);
       }
       rows.push_back(row);
       plot.series.push_back(series);
@@ -313,7 +303,7 @@ void ReportWriter::recovery() {
     doc_.paragraph(concat(name, ": gain from recovery at r = ", report_ratio(middle),
                           " (positive: recovery helped)."));
     doc_.table(header, rows);
-    add_plot(plot, concat("recovery gain in ", name, " against D at r = ", report_ratio(middle)));
+    add_plot(plot, "Above 0, recovery helped; where a curve flattens, more tokens buy little.");
   }
 }
 
@@ -326,107 +316,88 @@ void ReportWriter::speed() {
                         "random stands for every FFN-pruning method. Measured in ",
                         join(engines, [](const auto& engine) { return engine.first; }),
                         " (claw is claw's own LibTorch engine; llama.cpp the engine deployed "
-                        "models run in). docs/speed.md says when a measured speedup can be "
-                        "trusted."));
-  if (engines.size() > 1) speed_side_by_side(engines);
-  for (const auto& [engine, experiments] : engines) speed_in_engine(engine, experiments);
-}
-
-void ReportWriter::speed_side_by_side(const SpeedByEngine& engines) {
-  std::vector<std::string> header = {"method", "r", "setting"};
-  for (const auto& engine : engines) {
-    header.push_back("decode speedup, " + engine.first);
-    header.push_back("ideal");
-  }
-  std::map<std::tuple<std::string, double, SpeedSetting>, std::vector<std::string>> rows;
-  for (std::size_t i = 0; i < engines.size(); ++i) {
-    for (const ExperimentResult* e : engines[i].second) {
-      for (const MetricValue& m : e->metrics) {
-        if (m.name.kind != MetricKind::kSpeedup || m.name.phase != SpeedPhase::kDecode) continue;
-        const SpeedSetting at = m.name.setting;
-        std::vector<std::string>& row = rows[{e->method, e->ratio, at}];
-        row.resize(2 * engines.size(), "–");
-        row[2 * i] = significant(m.value, 3);
-        const MetricValue* ideal =
-            e->metric(MetricName::speed(MetricKind::kIdealSpeedup, SpeedPhase::kDecode, at));
-        row[2 * i + 1] = ideal ? significant(ideal->value, 3) : "–";
-      }
-    }
-  }
-  std::vector<std::vector<std::string>> table;
-  for (const auto& [where, cells] : rows) {
-    std::vector<std::string> row = {std::get<0>(where), report_ratio(std::get<1>(where)),
-                                    std::get<2>(where).text()};
-    row.insert(row.end(), cells.begin(), cells.end());
-    table.push_back(std::move(row));
-  }
-  doc_.paragraph(
-      "Decode speedup over the base in each engine, beside the ideal from the bytes a "
-      "step reads (the engines' ideals differ where the GGUF file's tensor types or "
-      "padding do):");
-  doc_.table(header, table);
-}
-
-void ReportWriter::speed_in_engine(const std::string& engine,
-                                   const std::vector<const ExperimentResult*>& experiments) {
-  doc_.heading(3, "In " + engine);
-  if (!experiments.front()->metrics.empty()) {
-    doc_.paragraph(experiments.front()->metrics.back().protocol);
-  }
+                        "models run in); each engine's protocol is in [",
+                        kAppendixProtocols, "](#", ReportDocument::anchor(kAppendixProtocols),
+                        "). The ideal is the shapes' FLOPs (prefill) or the bytes a decode step "
+                        "reads; the engines' ideals differ where the GGUF file's tensor types or "
+                        "padding do. docs/speed.md says when a measured speedup can be trusted."));
   std::set<SpeedSetting> settings;
-  for (const ExperimentResult* e : experiments) {
+  for (const ExperimentResult* e : results_.speed) {
     for (const MetricValue& m : e->metrics) {
       if (m.name.is_speed()) settings.insert(m.name.setting);
     }
   }
   for (const SpeedSetting& setting : settings) {
-    const std::string at = setting.text();
-    std::vector<std::vector<std::string>> rows;
-    Plot plot{file_stem("speedup_" + engine + "_" + at),
-              concat("speedup against r in ", engine, " (", at, ")"), "compression ratio r",
-              "speedup over the base (x)"};
-    std::map<std::string, std::array<PlotSeries, 4>> series;
+    speed_table(engines, setting);
+    for (const auto& [engine, experiments] : engines) speed_plot(engine, experiments, setting);
+  }
+}
+
+// One row per method, ratio and engine, the engines of one model side by side.
+void ReportWriter::speed_table(const SpeedByEngine& engines, const SpeedSetting& setting) {
+  std::map<std::pair<std::string, double>, std::vector<std::vector<std::string>>> rows;
+  for (const auto& [engine, experiments] : engines) {
     for (const ExperimentResult* e : experiments) {
-      auto get = [&](MetricKind kind, SpeedPhase phase) {
+      auto get = [&](MetricKind kind, SpeedPhase phase, int digits) {
         const MetricValue* m = e->metric(MetricName::speed(kind, phase, setting));
-        return m ? m->value : NAN;
+        return table_number(m ? m->value : NAN, digits);
       };
       const MetricValue* removed = e->metric(kFractionRemovedTotal);
-      const double fraction = removed ? removed->value : NAN;
-      const double prefill = get(MetricKind::kSpeedup, SpeedPhase::kPrefill);
-      const double ideal_prefill = get(MetricKind::kIdealSpeedup, SpeedPhase::kPrefill);
-      const double decode = get(MetricKind::kSpeedup, SpeedPhase::kDecode);
-      const double ideal_decode = get(MetricKind::kIdealSpeedup, SpeedPhase::kDecode);
-      rows.push_back({e->method, report_ratio(e->ratio), significant(100 * fraction, 3) + "%",
-                      significant(prefill, 3), significant(ideal_prefill, 3),
-                      significant(decode, 3), significant(ideal_decode, 3),
-                      significant(get(MetricKind::kTokensPerSecond, SpeedPhase::kPrefill)),
-                      significant(get(MetricKind::kTokensPerSecond, SpeedPhase::kDecode))});
-      auto& s = series[e->method];
-      s[0].title = e->method + " prefill";
-      s[1].title = e->method + " prefill ideal";
-      s[1].style = PlotSeries::kDashed;
-      s[2].title = e->method + " decode";
-      s[3].title = e->method + " decode ideal";
-      s[3].style = PlotSeries::kDashed;
-      s[0].points.emplace_back(e->ratio, prefill);
-      s[1].points.emplace_back(e->ratio, ideal_prefill);
-      s[2].points.emplace_back(e->ratio, decode);
-      s[3].points.emplace_back(e->ratio, ideal_decode);
+      rows[{e->method, e->ratio}].push_back(
+          {e->method, report_ratio(e->ratio), engine,
+           removed ? significant(100 * removed->value, 3) + "%" : "–",
+           get(MetricKind::kSpeedup, SpeedPhase::kPrefill, 3),
+           get(MetricKind::kIdealSpeedup, SpeedPhase::kPrefill, 3),
+           get(MetricKind::kSpeedup, SpeedPhase::kDecode, 3),
+           get(MetricKind::kIdealSpeedup, SpeedPhase::kDecode, 3),
+           get(MetricKind::kTokensPerSecond, SpeedPhase::kPrefill, 4),
+           get(MetricKind::kTokensPerSecond, SpeedPhase::kDecode, 4)});
     }
-    for (auto& [method, four] : series) {
-      for (PlotSeries& s : four) {
-        std::sort(s.points.begin(), s.points.end());
-        plot.series.push_back(s);
-      }
-    }
-    doc_.paragraph("Setting " + at + " (batch, prefill tokens), in " + engine + ":");
-    doc_.table({"method", "r", "parameters removed", "prefill speedup", "ideal", "decode speedup",
-                "ideal", "prefill tok/s", "decode tok/s"},
-               rows);
-    add_plot(plot, concat("measured speedups in ", engine,
-                          " (solid) and the shapes' ideal (dashed), ", at));
   }
+  std::vector<std::vector<std::string>> table;
+  for (auto& [where, engine_rows] : rows) {
+    for (std::vector<std::string>& row : engine_rows) table.push_back(std::move(row));
+  }
+  doc_.paragraph("Setting " + setting.text() + " (batch, prefill tokens):");
+  doc_.table({"method", "r", "engine", "parameters removed", "prefill speedup", "ideal",
+              "decode speedup", "ideal", "prefill tok/s", "decode tok/s"},
+             table);
+}
+
+void ReportWriter::speed_plot(const std::string& engine,
+                              const std::vector<const ExperimentResult*>& experiments,
+                              const SpeedSetting& setting) {
+  const std::string at = setting.text();
+  Plot plot{file_stem("speedup_" + engine + "_" + at),
+            concat("speedup against r in ", engine, " (", at, ")"), "compression ratio r",
+            "speedup over the base (x)"};
+  std::map<std::string, std::array<PlotSeries, 4>> series;
+  for (const ExperimentResult* e : experiments) {
+    auto get = [&](MetricKind kind, SpeedPhase phase) {
+      const MetricValue* m = e->metric(MetricName::speed(kind, phase, setting));
+      return m ? m->value : NAN;
+    };
+    auto& s = series[e->method];
+    s[0].title = e->method + " prefill";
+    s[1].title = e->method + " prefill ideal";
+    s[1].style = PlotSeries::kDashed;
+    s[2].title = e->method + " decode";
+    s[3].title = e->method + " decode ideal";
+    s[3].style = PlotSeries::kDashed;
+    s[0].points.emplace_back(e->ratio, get(MetricKind::kSpeedup, SpeedPhase::kPrefill));
+    s[1].points.emplace_back(e->ratio, get(MetricKind::kIdealSpeedup, SpeedPhase::kPrefill));
+    s[2].points.emplace_back(e->ratio, get(MetricKind::kSpeedup, SpeedPhase::kDecode));
+    s[3].points.emplace_back(e->ratio, get(MetricKind::kIdealSpeedup, SpeedPhase::kDecode));
+  }
+  for (auto& [method, four] : series) {
+    for (PlotSeries& s : four) {
+      std::sort(s.points.begin(), s.points.end());
+      plot.series.push_back(s);
+    }
+  }
+  add_plot(plot, concat("In ", engine,
+                        ". Solid: measured; dashed: the shapes' ideal; the gap is "
+                        "what the engine loses to fixed costs."));
 }
 
 void ReportWriter::failures() {

@@ -1,14 +1,19 @@
-// The report's writer, shared by the files that draw its sections: report.cpp (the experiments:
-// summary, protocols, metrics against r, recovery, speed, failures) and report_laws.cpp (the
-// laws chosen, the critical ratios and the paper's findings). Internal to the study layer.
+// The report's writer, shared by the files that draw its sections: report_summary.cpp (the
+// answers, first), report.cpp (the experiments: what was run, metrics against r and against
+// the parameters removed, recovery, speed, failures), report_laws.cpp (the laws chosen, the
+// critical ratios and the paper's findings) and report_appendix.cpp (protocols, and the metrics
+// that enter no law). Internal to the study layer.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/json.h"
+#include "study/findings.h"
 #include "study/plot.h"
 #include "study/report_document.h"
 #include "study/store.h"
@@ -17,8 +22,20 @@
 
 namespace claw::study {
 
-// "1.234 ± 0.01", or the number alone.
-std::string with_error(double value, std::optional<double> error);
+// The appendices' headings, which the sections above link to.
+inline constexpr const char* kAppendixProtocols = "Appendix A: protocols";
+inline constexpr const char* kAppendixMetrics =
+    "Appendix B: the uncompressed models' metrics that enter no law";
+
+// A section the summary links to.
+inline constexpr const char* kQualityAgainstRemoved =
+    "Quality against the fraction of parameters removed";
+
+// A ratio as the report prints it: "0.25".
+std::string report_ratio(double r);
+// A critical ratio as a table cell: "0.0713 [0.0388, 0.105]", "≥ 1 [0.905, ≥ 1]" (not reached
+// before r = 1), "0" (past the target already at r = 0), or "–" (withheld).
+std::string critical_cell(const laws::CriticalRatio& critical);
 // A metric name as a file stem: letters and digits kept, the rest '_'.
 std::string file_stem(const std::string& metric);
 
@@ -31,29 +48,49 @@ class ReportWriter {
   std::filesystem::path write();
 
  private:
-  // report.cpp
-  std::string html_with_title(const std::string& title);
+  // report.cpp: the experiments, in the order of the report after its summary
+  std::optional<Figure> render(Plot plot, const std::string& caption);
   void add_plot(Plot plot, const std::string& caption);
-  void summary();
-  void protocols();
+  void what_was_run();
   void base_models();
+  // The uncompressed models' metrics that enter a law, or those that enter none.
+  void base_table(bool entering_laws);
   void metric_against_ratio(const MetricName& metric);
   void metrics_against_parameters();
   void recovery();
   void speed();
-  void speed_side_by_side(const SpeedByEngine& engines);
-  void speed_in_engine(const std::string& engine,
-                       const std::vector<const ExperimentResult*>& experiments);
+  void speed_table(const SpeedByEngine& engines, const SpeedSetting& setting);
+  void speed_plot(const std::string& engine,
+                  const std::vector<const ExperimentResult*>& experiments,
+                  const SpeedSetting& setting);
   void failures();
+
+  // report_summary.cpp: the answers first, on one screen
+  void summary(const std::vector<Finding>& found);
+  std::string summary_laws() const;
+  std::string summary_critical() const;
+  std::string summary_findings(const std::vector<Finding>& found) const;
+  std::string summary_speed() const;
+  void critical_at_a_glance();
+  void least_loss_by_size();
+  // Quality against the fraction of parameters removed, each method's points with its family's
+  // chosen law drawn through its ratios.
+  Plot quality_against_removed(const MetricName& metric, std::int64_t tokens) const;
 
   // report_laws.cpp
   const StudyFit* fit_for(const std::string& metric, const std::string& family) const;
+  // The chosen law that covers `method`: its family's, else the pooled one; null for none.
+  const StudyFit* fit_covering(const std::string& metric, const std::string& method) const;
   void laws_section();
   void law_subsection(const StudyFit& fit);
+  void forms_table(const StudyFit& fit);
   void law_plots(const StudyFit& fit);
   void critical();
-  void findings();
+  void findings(const std::vector<Finding>& found);
   Json laws_json() const;
+
+  // report_appendix.cpp: what enters no law
+  void appendix();
 
   const Store& store_;
   std::filesystem::path directory_;
@@ -61,7 +98,10 @@ class ReportWriter {
   StudyResults results_;
   std::vector<laws::Observation> observations_;
   std::vector<StudyFit> fits_;
+  std::vector<CriticalRow> critical_;
   ReportDocument doc_;
+  std::map<std::string, std::optional<Figure>> rendered_;  // by plot name: each drawn once
+  std::set<std::string> warned_;                           // the law warnings already given
   bool plots_missing_ = false;
 };
 
