@@ -13,6 +13,7 @@ packages=(
   libboost-math-dev     # laws: Student's t and F distributions
   libsqlite3-dev libtomlplusplus-dev gnuplot-nox  # studies: results store, config, plots
   libgtest-dev
+  chromium              # tests: the study report rendered as a reader sees it
   slurm-wlm munge       # tests: a one-node Slurm that the cluster tests start themselves
 )
 bash scripts/install-packages.sh "${packages[@]}"

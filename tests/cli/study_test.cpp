@@ -8,12 +8,14 @@
 
 #include <fcntl.h>
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <thread>
 
 #include "core/error.h"
 #include "study/plot.h"
 #include "study/store.h"
+#include "support/browser.h"
 #include "support/metric_names.h"
 #include "support/study_contents.h"
 #include "support/test_support.h"
@@ -221,13 +223,29 @@ TEST(StudyRun, MergeAndReportRefuseWhatIsNoStore) {
 }
 
 // The README's study at its --quick size: every method, the speed experiments on the
-// Qwen-2.5-0.5B shapes in both engines, the fits and the report.
-TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
-  ScratchDir dir;
-  const CommandResult r =
-      run_claw("--quiet study --quick --jobs 2 --out " + (dir / "run").string());
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const study::Store store(dir / "run" / "study.sqlite");
+// Qwen-2.5-0.5B shapes in both engines, the fits and the report; run once for the suite.
+class StudyQuick : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new ScratchDir;
+    const CommandResult r = run_claw("--quiet study --quick --jobs 2 --out " + run().string());
+    ran_ = r.exit_code == 0;
+    if (!ran_) std::cerr << r.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(ran_) << "claw study --quick failed"; }
+  static fs::path run() { return dir_->path() / "run"; }
+
+ private:
+  static inline ScratchDir* dir_ = nullptr;
+  static inline bool ran_ = false;
+};
+
+TEST_F(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
+  const study::Store store(run() / "study.sqlite");
   EXPECT_TRUE(store.failures().empty());
   std::map<std::string, int> kinds;
   for (const study::ExperimentResult& e : store.experiments()) {
@@ -240,15 +258,58 @@ TEST(StudyQuick, DefaultStudyRunsWholeAtItsQuickSize) {
   EXPECT_EQ(kinds["base"], 1);
   EXPECT_EQ(kinds["compressed"], 4 * 3 * 2);  // methods × ratios × budgets
   EXPECT_EQ(kinds["speed"], 3);               // random in both engines, slicegpt in claw only
-  const Json laws = Json::parse(read_bytes(dir / "run" / "report" / "laws.json"));
+  const Json laws = Json::parse(read_bytes(run() / "report" / "laws.json"));
   int fitted = 0;
-  for (const Json& fit : laws) fitted += !fit["law"].is_null();
+  for (const Json& fit : laws) {
+    fitted += !fit["law"].is_null();
+    if (!fit["law"].is_null()) {
+      EXPECT_FALSE(fit["critical_ratios"].empty()) << fit["metric"];
+    }
+  }
   EXPECT_EQ(fitted, 6);  // loss and accuracy × two families and pooled
-  const std::string report = read_bytes(dir / "run" / "report" / "report.md");
-  EXPECT_NE(report.find("## Speed against r"), std::string::npos);
-  EXPECT_NE(report.find("### In claw"), std::string::npos);
-  EXPECT_NE(report.find("### In llama.cpp"), std::string::npos);
-  EXPECT_NE(report.find("## Critical compression ratios"), std::string::npos);
+  const std::string report = read_bytes(run() / "report" / "report.md");
+  // The answers first, then the contents, the sections, and what enters no law last.
+  std::size_t at = 0;
+  for (const char* section :
+       {"## Summary", "## Contents", "## Compression laws", "## Critical compression ratios",
+        "## Speed against r", "## The paper's findings, here", "## Appendix A: protocols",
+        "## Appendix B"}) {
+    const std::size_t found = report.find(section, at);
+    EXPECT_NE(found, std::string::npos) << section << " missing or out of order";
+    if (found != std::string::npos) at = found;
+  }
+  EXPECT_NE(report.find("|random|0.5|llama.cpp|"), std::string::npos) << "both engines";
+  // One row per distinct protocol: the speed protocol is shared by all eight speed metrics.
+  const std::size_t appendix = report.find("## Appendix A");
+  const std::string protocols = report.substr(appendix, report.find("## Appendix B") - appendix);
+  std::size_t claw_speed_rows = 0;
+  for (std::size_t p = protocols.find("|speed in claw's"); p != std::string::npos;
+       p = protocols.find("|speed in claw's", p + 1)) {
+    ++claw_speed_rows;
+  }
+  EXPECT_EQ(claw_speed_rows, 1u);
+}
+
+// The report as a reader opens it, in Chromium at 1400 × 900: the summary and its plot come
+// first and before any appendix, the answers a user came for are on the first screen, and no
+// table or image runs past the page.
+TEST_F(StudyQuick, ReportReadsWellInABrowser) {
+  const Json layout =
+      probe_in_browser(run() / "report" / "report.html",
+                       read_bytes(fixture_path("study/fixtures/report_layout.js")), 1400, 900);
+  EXPECT_EQ(layout["after_title"], "summary") << layout.dump();
+  EXPECT_TRUE(layout["summary_plot_loaded"].get<bool>()) << layout.dump();
+  EXPECT_GE(layout["summary_plot"].get<double>(), layout["summary"].get<double>());
+  EXPECT_LT(layout["summary_plot"].get<double>(), layout["appendix"].get<double>());
+  EXPECT_LT(layout["summary"].get<double>(), layout["appendix"].get<double>());
+  EXPECT_TRUE(layout["overflowing"].empty()) << layout["overflowing"].dump();
+  EXPECT_LE(layout["page_width"].get<double>(), layout["width"].get<double>());
+  const double screen = layout["height"].get<double>();
+  for (const char* answer : {"Laws", "Critical ratio r* at σ = 0.9", "The paper's findings"}) {
+    ASSERT_TRUE(layout["answers"].contains(answer)) << answer << ": " << layout["answers"].dump();
+    EXPECT_LE(layout["answers"][answer].get<double>(), screen)
+        << answer << " below the first screen";
+  }
 }
 
 }  // namespace
