@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace claw::laws {
 
@@ -22,12 +23,13 @@ ChanceScreen leave_out_chance_frontiers(const std::vector<Observation>& observat
     }
   }
   for (const auto& [frontier, o] : at_chance) {
-    screen.warnings.push_back(concat(
-        frontier, ": the uncompressed model's ", o->metric, " ", o->base_value,
-        o->base_std_error ? concat(" ± ", *o->base_std_error) : std::string(" (no standard error)"),
-        " is not ", kChanceStandardErrors, " standard errors above chance (", *o->chance,
-        "): no law is fitted to it and it has no critical ratio, since its changes under "
-        "compression cannot be told from noise"));
+    screen.warnings.push_back(
+        concat(frontier, ": the uncompressed model's ", o->metric, " ",
+               measurement(o->base_value, o->base_std_error),
+               o->base_std_error ? "" : " (no standard error)", " is not ", kChanceStandardErrors,
+               " standard errors above chance (", *o->chance,
+               "): no law is fitted to it and it has no critical ratio, since its changes under "
+               "compression cannot be told from noise"));
   }
   return screen;
 }

@@ -188,6 +188,7 @@ void ReportWriter::metric_against_ratio(const MetricName& metric) {
   for (const double r : results_.ratios) header.push_back("r=" + report_ratio(r));
   std::vector<std::vector<std::string>> rows;
   std::vector<Plot> plots;
+  bool with_laws = false;
   for (const std::int64_t tokens : shown) {
     Plot plot{concat(file_stem(name), "_D", tokens),
               concat(name, " against r, D = ", tokens, " tokens (L0 = ", significant(l0), ")"),
@@ -225,13 +226,20 @@ void ReportWriter::metric_against_ratio(const MetricName& metric) {
       }
       plot.series.push_back(band);
       plot.series.push_back(line);
+      with_laws = true;
     }
     plots.push_back(std::move(plot));
   }
+  if (base != nullptr && at_chance(*base, metric)) {
+    doc_.paragraph(concat("The uncompressed model's ", name,
+                          " is not above chance: what follows is noise about a guess, and no law "
+                          "is fitted to it."));
+  }
   doc_.table(header, rows);
   for (Plot& plot : plots) {
-    add_plot(std::move(plot),
-             "Points: measured; lines and bands: each family's law and its 95% band.");
+    add_plot(std::move(plot), with_laws ? "Points: measured; lines and bands: each family's law "
+                                          "and its 95% band."
+                                        : "Points: measured; no law covers this metric.");
   }
 }
 
@@ -262,9 +270,13 @@ void ReportWriter::metrics_against_parameters() {
   if (results_.budgets.size() > 1) shown.push_back(results_.budgets.back());
   for (const std::int64_t tokens : shown) {
     for (const MetricName& metric : results_.law_metric_names()) {
-      add_plot(quality_against_removed(metric, tokens),
-               concat(metric.lower_is_better() ? "Lower" : "Higher",
-                      " is better at equal size; lines: each family's law."));
+      Plot plot = quality_against_removed(metric, tokens);
+      const bool with_laws =
+          std::any_of(plot.series.begin(), plot.series.end(),
+                      [](const PlotSeries& s) { return s.style == PlotSeries::kLines; });
+      add_plot(std::move(plot),
+               concat(metric.lower_is_better() ? "Lower" : "Higher", " is better at equal size",
+                      with_laws ? "; lines: each family's law." : "; no law covers this metric."));
     }
   }
 }

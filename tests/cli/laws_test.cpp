@@ -151,8 +151,8 @@ TEST(Fit, AnAccuracyAtChanceGetsAWarningAndNoLaw) {
   }
   testing::write_bytes(scratch / "acc.csv", csv);
   expect_claw_refuses("fit --metric acc --results " + (scratch / "acc.csv").string(),
-                      "no law could be fitted: law: m/piqa: the uncompressed model's acc 0.51 ± "
-                      "0.02 is not 2 standard errors above chance (0.5)");
+                      "no law could be fitted: law: m/piqa: the uncompressed model's acc 0.510 ± "
+                      "0.020 is not 2 standard errors above chance (0.5)");
 
   // Above chance: (acc − chance) / (1 − chance), rows at chance left out and said to be.
   csv = "model,task,method,ratio,tokens,metric,value,base_value,chance,base_std_error\n";
