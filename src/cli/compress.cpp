@@ -68,9 +68,10 @@ void run(CompressArgs& args) {
   const compress::MethodInfo& info = compress::method_info(args.method);
   const Json options = info.options.complete(args.method_flags.values_for(info.name, info.options));
   const fs::path input = resolve_model_argument(args.model);
+  const model::ModelConfig config = model::read_model_config(input);
   if (args.target_params) {
-    const compress::ParameterTarget target = compress::ratio_for_parameters(
-        info, model::read_model_config(input), options, *args.target_params);
+    const compress::ParameterTarget target =
+        compress::ratio_for_parameters(info, config, options, *args.target_params);
     log::info("--target-params ", *args.target_params, ": ", info.name, " at r = ", target.ratio,
               " removes ", significant(100 * target.achieved, 4),
               "% of the non-embedding parameters");
@@ -79,16 +80,17 @@ void run(CompressArgs& args) {
   compress::check_ratio(*args.ratio);
   const fs::path output = args.output.empty() ? default_output(input, args) : fs::path(args.output);
   check_outputs(args, info, options, input, output);
+  // Only calibration text needs the tokenizer; a model stored without one still compresses. It
+  // is read before the weights, so that a missing or mismatched one fails at once.
+  std::unique_ptr<text::Tokenizer> tokenizer;
+  if (info.needs_calibration()) {
+    tokenizer =
+        text::load_tokenizer(model_tokenizer_path(input, config.vocab_size, args.tokenizer));
+  }
 
   const Stopwatch load_time;
   model::Model model = model::load_model(input, args.runtime.apply_placement());
   const double load_seconds = load_time.seconds();
-  // Only calibration text needs the tokenizer; a model stored without one still compresses.
-  std::unique_ptr<text::Tokenizer> tokenizer;
-  if (info.needs_calibration()) {
-    tokenizer =
-        text::load_tokenizer(model_tokenizer_path(input, model.config.vocab_size, args.tokenizer));
-  }
   log::info("loaded ", input.string(), " in ", load_seconds, " s; compressing with ", info.name,
             " at r = ", *args.ratio);
 

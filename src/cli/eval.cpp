@@ -88,9 +88,9 @@ void run(const EvalArgs& args) {
 
   const model::LoadOptions load_options = args.runtime.apply();
   const std::filesystem::path model_path = resolve_model_argument(args.model);
+  const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(model_tokenizer_path(
+      model_path, model::read_model_config(model_path).vocab_size, args.tokenizer));
   const model::Model model = model::load_model(model_path, load_options);
-  const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(
-      model_tokenizer_path(model_path, model.config.vocab_size, args.tokenizer));
 
   Json results = Json::object(), groups = Json::object(), samples_count = Json::object(),
        higher_is_better = Json::object();

@@ -49,6 +49,15 @@ void run(RecoverArgs& args) {
   CLAW_CHECK(!path_within(input, args.output), args.output,
              ": the output would overwrite the input ", input.string());
   check_directory_writable(args.output, args.force);
+  // The context, the tokenizer and the training text are checked before any weight is read.
+  const model::ModelConfig config = model::read_model_config(input);
+  CLAW_CHECK(options.seq_len <= config.max_position_embeddings, "--seq-len ", options.seq_len,
+             " is longer than the model's context of ", config.max_position_embeddings);
+  const auto tokenizer =
+      text::load_tokenizer(model_tokenizer_path(input, config.vocab_size, args.tokenizer));
+  const recover::RecoveryData data = options.tokens > 0
+                                         ? recover::prepare_recovery_data(*tokenizer, options)
+                                         : recover::RecoveryData{};
 
   model::LoadOptions load = args.runtime.apply();
   const torch::ScalarType compute = *load.dtype;
@@ -57,17 +66,10 @@ void run(RecoverArgs& args) {
   const torch::ScalarType stored = model.dtype();
   const std::string base_hash = model::content_hash(model);
   convert_dtype(model, compute);
-  CLAW_CHECK(options.seq_len <= model.config.max_position_embeddings, "--seq-len ", options.seq_len,
-             " is longer than the model's context of ", model.config.max_position_embeddings);
-  const auto tokenizer =
-      text::load_tokenizer(model_tokenizer_path(input, model.config.vocab_size, args.tokenizer));
 
   Json record = {{"source", {{"path", input.string()}, {"content_hash", base_hash}}},
                  {"settings", recover::recovery_settings(options, args.runtime.dtype)},
                  {"claw_version", CLAW_VERSION}};
-  const recover::RecoveryData data = options.tokens > 0
-                                         ? recover::prepare_recovery_data(*tokenizer, options)
-                                         : recover::RecoveryData{};
   record.update(recover::train_recovery(model, data, options));
 
   model::SaveOptions save;

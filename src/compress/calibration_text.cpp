@@ -10,8 +10,19 @@
 
 namespace claw::compress {
 
+namespace {
+
+// The corpus a calibration name draws from: WikiText-2 calibrates on its train split, as
+// SliceGPT does, so that the test split stays unseen.
+std::string calibration_corpus(const std::string& name) {
+  return name == "wikitext2" ? "wikitext2:train" : name;
+}
+
+}  // namespace
+
+// Loading the corpus is how a missing file is found before any weight is read.
 void check_calibration_corpus(const Json& name) {
-  data::load_corpus(name.get<std::string>());
+  data::load_corpus(calibration_corpus(name.get<std::string>()));
 }
 
 std::string calibration_corpus_help() {
@@ -29,7 +40,7 @@ CalibrationSet draw_calibration(const std::string& method, const Json& options,
   CLAW_CHECK(context.tokenizer != nullptr, method,
              " draws calibration text and needs the model's tokenizer");
   const CalibrationOptions asked = bound_options_from<CalibrationOptions>(options);
-  const std::string name = asked.calib == "wikitext2" ? "wikitext2:train" : asked.calib;
+  const std::string name = calibration_corpus(asked.calib);
   data::CalibrationRequest request;
   request.samples = asked.calib_samples;
   request.length = asked.calib_len > 0

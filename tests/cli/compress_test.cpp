@@ -128,6 +128,13 @@ TEST(Compress, RefusesBadRequestsClearly) {
   testing::expect_claw_refuses(
       "compress " + model + "--method slicegpt --ratio 0.9 --calib tinystories" + out,
       "keeps no dimension of 64");
+  // WikiText-2 calibrates on its train split, which the data directory lacks: said before the
+  // weights are read (no "loaded" line), not after.
+  const testing::CommandResult no_train =
+      run_claw("compress " + model + "--method slicegpt --ratio 0.5 --calib wikitext2" + out);
+  EXPECT_NE(no_train.exit_code, 0);
+  EXPECT_NE(no_train.err.find("wiki.train.raw"), std::string::npos) << no_train.err;
+  EXPECT_EQ(no_train.err.find("loaded"), std::string::npos) << no_train.err;
   testing::write_bytes(scratch / "short.txt", "Once upon a time.\nThe end.\n");
   testing::expect_claw_refuses("compress " + model + "--method slicegpt --ratio 0.5 --calib text:" +
                                    (scratch / "short.txt").string() + out,
