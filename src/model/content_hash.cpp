@@ -125,7 +125,6 @@ std::string content_hash(const StoredModel& stored) {
     } else {
       // Converted or reordered as the loader does, one tensor at a time.
       hash_tensor(hasher, spec, stored.tensor(spec, type, torch::kCPU));
-      if (!source.owner) release_mapped_pages(source.view.data, source.view.nbytes);
     }
   }
   return hasher.hex_digest();

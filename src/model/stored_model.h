@@ -48,7 +48,8 @@ class StoredModel {
     std::shared_ptr<const void> owner{};
   };
   Source source(const TensorSpec& spec) const;
-  // The tensor load_model() puts in `spec`'s slot.
+  // The tensor load_model() puts in `spec`'s slot, a copy; the mapped pages it was read from are
+  // released, so that reading a model whole leaves one copy resident, not two.
   torch::Tensor tensor(const TensorSpec& spec, torch::ScalarType type, torch::Device device) const;
   // Refuses stored tensors the layout has no place for, which would mean a model claw does not
   // know how to run (the RoPE buffers and tied-head copies of older exports are let through).
