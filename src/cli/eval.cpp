@@ -88,18 +88,25 @@ void run(const EvalArgs& args) {
 
   const model::LoadOptions load_options = args.runtime.apply();
   const std::filesystem::path model_path = resolve_model_argument(args.model);
-  const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(model_tokenizer_path(
-      model_path, model::read_model_config(model_path).vocab_size, args.tokenizer));
+  // The tokenizer, and each corpus's windows or documents with their options, are checked
+  // against the model's config before its weights are read.
+  const model::ModelConfig config = model::read_model_config(model_path);
+  const std::unique_ptr<text::Tokenizer> tokenizer =
+      text::load_tokenizer(model_tokenizer_path(model_path, config.vocab_size, args.tokenizer));
+  const eval::IntrinsicOptions intrinsic = intrinsic_options(args);
+  std::vector<eval::IntrinsicPlan> plans;
+  for (const data::Corpus& corpus : corpora) {
+    plans.push_back(eval::plan_intrinsic(config, *tokenizer, corpus, intrinsic));
+  }
   const model::Model model = model::load_model(model_path, load_options);
 
   Json results = Json::object(), groups = Json::object(), samples_count = Json::object(),
        higher_is_better = Json::object();
-  for (const data::Corpus& corpus : corpora) {
-    const eval::IntrinsicResult result =
-        eval::evaluate_intrinsic(model, *tokenizer, corpus, intrinsic_options(args));
-    results[corpus.name] = intrinsic_entry(corpus.name, result);
-    higher_is_better[corpus.name] = {{"loss", false}, {"perplexity", false}};
-    if (!args.json) print_intrinsic(args.model, corpus.name, result);
+  for (const eval::IntrinsicPlan& plan : plans) {
+    const eval::IntrinsicResult result = eval::score_intrinsic(model, plan, intrinsic);
+    results[plan.name] = intrinsic_entry(plan.name, result);
+    higher_is_better[plan.name] = {{"loss", false}, {"perplexity", false}};
+    if (!args.json) print_intrinsic(args.model, plan.name, result);
   }
   const eval::SuiteResult suite = eval::evaluate_suite(
       model, *tokenizer, choice_tasks, zero_shot, [&](const eval::ZeroShotResult& result) {

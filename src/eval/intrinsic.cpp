@@ -133,13 +133,15 @@ std::vector<TokenSpan> window_spans(const std::vector<std::int32_t>& tokens, std
   return spans;
 }
 
-IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokenizer& tokenizer,
-                                   const data::Corpus& corpus, const IntrinsicOptions& options) {
+IntrinsicPlan plan_intrinsic(const model::ModelConfig& config, const text::Tokenizer& tokenizer,
+                             const data::Corpus& corpus, const IntrinsicOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const model::ModelConfig& config = model.config;
   CLAW_CHECK(tokenizer.vocab_size() <= config.vocab_size, "the tokenizer has ",
              tokenizer.vocab_size(), " tokens but the model only ", config.vocab_size);
-  IntrinsicResult result;
+  IntrinsicPlan plan;
+  plan.name = corpus.name;
+  IntrinsicResult& result = plan.result;
+  std::vector<TokenSpan>& spans = plan.spans;
   result.mode = options.mode.value_or(
       corpus.layout == data::TextLayout::kDocuments ? Mode::kDocuments : Mode::kWindows);
   const std::int64_t context = config.max_position_embeddings;
@@ -157,7 +159,6 @@ IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokeni
           ? concat(", limited to its first ", with_commas(options.limit_tokens), " tokens")
           : "";
 
-  std::vector<TokenSpan> spans;
   if (result.mode == Mode::kWindows) {
     result.stride = options.stride > 0 ? options.stride : result.ctx;
     if (result.stride > result.ctx) {
@@ -215,22 +216,35 @@ IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokeni
                " is scored");
   }
 
+  result.sequences = static_cast<std::int64_t>(spans.size());
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return plan;
+}
+
+IntrinsicResult score_intrinsic(const model::Model& model, const IntrinsicPlan& plan,
+                                const IntrinsicOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
   std::int64_t targets = 0;
-  for (const TokenSpan& span : spans) targets += span.targets();
+  for (const TokenSpan& span : plan.spans) targets += span.targets();
   std::optional<Progress> progress;
-  if (options.progress) progress.emplace("eval " + corpus.name, targets, "tokens");
-  const LossTotal total = score_spans(model, spans, {options.batch, [&](std::int64_t done) {
-                                                       if (progress) progress->update(done);
-                                                     }});
+  if (options.progress) progress.emplace("eval " + plan.name, targets, "tokens");
+  const LossTotal total = score_spans(model, plan.spans, {options.batch, [&](std::int64_t done) {
+                                                            if (progress) progress->update(done);
+                                                          }});
   if (progress) progress->finish();
 
+  IntrinsicResult result = plan.result;
   result.loss = total.mean();
   result.standard_error = total.standard_error();
   result.perplexity = std::exp(result.loss);
   result.tokens_scored = total.targets;
-  result.sequences = static_cast<std::int64_t>(spans.size());
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokenizer& tokenizer,
+                                   const data::Corpus& corpus, const IntrinsicOptions& options) {
+  return score_intrinsic(model, plan_intrinsic(model.config, tokenizer, corpus, options), options);
 }
 
 }  // namespace claw::eval

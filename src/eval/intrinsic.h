@@ -83,6 +83,19 @@ struct IntrinsicResult {
   double seconds = 0;
 };
 
+// What evaluate_intrinsic scores, made from the model's config alone, so that the options and
+// the text are checked (and tokenized) before any weight is read.
+struct IntrinsicPlan {
+  std::string name;              // the corpus's
+  std::vector<TokenSpan> spans;  // windows or documents
+  IntrinsicResult result;        // its protocol, mode, ctx, stride, sequences; seconds so far
+};
+IntrinsicPlan plan_intrinsic(const model::ModelConfig& config, const text::Tokenizer& tokenizer,
+                             const data::Corpus& corpus, const IntrinsicOptions& options);
+IntrinsicResult score_intrinsic(const model::Model& model, const IntrinsicPlan& plan,
+                                const IntrinsicOptions& options);
+
+// The two in one.
 IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokenizer& tokenizer,
                                    const data::Corpus& corpus, const IntrinsicOptions& options);
 

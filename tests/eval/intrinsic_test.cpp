@@ -155,8 +155,11 @@ class Intrinsic : public ::testing::Test {
   void expect_error(const claw::data::Corpus& corpus, claw::eval::IntrinsicOptions options,
                     const std::string& expected) {
     options.progress = false;
+    // From the config alone: what cannot be measured is refused before any weight is read.
+    const claw::model::ModelConfig config = claw::model::read_model_config(
+        claw::testing::data_path("models/stories260K/stories260K.bin"));
     try {
-      claw::eval::evaluate_intrinsic(model_, *tokenizer_, corpus, options);
+      claw::eval::plan_intrinsic(config, *tokenizer_, corpus, options);
       ADD_FAILURE() << "no error; expected: " << expected;
     } catch (const claw::Error& e) {
       EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
