@@ -85,8 +85,9 @@ void run(RecoverArgs& args) {
     };
   }
   torch::NoGradGuard no_grad;
-  // The copy shares tensors with `model`; merging replaces its adapted weights and drops its
-  // adapter pointers, leaving `model`'s adapters for write_more to save.
+  // The copy shares tensors with `model`; merging writes the adapted weights in place (no second
+  // copy of the model) and drops the copy's adapter pointers, leaving `model`'s adapters for
+  // write_more to save.
   model::Model merged = model;
   recover::merge_lora(merged);
   model::save_model(merged, args.output, save);

@@ -108,7 +108,9 @@ void merge_lora(model::Model& model) {
                                          : torch::kFloat;
       const torch::Tensor delta =
           linear.lora->b.to(wide).mm(linear.lora->a.to(wide)) * linear.lora->scale;
-      linear.weight = (linear.weight.to(wide) + delta).to(linear.weight.scalar_type());
+      // In place: a new tensor per weight would leave the unmerged one alive wherever another
+      // Model shares it, a second copy of every adapted matrix.
+      linear.weight.copy_(linear.weight.to(wide) + delta);
       linear.lora.reset();
     }
   }

@@ -34,7 +34,8 @@ std::vector<torch::Tensor> attach_lora(model::Model& model, const LoraOptions& o
 // Turns the adapters' dropout on (training) or off.
 void set_lora_training(model::Model& model, bool training);
 
-// W ← W + scale·B·A for every adapter, computed in float32 or wider, then drops the adapters.
+// W ← W + scale·B·A for every adapter, computed in float32 or wider and written into W's own
+// memory (so a Model sharing W sees it merged too), then drops the adapters.
 void merge_lora(model::Model& model);
 
 // adapter_model.safetensors and adapter_config.json in `dir` (which must exist), named as PEFT
