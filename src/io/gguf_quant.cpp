@@ -56,12 +56,18 @@ float bf16_to_float(std::uint16_t bits) {
 std::vector<std::byte> quantize_q8_0(const float* values, std::size_t count) {
   CLAW_CHECK(count % kQ8BlockValues == 0, "Q8_0 needs whole blocks of 32 values, got ", count);
   std::vector<std::byte> out(count / kQ8BlockValues * kQ8BlockBytes);
+  quantize_q8_0(values, count, out.data());
+  return out;
+}
+
+void quantize_q8_0(const float* values, std::size_t count, std::byte* out) {
+  CLAW_CHECK(count % kQ8BlockValues == 0, "Q8_0 needs whole blocks of 32 values, got ", count);
   for (std::size_t block = 0; block * kQ8BlockValues < count; ++block) {
     const float* x = values + block * kQ8BlockValues;
     float max_abs = 0;
     for (std::int64_t i = 0; i < kQ8BlockValues; ++i) max_abs = std::fmax(max_abs, std::fabs(x[i]));
     const float d = max_abs / 127.0f;
-    std::byte* dst = out.data() + block * kQ8BlockBytes;
+    std::byte* dst = out + block * kQ8BlockBytes;
     const std::uint16_t scale = float_to_half(d);
     std::memcpy(dst, &scale, sizeof(scale));
     for (std::int64_t i = 0; i < kQ8BlockValues; ++i) {
@@ -69,7 +75,6 @@ std::vector<std::byte> quantize_q8_0(const float* values, std::size_t count) {
       std::memcpy(dst + 2 + i, &q, 1);
     }
   }
-  return out;
 }
 
 void dequantize_q8_0(const std::byte* blocks, std::size_t count, float* out) {

@@ -15,8 +15,10 @@ float half_to_float(std::uint16_t bits);
 std::uint16_t float_to_half(float value);
 float bf16_to_float(std::uint16_t bits);
 
-// Q8_0 blocks of `values` (a multiple of 32 values).
+// Q8_0 blocks of `values` (a multiple of 32 values), returned or written to `out` (count / 32
+// blocks of 34 bytes).
 std::vector<std::byte> quantize_q8_0(const float* values, std::size_t count);
+void quantize_q8_0(const float* values, std::size_t count, std::byte* out);
 void dequantize_q8_0(const std::byte* blocks, std::size_t count, float* out);
 
 // The values of a GGUF tensor of any type claw reads, as float32, in storage order.

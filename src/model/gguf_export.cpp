@@ -183,15 +183,16 @@ io::GgufMetadata architecture_metadata(const ModelConfig& c, const GgufExportOpt
   return m;
 }
 
-// The tensor as the file stores it, in float32: `source` (the model's tensor, or none where the
-// file pads a sublayer the model lacks) with q/k rows interleaved where the architecture wants
-// it, and zeros appended up to the stored shape (zero KV groups come after the kept ones, so
-// each kept query head still reads its own group).
+// The tensor as the file stores it, in the model's dtype (every step below is exact in any
+// dtype; the conversion to the file's type comes after, a few rows at a time for Q8_0): `source`
+// (the model's tensor, or none where the file pads a sublayer the model lacks) with q/k rows
+// interleaved where the architecture wants it, and zeros appended up to the stored shape (zero
+// KV groups come after the kept ones, so each kept query head still reads its own group).
 torch::Tensor stored_tensor(const Model& model, const TensorSpec* source, const TensorSpec& stored,
                             bool interleaved_rope) {
   if (source == nullptr) return torch::zeros(stored.shape, torch::kFloat32);
   const ModelConfig& c = model.config;
-  torch::Tensor t = tensor_slot(model, *source).detach().to(torch::kCPU, torch::kFloat32);
+  torch::Tensor t = tensor_slot(model, *source).detach().to(torch::kCPU);
   if (interleaved_rope && is_gguf_qk(source->role)) {
     const bool query = source->role == TensorRole::kQWeight || source->role == TensorRole::kQBias;
     t = half_rotation_to_interleaved(
@@ -218,8 +219,22 @@ io::OwnedBytes gguf_bytes(const torch::Tensor& values, io::GgmlType type) {
     case io::GgmlType::kQ8_0:
       break;
   }
-  auto blocks = std::make_shared<std::vector<std::byte>>(
-      io::quantize_q8_0(values.data_ptr<float>(), static_cast<std::size_t>(values.numel())));
+  // A float32 copy of a whole embedding (151936 × 3584 in a 7B model: 2.2 GB) would outweigh the
+  // blocks it becomes; rows go through float32 some megabytes at a time instead.
+  constexpr std::int64_t kChunkValues = std::int64_t{1} << 22;
+  const torch::Tensor rows = values.reshape({-1, values.size(-1)});
+  const std::int64_t chunk_rows = std::max<std::int64_t>(1, kChunkValues / rows.size(1));
+  auto blocks = std::make_shared<std::vector<std::byte>>(static_cast<std::size_t>(rows.numel()) /
+                                                         io::kQ8BlockValues * io::kQ8BlockBytes);
+  std::byte* out = blocks->data();
+  for (std::int64_t row = 0; row < rows.size(0); row += chunk_rows) {
+    const torch::Tensor chunk = rows.narrow(0, row, std::min(chunk_rows, rows.size(0) - row))
+                                    .to(torch::kFloat32)
+                                    .contiguous();
+    const auto count = static_cast<std::size_t>(chunk.numel());
+    io::quantize_q8_0(chunk.data_ptr<float>(), count, out);
+    out += count / io::kQ8BlockValues * io::kQ8BlockBytes;
+  }
   return {blocks, blocks->data(), blocks->size()};
 }
 
