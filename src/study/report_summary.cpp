@@ -102,8 +102,7 @@ void ReportWriter::summary(const std::vector<Finding>& found) {
   std::vector<std::string> items = {concat(
       "**Run**: ", models.size(), models.size() == 1 ? " model × " : " models × ",
       results_.methods.size(), " methods × ", results_.ratios.size(), " ratios × ",
-      results_.budgets.size(), " recovery budgets D = ",
-      join(results_.budgets, [](std::int64_t d) { return std::to_string(d); }),
+      results_.budgets.size(), " recovery budgets D = ", join(results_.budgets),
       " tokens: ", results_.all.size(), " experiments (", kinds["base"], " base, ",
       kinds["compressed"], " compressed, ", kinds["speed"], " speed), ",
       significant(seconds / 60, 3), " minutes of compute. ", link("What was run", "What was run"))};
@@ -202,7 +201,7 @@ std::string ReportWriter::summary_critical() const {
       concat("**Critical ratio r* at σ = ", kSigma,
              "** (r* [95% interval]; a loss up to L0/σ, an accuracy down to σ·L0): ");
   for (const auto& [where, cells] : frontiers) {
-    text += where + " " + join(cells, [](const std::string& c) { return c; }) + "; ";
+    text += where + " " + join(cells) + "; ";
   }
   text.resize(text.size() - 2);
   return text + ". " + link("Every σ, family and D", "Critical compression ratios");
@@ -254,14 +253,12 @@ std::string ReportWriter::summary_speed() const {
       }
     }
     if (!methods.empty()) {
-      engines.push_back(
-          concat("in ", engine, ", ", join(methods, [](const std::string& s) { return s; })));
+      engines.push_back(concat("in ", engine, ", ", join(methods)));
     }
   }
   if (engines.empty()) return "";
   return concat("**Decode speedup at r = ", report_ratio(largest), "** (", setting, ", on ",
-                results_.speed.front()->model,
-                "'s shapes): ", join(engines, [](const std::string& s) { return s; }), ". ",
+                results_.speed.front()->model, "'s shapes): ", join(engines), ". ",
                 link("Speed against r", "Speed against r"));
 }
 
