@@ -68,22 +68,19 @@ Plot ReportWriter::quality_against_removed(const MetricName& metric, std::int64_
     }
     PlotSeries line{method + " law", {}, PlotSeries::kLines};
     line.color = color;
-    for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
-      for (int step = 0; step < 8; ++step) {
-        const double t = step / 8.0;
-        const double r = sizes[k].first + t * (sizes[k + 1].first - sizes[k].first);
-        const double f = sizes[k].second + t * (sizes[k + 1].second - sizes[k].second);
-        line.points.emplace_back(
-            f, laws::predict(*fit->chosen()->law, frontier, l0, r, static_cast<double>(tokens))
-                   .estimate);
-      }
-    }
-    if (!sizes.empty()) {
-      const auto& [r, f] = sizes.back();
+    const auto add = [&](double r, double f) {
       line.points.emplace_back(
           f, laws::predict(*fit->chosen()->law, frontier, l0, r, static_cast<double>(tokens))
                  .estimate);
+    };
+    for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
+      for (int step = 0; step < 8; ++step) {
+        const double t = step / 8.0;
+        add(sizes[k].first + t * (sizes[k + 1].first - sizes[k].first),
+            sizes[k].second + t * (sizes[k + 1].second - sizes[k].second));
+      }
     }
+    if (!sizes.empty()) add(sizes.back().first, sizes.back().second);
     plot.series.push_back(line);
   }
   return plot;
