@@ -12,7 +12,6 @@
 #include "core/error.h"
 #include "core/format.h"
 #include "core/log.h"
-#include "core/stopwatch.h"
 #include "model/content_hash.h"
 #include "model/load.h"
 #include "model/runtime.h"
@@ -88,27 +87,19 @@ void run(CompressArgs& args) {
         text::load_tokenizer(model_tokenizer_path(input, config.vocab_size, args.tokenizer));
   }
 
-  const Stopwatch load_time;
-  model::Model model = model::load_model(input, args.runtime.apply_placement());
-  const double load_seconds = load_time.seconds();
-  log::info("loaded ", input.string(), " in ", load_seconds, " s; compressing with ", info.name,
-            " at r = ", *args.ratio);
-
   model::SaveOptions save;
   if (!args.dtype.empty()) save.dtype = model::parse_dtype(args.dtype);
   save.replace = args.force;
-  add_companion_files(save, input, model.config.vocab_size, args.tokenizer);
-  const compress::CompressionJob job{info.name,
-                                     options,
-                                     *args.ratio,
-                                     input,
-                                     model::content_hash(model),
-                                     {{"timings", {{"load_s", load_seconds}}}}};
-  const compress::CompressionContext context{args.seed, model.device(), tokenizer.get()};
-  const Stopwatch time;
-  const Json record = compress::write_compressed_model(model, job, context, save, output);
-  log::info(info.name, " took ", record["seconds"].get<double>(), " s; with saving ",
-            time.seconds(), " s");
+  add_companion_files(save, input, config.vocab_size, args.tokenizer);
+  const model::LoadOptions load = args.runtime.apply_placement();
+  log::info("compressing ", input.string(), " with ", info.name, " at r = ", *args.ratio,
+            ", one layer at a time");
+  const compress::CompressionContext context{args.seed, load.device, tokenizer.get(),
+                                             model::cached_content_hash(input)};
+  const Json record = compress::write_compressed_model({info.name, options, *args.ratio, input},
+                                                       context, load, save, output);
+  log::info(info.name, " took ", record["seconds"].get<double>(),
+            " s, reading and writing included");
   report(record, output);
 }
 

@@ -8,6 +8,7 @@
 #include "compress/method.h"
 #include "compress/method_registry.h"
 #include "core/json.h"
+#include "model/load.h"
 #include "model/save.h"
 
 namespace claw::compress {
@@ -25,27 +26,27 @@ struct FractionRemoved {
   static FractionRemoved of_record(const Json& record);
 };
 
-// Compresses `model` in place and returns the record compression.json stores: method, settings,
-// ratio, parameter counts before and after with the fractions removed, widths, time taken and
-// what the method measured.
+// Compresses `model`, all of it in memory, in place, and returns the record compression.json
+// stores: method, settings, ratio, parameter counts before and after with the fractions
+// removed, widths, time taken and what the method measured.
 Json compress_model(model::Model& model, CompressionMethod& method, double ratio);
 
-// What to compress with, and the model it starts from (for the record).
+// What to compress with, and the model it starts from.
 struct CompressionJob {
   std::string method;
   Json options;  // the method's options as given; defaults fill the rest
   double ratio = 0;
   std::filesystem::path source;
-  std::string source_hash;
-  // The caller's own keys for compression.json, merged in (timings.load_s).
-  Json record_extra = Json::object();
 };
 
-// Compresses `model` in place with `job` and writes it to `output` as a HF directory holding
-// compression.json and whatever `save` adds (the tokenizer's files), atomically. Returns the
-// record written.
-Json write_compressed_model(model::Model& model, const CompressionJob& job,
-                            const CompressionContext& context, model::SaveOptions save,
+// Compresses the model stored at `job.source`, read one decoder layer at a time in `load`'s
+// dtype and on its device, and writes it to `output` as it goes: a HF directory holding
+// compression.json and whatever `save` adds (the tokenizer's files), atomically. Only the
+// embeddings, the head and a layer or two are in memory at once, so a model larger than the
+// machine's memory compresses; the result equals compress_model()'s on the loaded model, bit
+// for bit. Returns the record written.
+Json write_compressed_model(const CompressionJob& job, const CompressionContext& context,
+                            const model::LoadOptions& load, model::SaveOptions save,
                             const std::filesystem::path& output);
 
 }  // namespace claw::compress

@@ -114,40 +114,48 @@ Json Flap::settings() const {
   return settings;
 }
 
-Json Flap::compress(model::Model& model, double ratio) {
-  model::ModelConfig& c = model.config;
+model::ModelConfig Flap::plan(model::LayeredModel& model, double ratio) {
+  const model::ModelConfig& c = model.config();
   CLAW_CHECK(!c.slicing, "FLAP prunes the widths of an unsliced model");
   const bool flap = options_.variant == FlapVariant::kFlap;
+  model::ModelConfig after = c;
   // Nothing to remove, and no bias to add: r = 0 is the model as it is.
-  if (ratio == 0) return {{"kv_heads_kept", c.kv_heads}, {"channels_kept", c.intermediate_sizes}};
+  if (ratio == 0) {
+    details_ = {{"kv_heads_kept", c.kv_heads}, {"channels_kept", c.intermediate_sizes}};
+    return after;
+  }
   const auto layers = static_cast<std::size_t>(c.num_layers);
-  std::vector<ChannelStatistics> heads(layers), hidden(layers);
+  heads_.resize(layers);
+  hidden_.resize(layers);
+  // Each layer is scored while it is held: its statistics need the layers before it, its
+  // scores its own o_proj and down_proj.
+  std::vector<torch::Tensor> channel_scores, group_scores;
+  const auto score = flap ? fluctuation_scores : wanda_scores;
   {
-    CalibrationPass pass(model, calibration_batches(options_.calibration, model.device()));
+    CalibrationPass pass(model.frame(),
+                         calibration_batches(options_.calibration, model.frame().device()));
     Progress progress("flap", c.num_layers, "layers");
     for (std::size_t l = 0; l < layers; ++l) {
+      const model::LayerHold held(model, l);
       LayerObserver observe;
-      observe.attention_heads = [&](std::size_t, const torch::Tensor& x) { heads[l].add(x); };
-      observe.mlp_hidden = [&](std::size_t, const torch::Tensor& x) { hidden[l].add(x); };
+      observe.attention_heads = [&](std::size_t, const torch::Tensor& x) { heads_[l].add(x); };
+      observe.mlp_hidden = [&](std::size_t, const torch::Tensor& x) { hidden_[l].add(x); };
       pass.advance(observe);
+      channel_scores.push_back(score(hidden_[l], held.layer().down.weight));
+      group_scores.push_back(group_sums(score(heads_[l], held.layer().o.weight),
+                                        c.layer_kv_heads(static_cast<std::int64_t>(l))));
       progress.advance(1);
     }
   }
-  const auto score = flap ? fluctuation_scores : wanda_scores;
-  std::vector<torch::Tensor> channel_scores, group_scores;
-  for (std::size_t l = 0; l < layers; ++l) {
-    channel_scores.push_back(score(hidden[l], model.layers[l].down.weight));
-    group_scores.push_back(group_sums(score(heads[l], model.layers[l].o.weight),
-                                      c.layer_kv_heads(static_cast<std::int64_t>(l))));
-  }
 
-  std::vector<torch::Tensor> kept_channels(layers), kept_groups(layers);
+  kept_channels_.resize(layers);
+  kept_groups_.resize(layers);
   if (!flap) {
     for (std::size_t l = 0; l < layers; ++l) {
       const auto layer = static_cast<std::int64_t>(l);
-      kept_channels[l] = highest_scoring(channel_scores[l],
-                                         kept_channel_count(c.intermediate_sizes[l], ratio, layer));
-      kept_groups[l] =
+      kept_channels_[l] = highest_scoring(
+          channel_scores[l], kept_channel_count(c.intermediate_sizes[l], ratio, layer));
+      kept_groups_[l] =
           highest_scoring(group_scores[l], kept_group_count(c.layer_kv_heads(layer), ratio, layer));
     }
   } else {
@@ -169,13 +177,19 @@ Json Flap::compress(model::Model& model, double ratio) {
     const model::ParameterCounts counts = model::count_parameters(c);
     const double budget = ratio * static_cast<double>(counts.attention + counts.mlp);
     std::vector<std::vector<std::int64_t>> removed_channels(layers), removed_groups(layers);
+    // Each layer's MLP reads the stream at width `in` and writes it at `out`.
+    const auto in = [&](std::size_t l) {
+      return c.residual_width(2 * static_cast<std::int64_t>(l) + 1);
+    };
+    const auto out = [&](std::size_t l) {
+      return c.residual_width(2 * static_cast<std::int64_t>(l) + 2);
+    };
     // Net of the biases compensation adds: o_proj's and the MLP's where the model had none
     // (the MLP's gate and up biases then shrink with each channel removed).
     double removed = 0;
     for (std::size_t l = 0; l < layers; ++l) {
-      const std::int64_t out = model.layers[l].down.weight.size(0);
-      if (!c.o_bias) removed -= static_cast<double>(out);
-      if (!c.mlp_bias) removed -= static_cast<double>(out + 2 * c.intermediate_sizes[l]);
+      if (!c.o_bias) removed -= static_cast<double>(out(l));
+      if (!c.mlp_bias) removed -= static_cast<double>(out(l) + 2 * c.intermediate_sizes[l]);
     }
     for (const Unit& u : units) {
       if (removed >= budget) break;
@@ -187,45 +201,55 @@ Json Flap::compress(model::Model& model, double ratio) {
       list.push_back(u.index);
       // What the unit owns: a channel's gate and up rows (with their biases) and its down
       // column; a group's q, k and v rows (with biases) and its query heads' o columns.
-      const model::DecoderLayer& layer = model.layers[u.layer];
-      const std::int64_t in = layer.gate.weight.size(1), out = layer.down.weight.size(0);
       const std::int64_t group_rows = (c.group_size() + 2) * c.head_dim;
-      removed += u.group ? static_cast<double>(group_rows * (in + (c.qkv_bias ? 1 : 0)) +
-                                               c.group_size() * c.head_dim * out)
-                         : static_cast<double>(2 * (in + 1) + out);
+      removed += u.group ? static_cast<double>(group_rows * (in(u.layer) + (c.qkv_bias ? 1 : 0)) +
+                                               c.group_size() * c.head_dim * out(u.layer))
+                         : static_cast<double>(2 * (in(u.layer) + 1) + out(u.layer));
     }
     for (std::size_t l = 0; l < layers; ++l) {
-      kept_channels[l] = complement(c.intermediate_sizes[l], removed_channels[l]);
-      kept_groups[l] =
+      kept_channels_[l] = complement(c.intermediate_sizes[l], removed_channels[l]);
+      kept_groups_[l] =
           complement(c.layer_kv_heads(static_cast<std::int64_t>(l)), removed_groups[l]);
     }
   }
-
-  torch::NoGradGuard no_grad;
-  Json details = {{"kv_heads_kept", Json::array()}, {"channels_kept", Json::array()}};
+  details_ = {{"kv_heads_kept", Json::array()}, {"channels_kept", Json::array()}};
   for (std::size_t l = 0; l < layers; ++l) {
-    model::DecoderLayer& layer = model.layers[l];
-    if (flap) {
-      // o_proj reads each kept group's query heads: expand group indices to its columns.
-      const std::int64_t width = c.group_size() * c.head_dim;
-      const torch::Tensor o_columns =
-          (kept_groups[l].unsqueeze(1) * width + torch::arange(width, torch::kLong).unsqueeze(0))
-              .reshape({-1});
-      compensate(layer.o, heads[l].mean(), o_columns);
-      compensate(layer.down, hidden[l].mean(), kept_channels[l]);
-      // The config's MLP bias covers gate and up too: theirs are zero.
-      for (model::Linear* in : {&layer.gate, &layer.up}) {
-        if (!in->bias.defined())
-          in->bias = torch::zeros({in->weight.size(0)}, in->weight.options());
-      }
-    }
-    keep_mlp_channels(model, static_cast<std::int64_t>(l), kept_channels[l]);
-    keep_kv_groups(model, static_cast<std::int64_t>(l), kept_groups[l]);
-    details["kv_heads_kept"].push_back(kept_groups[l].numel());
-    details["channels_kept"].push_back(kept_channels[l].numel());
+    after.kv_heads[l] = kept_groups_[l].numel();
+    after.intermediate_sizes[l] = kept_channels_[l].numel();
+    details_["kv_heads_kept"].push_back(after.kv_heads[l]);
+    details_["channels_kept"].push_back(after.intermediate_sizes[l]);
   }
-  if (flap) c.o_bias = c.mlp_bias = true;
-  return details;
+  if (flap) after.o_bias = after.mlp_bias = true;
+  return after;
+}
+
+bool Flap::rewrite_layer(model::Model& model, std::size_t l) {
+  if (kept_channels_.empty()) return true;  // r = 0
+  torch::NoGradGuard no_grad;
+  const model::ModelConfig& c = model.config;
+  model::DecoderLayer& layer = model.layers[l];
+  if (options_.variant == FlapVariant::kFlap) {
+    // o_proj reads each kept group's query heads: expand group indices to its columns.
+    const std::int64_t width = c.group_size() * c.head_dim;
+    const torch::Tensor o_columns =
+        (kept_groups_[l].unsqueeze(1) * width + torch::arange(width, torch::kLong).unsqueeze(0))
+            .reshape({-1});
+    compensate(layer.o, heads_[l].mean(), o_columns);
+    compensate(layer.down, hidden_[l].mean(), kept_channels_[l]);
+    // The config's MLP bias covers gate and up too: theirs are zero.
+    for (model::Linear* in : {&layer.gate, &layer.up}) {
+      if (!in->bias.defined()) in->bias = torch::zeros({in->weight.size(0)}, in->weight.options());
+    }
+  }
+  keep_mlp_channels(model, static_cast<std::int64_t>(l), kept_channels_[l]);
+  keep_kv_groups(model, static_cast<std::int64_t>(l), kept_groups_[l]);
+  return true;
+}
+
+void Flap::rewrite_head(model::Model& model) {
+  if (options_.variant == FlapVariant::kFlap && !kept_channels_.empty()) {
+    model.config.o_bias = model.config.mlp_bias = true;
+  }
 }
 
 MethodInfo flap_method() {

@@ -42,10 +42,19 @@ class Flap final : public CompressionMethod {
   explicit Flap(FlapOptions options);
   std::string name() const override { return "flap"; }
   Json settings() const override;
-  Json compress(model::Model& model, double ratio) override;
+  model::ModelConfig plan(model::LayeredModel& model, double ratio) override;
+  bool rewrite_layer(model::Model& model, std::size_t layer) override;
+  // The biases compensation added are the config's once every layer has them.
+  void rewrite_head(model::Model& model) override;
+  Json details() const override { return details_; }
 
  private:
   FlapOptions options_;
+  // Per layer, once planned (empty at r = 0): o_proj's and down_proj's input statistics, whose
+  // means compensation adds, and the FFN channels and KV groups kept.
+  std::vector<ChannelStatistics> heads_, hidden_;
+  std::vector<torch::Tensor> kept_channels_, kept_groups_;
+  Json details_;
 };
 
 }  // namespace claw::compress

@@ -33,39 +33,44 @@ Json HeadPruning::settings() const {
   return settings;
 }
 
-Json HeadPruning::compress(model::Model& model, double ratio) {
-  const model::ModelConfig& c = model.config;
+model::ModelConfig HeadPruning::plan(model::LayeredModel& model, double ratio) {
+  model::ModelConfig after = model.config();
+  const model::ModelConfig& c = model.config();
   std::vector<std::int64_t> keep;
   for (std::int64_t l = 0; l < c.num_layers; ++l) {
     keep.push_back(kept_group_count(c.layer_kv_heads(l), ratio, l));
   }
-  if (keep == c.kv_heads) return {{"kept_groups", Json::array()}};
-  CalibrationPass pass(model, calibration_batches(calibration_, model.device()));
-  std::vector<torch::Tensor> energies;
+  if (keep == c.kv_heads) {
+    details_ = {{"kept_groups", Json::array()}};
+    return after;
+  }
+  details_ = {{"group_energy", Json::array()}, {"kept_groups", Json::array()}};
+  CalibrationPass pass(model.frame(), calibration_batches(calibration_, model.frame().device()));
   Progress progress("heads", c.num_layers, "layers");
   for (std::int64_t l = 0; l < c.num_layers; ++l) {
     const std::int64_t groups = c.layer_kv_heads(l);
     torch::Tensor energy = torch::zeros({groups}, torch::kDouble);
-    const torch::Tensor& o = model.layers[static_cast<std::size_t>(l)].o.weight;
+    const model::LayerHold held(model, static_cast<std::size_t>(l));
     LayerObserver observe;
     observe.attention_heads = [&](std::size_t, const torch::Tensor& heads) {
-      energy += group_output_energy(heads, o, groups);
+      energy += group_output_energy(heads, held.layer().o.weight, groups);
     };
     pass.advance(observe);
-    energies.push_back(energy);
     progress.advance(1);
+    // Pruned only once every layer is measured: the scores are the whole model's.
+    kept_.push_back(highest_scoring(energy, keep[static_cast<std::size_t>(l)]));
+    details_["group_energy"].push_back(model::to_vector<double>(energy));
+    details_["kept_groups"].push_back(model::to_vector<std::int64_t>(kept_.back()));
   }
   progress.finish();
-  // Pruned only once every layer is measured: the scores are the whole model's.
-  Json details = {{"group_energy", Json::array()}, {"kept_groups", Json::array()}};
+  after.kv_heads = keep;
+  return after;
+}
+
+bool HeadPruning::rewrite_layer(model::Model& model, std::size_t layer) {
   torch::NoGradGuard no_grad;
-  for (std::size_t l = 0; l < energies.size(); ++l) {
-    const torch::Tensor kept = highest_scoring(energies[l], keep[l]);
-    keep_kv_groups(model, static_cast<std::int64_t>(l), kept);
-    details["group_energy"].push_back(model::to_vector<double>(energies[l]));
-    details["kept_groups"].push_back(model::to_vector<std::int64_t>(kept));
-  }
-  return details;
+  if (!kept_.empty()) keep_kv_groups(model, static_cast<std::int64_t>(layer), kept_.at(layer));
+  return true;
 }
 
 MethodInfo heads_method() {

@@ -14,10 +14,14 @@ class HeadPruning final : public CompressionMethod {
   explicit HeadPruning(CalibrationSet calibration);
   std::string name() const override { return "heads"; }
   Json settings() const override;
-  Json compress(model::Model& model, double ratio) override;
+  model::ModelConfig plan(model::LayeredModel& model, double ratio) override;
+  bool rewrite_layer(model::Model& model, std::size_t layer) override;
+  Json details() const override { return details_; }
 
  private:
   CalibrationSet calibration_;
+  std::vector<torch::Tensor> kept_;  // per layer, once planned; empty when nothing is removed
+  Json details_;
 };
 
 // Each KV group's importance in one layer, [groups] float64, from o_proj's input `heads`

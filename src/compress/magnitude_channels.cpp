@@ -13,13 +13,14 @@ torch::Tensor channel_magnitudes(const model::DecoderLayer& layer) {
       .sqrt();
 }
 
-std::vector<torch::Tensor> MagnitudeChannels::select(const model::Model& model,
+std::vector<torch::Tensor> MagnitudeChannels::select(model::LayeredModel& model,
                                                      const std::vector<std::int64_t>& keep,
                                                      Json& /*details*/) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> kept;
   for (std::size_t l = 0; l < keep.size(); ++l) {
-    kept.push_back(highest_scoring(channel_magnitudes(model.layers[l]), keep[l]));
+    const model::LayerHold held(model, l);
+    kept.push_back(highest_scoring(channel_magnitudes(held.layer()), keep[l]));
   }
   return kept;
 }

@@ -13,7 +13,7 @@ class MagnitudeChannels final : public ChannelPruning {
   Json settings() const override { return {{"score", "l2 norm of gate row, up row, down column"}}; }
 
  protected:
-  std::vector<torch::Tensor> select(const model::Model& model,
+  std::vector<torch::Tensor> select(model::LayeredModel& model,
                                     const std::vector<std::int64_t>& keep, Json& details) override;
 };
 

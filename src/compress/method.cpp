@@ -1,5 +1,6 @@
 #include "compress/method.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "compress/method_registry.h"
@@ -59,23 +60,43 @@ void keep_mlp_channels(model::Model& model, std::int64_t layer, const torch::Ten
   model.config.intermediate_sizes.at(static_cast<std::size_t>(layer)) = index.numel();
 }
 
-Json ChannelPruning::compress(model::Model& model, double ratio) {
+void remove_layers(model::Model& model, std::vector<std::int64_t> indices) {
+  std::sort(indices.begin(), indices.end());
+  CLAW_CHECK(std::adjacent_find(indices.begin(), indices.end()) == indices.end(),
+             "a layer can be removed only once");
+  model::ModelConfig& c = model.config;
+  CLAW_CHECK(!c.slicing, "layers cannot be removed from a sliced model");
+  for (auto i = indices.rbegin(); i != indices.rend(); ++i) {
+    CLAW_CHECK(*i >= 0 && *i < c.num_layers, "layer ", *i, " is not among the ", c.num_layers);
+    model.layers.erase(model.layers.begin() + *i);
+    c.intermediate_sizes.erase(c.intermediate_sizes.begin() + *i);
+    c.kv_heads.erase(c.kv_heads.begin() + *i);
+    --c.num_layers;
+  }
+}
+
+model::ModelConfig ChannelPruning::plan(model::LayeredModel& model, double ratio) {
+  model::ModelConfig after = model.config();
   std::vector<std::int64_t> keep;
-  for (std::size_t l = 0; l < model.layers.size(); ++l) {
-    keep.push_back(kept_channel_count(model.config.intermediate_sizes[l], ratio,
-                                      static_cast<std::int64_t>(l)));
+  for (std::size_t l = 0; l < after.intermediate_sizes.size(); ++l) {
+    keep.push_back(
+        kept_channel_count(after.intermediate_sizes[l], ratio, static_cast<std::int64_t>(l)));
   }
-  Json details = Json::object();
-  const std::vector<torch::Tensor> kept = select(model, keep, details);
-  CLAW_CHECK(kept.size() == model.layers.size(), name(), " selected channels for ", kept.size(),
-             " of ", model.layers.size(), " layers");
+  kept_ = select(model, keep, details_);
+  CLAW_CHECK(kept_.size() == keep.size(), name(), " selected channels for ", kept_.size(), " of ",
+             keep.size(), " layers");
+  for (std::size_t l = 0; l < kept_.size(); ++l) {
+    CLAW_CHECK(kept_[l].numel() == keep[l], name(), " kept ", kept_[l].numel(),
+               " channels in layer ", l, " instead of ", keep[l]);
+  }
+  after.intermediate_sizes = keep;
+  return after;
+}
+
+bool ChannelPruning::rewrite_layer(model::Model& model, std::size_t layer) {
   torch::NoGradGuard no_grad;
-  for (std::size_t l = 0; l < kept.size(); ++l) {
-    CLAW_CHECK(kept[l].numel() == keep[l], name(), " kept ", kept[l].numel(), " channels in layer ",
-               l, " instead of ", keep[l]);
-    keep_mlp_channels(model, static_cast<std::int64_t>(l), kept[l]);
-  }
-  return details;
+  keep_mlp_channels(model, static_cast<std::int64_t>(layer), kept_.at(layer));
+  return true;
 }
 
 }  // namespace claw::compress

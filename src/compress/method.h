@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "model/layered_model.h"
 #include "model/model.h"
 
 namespace claw::compress {
@@ -19,10 +20,20 @@ class CompressionMethod {
   virtual std::string name() const = 0;
   // The settings that determine the result, recorded in compression.json.
   virtual Json settings() const = 0;
-  // Compresses `model` in place at `ratio`, the method's native ratio (checked by the caller to
-  // lie in [0, 1)). Returns what the method measured on the way (rewards, timings) for
-  // compression.json.
-  virtual Json compress(model::Model& model, double ratio) = 0;
+  // Decides what to remove at `ratio`, the method's native ratio (checked by the caller to lie
+  // in [0, 1)), reading what it needs of `model` one layer at a time, and returns the config
+  // the compressed model will have. Called once, before any rewrite.
+  virtual model::ModelConfig plan(model::LayeredModel& model, double ratio) = 0;
+  // The rewrites that carry the plan out, called in this order: the embeddings, each layer of
+  // the input in turn (with that layer held in `model`), then the final norm and the head.
+  // Each updates `model.config` to match what it changed.
+  virtual void rewrite_embeddings(model::Model& /*model*/) {}
+  // False when the layer is removed altogether.
+  virtual bool rewrite_layer(model::Model& model, std::size_t layer) = 0;
+  virtual void rewrite_head(model::Model& /*model*/) {}
+  // What the method measured on the way (rewards, timings), for compression.json; once every
+  // rewrite is done.
+  virtual Json details() const = 0;
   // Whether the method can compress a model some of whose layers lack attention or an MLP
   // (what sublayer pruning leaves); compress_model() refuses such a model otherwise.
   virtual bool handles_removed_sublayers() const { return false; }
@@ -52,17 +63,26 @@ extern const char* const kChannelRatioMeaning;
 // The fraction of non-embedding parameters a ChannelPruning method removes at `ratio`.
 double channel_pruned_fraction(const model::ModelConfig& config, double ratio, const Json& options);
 
+// Removes decoder layers `indices` (in any order, each once) and their entries in the config.
+void remove_layers(model::Model& model, std::vector<std::int64_t> indices);
+
 // Methods that choose, per layer, which FFN channels to keep, the same number in every layer.
 class ChannelPruning : public CompressionMethod {
  public:
-  Json compress(model::Model& model, double ratio) final;
+  model::ModelConfig plan(model::LayeredModel& model, double ratio) final;
+  bool rewrite_layer(model::Model& model, std::size_t layer) final;
+  Json details() const final { return details_; }
 
  protected:
   // The sorted int64 indices of the channels to keep in each layer; `keep[l]` of them for layer
   // l. May add what it measured to `details`.
-  virtual std::vector<torch::Tensor> select(const model::Model& model,
+  virtual std::vector<torch::Tensor> select(model::LayeredModel& model,
                                             const std::vector<std::int64_t>& keep,
                                             Json& details) = 0;
+
+ private:
+  std::vector<torch::Tensor> kept_;
+  Json details_ = Json::object();
 };
 
 }  // namespace claw::compress

@@ -32,6 +32,8 @@ struct CompressionContext {
   std::uint64_t seed = 0;
   torch::Device device = torch::kCPU;
   const text::Tokenizer* tokenizer = nullptr;
+  // The content hash of the model compressed, for the records a method keeps of it.
+  std::string source_hash{};
 };
 
 struct MethodInfo {

@@ -19,7 +19,6 @@
 #include "core/option_table.h"
 #include "core/progress.h"
 #include "core/stopwatch.h"
-#include "model/content_hash.h"
 
 namespace claw::compress {
 namespace {
@@ -33,18 +32,28 @@ double mean(const std::vector<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
-// Each layer's FFN1 (the gate projection, [d_ff, d]) in float32 on the CPU, with its spectrum.
+// Each layer's FFN1 (the gate projection, [d_ff, d]) in float32 on the CPU, read when needed
+// rather than kept, so that a model read one layer at a time is never held whole, and each
+// layer's spectrum, computed once.
 struct LayerStates {
-  std::vector<torch::Tensor> ffn1;
+  model::LayeredModel& model;
   std::vector<std::vector<double>> spectra;
+
+  std::size_t size() const { return spectra.size(); }
+  torch::Tensor ffn1(std::size_t layer) const {
+    return model.layer_tensor(layer, model::TensorRole::kGateWeight)
+        .detach()
+        .to(torch::kCPU, torch::kFloat)
+        .contiguous();
+  }
 };
 
-LayerStates layer_states(const model::Model& model) {
-  LayerStates states;
-  Progress progress("spectra", static_cast<std::int64_t>(model.layers.size()), "layers");
-  for (const model::DecoderLayer& layer : model.layers) {
-    states.ffn1.push_back(layer.gate.weight.detach().to(torch::kCPU, torch::kFloat).contiguous());
-    states.spectra.push_back(singular_values(states.ffn1.back()));
+LayerStates layer_states(model::LayeredModel& model) {
+  LayerStates states{model, {}};
+  const auto layers = static_cast<std::size_t>(model.config().num_layers);
+  Progress progress("spectra", static_cast<std::int64_t>(layers), "layers");
+  for (std::size_t l = 0; l < layers; ++l) {
+    states.spectra.push_back(singular_values(states.ffn1(l)));
     progress.advance(1);
   }
   return states;
@@ -70,7 +79,7 @@ struct Training {
 // REINFORCE over episodes; leaves `policy` at the parameters that sampled the best episode.
 Training train(PruneNetPolicy& policy, const LayerStates& layers, std::int64_t keep,
                const PruneNetOptions& options) {
-  const std::size_t num_layers = layers.ffn1.size();
+  const std::size_t num_layers = layers.size();
   at::Generator generator = at::detail::createCPUGenerator(options.seed ^ kSamplingStream);
   torch::optim::AdamW optimizer(
       policy.parameters(),
@@ -89,12 +98,12 @@ Training train(PruneNetPolicy& policy, const LayerStates& layers, std::int64_t k
     {
       torch::NoGradGuard no_grad;
       for (std::size_t l = 0; l < num_layers; ++l) {
-        noise[l] = logistic_noise(layers.ffn1[l].size(0), generator);
+        const torch::Tensor ffn1 = layers.ffn1(l);
+        noise[l] = logistic_noise(ffn1.size(0), generator);
         const torch::Tensor log_p =
-            log_keep_probabilities(policy.importance_logits(layers.ffn1[l]), noise[l]);
+            log_keep_probabilities(policy.importance_logits(ffn1), noise[l]);
         order[l] = draw_without_replacement(log_p, keep, generator);
-        reward[l] =
-            spectral_reward(layers.spectra[l], layers.ffn1[l], std::get<0>(order[l].sort()));
+        reward[l] = spectral_reward(layers.spectra[l], ffn1, std::get<0>(order[l].sort()));
         progress.advance(1);
       }
     }
@@ -112,7 +121,7 @@ Training train(PruneNetPolicy& policy, const LayerStates& layers, std::int64_t k
         const double advantage =
             std::pow(options.discount, static_cast<double>(l)) * (reward[l] - baseline[l]);
         const torch::Tensor log_p =
-            log_keep_probabilities(policy.importance_logits(layers.ffn1[l]), noise[l]);
+            log_keep_probabilities(policy.importance_logits(layers.ffn1(l)), noise[l]);
         const torch::Tensor loss = -advantage * draw_log_probability(log_p, order[l]);
         optimizer.zero_grad();
         loss.backward();
@@ -159,18 +168,19 @@ Json PruneNet::settings() const {
   return settings;
 }
 
-std::vector<torch::Tensor> PruneNet::select(const model::Model& model,
+std::vector<torch::Tensor> PruneNet::select(model::LayeredModel& model,
                                             const std::vector<std::int64_t>& keep, Json& details) {
   // The FFN1 input width is the hidden size, or the sliced width after SliceGPT.
-  const std::int64_t hidden = model.layers.front().gate.weight.size(1);
-  const bool same_shapes =
-      std::all_of(model.layers.begin(), model.layers.end(), [&](const auto& l) {
-        return l.gate.weight.sizes() == model.layers.front().gate.weight.sizes();
-      });
+  const model::ModelConfig& c = model.config();
+  const std::int64_t hidden = c.residual_width(1);
+  bool same_shapes = c.uniform_mlp();
+  for (std::int64_t l = 0; l < c.num_layers; ++l) {
+    same_shapes = same_shapes && c.residual_width(2 * l + 1) == hidden;
+  }
   CLAW_CHECK(same_shapes,
              "PruneNet shares one policy across layers, so every layer's FFN needs the same shape; "
              "this model's differ");
-  const std::int64_t width = model.config.intermediate_sizes.front();
+  const std::int64_t width = c.intermediate_sizes.front();
   std::optional<PruneNetPolicy> policy;
   if (!options_.policy_in.empty()) {
     policy = PruneNetPolicy::load(options_.policy_in);
@@ -194,12 +204,13 @@ std::vector<torch::Tensor> PruneNet::select(const model::Model& model,
   std::vector<torch::Tensor> kept;
   std::vector<double> selected_reward, random_reward;
   at::Generator generator = at::detail::createCPUGenerator(options_.seed);
-  for (std::size_t l = 0; l < layers.ffn1.size(); ++l) {
-    kept.push_back(greedy_selection(*policy, layers.ffn1[l], keep[l]));
-    selected_reward.push_back(spectral_reward(layers.spectra[l], layers.ffn1[l], kept.back()));
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const torch::Tensor ffn1 = layers.ffn1(l);
+    kept.push_back(greedy_selection(*policy, ffn1, keep[l]));
+    selected_reward.push_back(spectral_reward(layers.spectra[l], ffn1, kept.back()));
     for (int draw = 0; draw < kRandomDraws; ++draw) {
-      random_reward.push_back(spectral_reward(layers.spectra[l], layers.ffn1[l],
-                                              random_subset(width, keep[l], generator)));
+      random_reward.push_back(
+          spectral_reward(layers.spectra[l], ffn1, random_subset(width, keep[l], generator)));
     }
   }
   details["timings"]["selection_s"] = selection_time.seconds();
@@ -211,7 +222,7 @@ std::vector<torch::Tensor> PruneNet::select(const model::Model& model,
             mean(random_reward), " for random selections");
 
   if (!options_.policy_out.empty()) {
-    policy->save(options_.policy_out, {{"source_model_hash", model::content_hash(model)},
+    policy->save(options_.policy_out, {{"source_model_hash", options_.source_hash},
                                        {"trained_at_ratio_keep", std::to_string(keep.front())}});
     log::info("wrote the policy to ", options_.policy_out);
   }
@@ -228,6 +239,7 @@ MethodInfo prunenet_method() {
                      const model::ModelConfig&) -> std::unique_ptr<CompressionMethod> {
             PruneNetOptions o = bound_options_from<PruneNetOptions>(options);
             o.seed = context.seed;
+            o.source_hash = context.source_hash;
             return std::make_unique<PruneNet>(std::move(o));
           },
           .removed_fraction = channel_pruned_fraction,

@@ -17,8 +17,9 @@ struct PruneNetOptions {
   double discount = 0.99;      // layer ℓ's reward is weighted by discount^ℓ
   double max_grad_norm = 1.0;
   std::uint64_t seed = 0;
-  std::string policy_in;   // reuse this policy instead of training one
-  std::string policy_out;  // save the policy used
+  std::string policy_in;    // reuse this policy instead of training one
+  std::string policy_out;   // save the policy used
+  std::string source_hash;  // the compressed model's content hash, recorded with the policy
 };
 
 // The options a user sets; the rest are the reference's constants, and the seed is the run's.
@@ -45,7 +46,7 @@ class PruneNet final : public ChannelPruning {
   Json settings() const override;
 
  protected:
-  std::vector<torch::Tensor> select(const model::Model& model,
+  std::vector<torch::Tensor> select(model::LayeredModel& model,
                                     const std::vector<std::int64_t>& keep, Json& details) override;
 
  private:

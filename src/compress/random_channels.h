@@ -16,7 +16,7 @@ class RandomChannels final : public ChannelPruning {
   Json settings() const override { return {{"seed", seed_}}; }
 
  protected:
-  std::vector<torch::Tensor> select(const model::Model& model,
+  std::vector<torch::Tensor> select(model::LayeredModel& model,
                                     const std::vector<std::int64_t>& keep, Json& details) override;
 
  private:

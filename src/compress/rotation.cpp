@@ -17,21 +17,32 @@ void scale_inputs(model::Linear& layer, const torch::Tensor& scale) {
 
 }  // namespace
 
-void fold_norms(model::Model& model) {
-  torch::NoGradGuard no_grad;
+void untie_head(model::Model& model) {
   if (!model.lm_head.defined()) model.lm_head = model.embed.clone();
   model.config.tie_word_embeddings = false;
-  for (model::DecoderLayer& layer : model.layers) {
-    for (model::Linear* reader : {&layer.q, &layer.k, &layer.v})
-      scale_inputs(*reader, layer.attn_norm);
-    for (model::Linear* reader : {&layer.gate, &layer.up}) scale_inputs(*reader, layer.mlp_norm);
-    layer.attn_norm = torch::ones_like(layer.attn_norm);
-    layer.mlp_norm = torch::ones_like(layer.mlp_norm);
-  }
+}
+
+void fold_layer_norms(model::DecoderLayer& layer) {
+  torch::NoGradGuard no_grad;
+  for (model::Linear* reader : {&layer.q, &layer.k, &layer.v})
+    scale_inputs(*reader, layer.attn_norm);
+  for (model::Linear* reader : {&layer.gate, &layer.up}) scale_inputs(*reader, layer.mlp_norm);
+  layer.attn_norm = torch::ones_like(layer.attn_norm);
+  layer.mlp_norm = torch::ones_like(layer.mlp_norm);
+}
+
+void fold_final_norm(model::Model& model) {
+  torch::NoGradGuard no_grad;
   model::Linear head{model.lm_head, {}};
   scale_inputs(head, model.final_norm);
   model.lm_head = head.weight;
   model.final_norm = torch::ones_like(model.final_norm);
+}
+
+void fold_norms(model::Model& model) {
+  untie_head(model);
+  for (model::DecoderLayer& layer : model.layers) fold_layer_norms(layer);
+  fold_final_norm(model);
 }
 
 void rotate_inputs(model::Linear& layer, const torch::Tensor& basis) {

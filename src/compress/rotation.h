@@ -13,6 +13,11 @@ namespace claw::compress {
 // gate, up; the head) and sets the scale to ones. Unties a tied head first, since the
 // embedding will be rotated differently from it. The model computes the same logits.
 void fold_norms(model::Model& model);
+// fold_norms() in parts, for a model rewritten one layer at a time: the untying, before the
+// embedding changes; one layer's norms; the final norm into the (untied) head.
+void untie_head(model::Model& model);
+void fold_layer_norms(model::DecoderLayer& layer);
+void fold_final_norm(model::Model& model);
 
 // A layer reading the stream in basis `basis` [D, d] (the first d principal directions):
 // W ← W·basis, so its input shrinks from D to d. Computed in float64 for float32 weights, in

@@ -72,14 +72,17 @@ struct Influence {
   }
 };
 
-Influence block_influence(CalibrationPass& pass, std::int64_t layers, Progress& progress) {
+Influence block_influence(model::LayeredModel& model, CalibrationPass& pass, Progress& progress) {
   Influence influence;
-  for (std::int64_t i = 0; i < layers; ++i) {
+  for (std::int64_t i = 0; i < model.config().num_layers; ++i) {
     std::vector<torch::Tensor> before, middle(pass.batch_count());
     for (std::size_t b = 0; b < pass.batch_count(); ++b) before.push_back(pass.stream(b));
     LayerObserver observe;
     observe.after_attention = [&](std::size_t b, const torch::Tensor& h) { middle[b] = h; };
-    pass.advance(observe);
+    {
+      const model::LayerHold held(model, static_cast<std::size_t>(i));
+      pass.advance(observe);
+    }
     CosineSum block, attention, mlp;
     for (std::size_t b = 0; b < pass.batch_count(); ++b) {
       block.add(before[b], pass.stream(b), /*angular=*/false);
@@ -121,39 +124,35 @@ std::vector<std::int64_t> layers_with(const model::ModelConfig& config, DepthUni
   return layers;
 }
 
-void remove_sublayers(model::Model& model, const std::vector<std::int64_t>& indices,
-                      DepthUnit unit) {
-  CLAW_CHECK(unit != DepthUnit::kBlock, "remove_layers removes whole layers");
-  model::ModelConfig& c = model.config;
-  CLAW_CHECK(!c.slicing, "sublayers cannot be removed from a sliced model");
-  for (std::int64_t i : indices) {
-    CLAW_CHECK(i >= 0 && i < c.num_layers, "layer ", i, " is not among the ", c.num_layers);
-    const auto at = static_cast<std::size_t>(i);
-    model::DecoderLayer& layer = model.layers[at];
-    if (unit == DepthUnit::kAttention) {
-      layer.attn_norm = torch::Tensor();
-      layer.q = layer.k = layer.v = layer.o = model::Linear();
-      c.kv_heads[at] = 0;
+model::ModelConfig without(const model::ModelConfig& config,
+                           const std::vector<std::int64_t>& indices, DepthUnit unit) {
+  model::ModelConfig after = config;
+  CLAW_CHECK(!config.slicing, "layers cannot be removed from a sliced model");
+  for (auto i = indices.rbegin(); i != indices.rend(); ++i) {
+    CLAW_CHECK(*i >= 0 && *i < config.num_layers, "layer ", *i, " is not among the ",
+               config.num_layers);
+    const auto at = static_cast<std::size_t>(*i);
+    if (unit == DepthUnit::kBlock) {
+      after.intermediate_sizes.erase(after.intermediate_sizes.begin() + *i);
+      after.kv_heads.erase(after.kv_heads.begin() + *i);
+      --after.num_layers;
     } else {
-      layer.mlp_norm = torch::Tensor();
-      layer.gate = layer.up = layer.down = model::Linear();
-      c.intermediate_sizes[at] = 0;
+      (unit == DepthUnit::kAttention ? after.kv_heads : after.intermediate_sizes)[at] = 0;
     }
   }
+  return after;
 }
 
-void remove_layers(model::Model& model, std::vector<std::int64_t> indices) {
-  std::sort(indices.begin(), indices.end());
-  CLAW_CHECK(std::adjacent_find(indices.begin(), indices.end()) == indices.end(),
-             "a layer can be removed only once");
-  model::ModelConfig& c = model.config;
-  CLAW_CHECK(!c.slicing, "layers cannot be removed from a sliced model");
-  for (auto i = indices.rbegin(); i != indices.rend(); ++i) {
-    CLAW_CHECK(*i >= 0 && *i < c.num_layers, "layer ", *i, " is not among the ", c.num_layers);
-    model.layers.erase(model.layers.begin() + *i);
-    c.intermediate_sizes.erase(c.intermediate_sizes.begin() + *i);
-    c.kv_heads.erase(c.kv_heads.begin() + *i);
-    --c.num_layers;
+void remove_sublayer(model::Model& model, std::int64_t index, DepthUnit unit) {
+  CLAW_CHECK(unit != DepthUnit::kBlock, "remove_sublayer removes a layer's attention or MLP");
+  model.config = without(model.config, {index}, unit);
+  model::DecoderLayer& layer = model.layers.at(static_cast<std::size_t>(index));
+  if (unit == DepthUnit::kAttention) {
+    layer.attn_norm = torch::Tensor();
+    layer.q = layer.k = layer.v = layer.o = model::Linear();
+  } else {
+    layer.mlp_norm = torch::Tensor();
+    layer.gate = layer.up = layer.down = model::Linear();
   }
 }
 
@@ -176,19 +175,24 @@ Json ShortGpt::settings() const {
   return settings;
 }
 
-Json ShortGpt::compress(model::Model& model, double ratio) {
-  CLAW_CHECK(!model.config.slicing, "ShortGPT removes layers of an unsliced model");
-  const std::int64_t layers = model.config.num_layers;
-  const std::vector<std::int64_t> candidates = layers_with(model.config, options_.unit);
+model::ModelConfig ShortGpt::plan(model::LayeredModel& model, double ratio) {
+  const model::ModelConfig& c = model.config();
+  CLAW_CHECK(!c.slicing, "ShortGPT removes layers of an unsliced model");
+  const std::int64_t layers = c.num_layers;
+  const std::vector<std::int64_t> candidates = layers_with(c, options_.unit);
   const std::int64_t n =
       removed_layer_count(static_cast<std::int64_t>(candidates.size()), ratio, options_.unit);
-  if (n == 0) return {{names_of(options_.unit).removed_key, Json::array()}};
-  CalibrationPass pass(model, calibration_batches(options_.calibration, model.device()));
+  if (n == 0) {
+    details_ = {{names_of(options_.unit).removed_key, Json::array()}};
+    return c;
+  }
+  CalibrationPass pass(model.frame(),
+                       calibration_batches(options_.calibration, model.frame().device()));
   Progress progress("shortgpt", layers, "layers");
-  std::vector<std::int64_t> removed;
-  Json details;
+  std::vector<std::int64_t>& removed = removed_;
+  Json& details = details_;
   if (options_.score == DepthScore::kBlockInfluence) {
-    const Influence influence = block_influence(pass, layers, progress);
+    const Influence influence = block_influence(model, pass, progress);
     const std::vector<double>& score = influence.of(options_.unit);
     std::vector<std::int64_t> order = candidates;
     std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
@@ -210,7 +214,10 @@ Json ShortGpt::compress(model::Model& model, double ratio) {
     std::deque<std::vector<torch::Tensor>> window = {compared()};
     std::vector<double> distance;
     for (std::int64_t i = 0; i < layers; ++i) {
-      pass.advance();
+      {
+        const model::LayerHold held(model, static_cast<std::size_t>(i));
+        pass.advance();
+      }
       window.push_back(compared());
       if (static_cast<std::int64_t>(window.size()) > n + 1) window.pop_front();
       if (static_cast<std::int64_t>(window.size()) == n + 1) {
@@ -229,13 +236,16 @@ Json ShortGpt::compress(model::Model& model, double ratio) {
   }
   progress.finish();
   std::sort(removed.begin(), removed.end());
-  if (options_.unit == DepthUnit::kBlock) {
-    remove_layers(model, removed);
-  } else {
-    remove_sublayers(model, removed, options_.unit);
-  }
   details[names_of(options_.unit).removed_key] = removed;
-  return details;
+  return without(c, removed, options_.unit);
+}
+
+bool ShortGpt::rewrite_layer(model::Model& model, std::size_t layer) {
+  const auto l = static_cast<std::int64_t>(layer);
+  if (!std::binary_search(removed_.begin(), removed_.end(), l)) return true;
+  if (options_.unit == DepthUnit::kBlock) return false;
+  remove_sublayer(model, l, options_.unit);
+  return true;
 }
 
 DepthUnit parse_depth_unit(const std::string& name) {
@@ -291,19 +301,8 @@ MethodInfo shortgpt_method() {
                 const std::vector<std::int64_t> layers = layers_with(config, unit);
                 const std::int64_t n =
                     removed_layer_count(static_cast<std::int64_t>(layers.size()), ratio, unit);
-                model::ModelConfig after = config;
-                if (unit == DepthUnit::kBlock) {
-                  after.num_layers -= n;
-                  after.intermediate_sizes.erase(after.intermediate_sizes.begin(),
-                                                 after.intermediate_sizes.begin() + n);
-                  after.kv_heads.erase(after.kv_heads.begin(), after.kv_heads.begin() + n);
-                } else {
-                  auto& sizes =
-                      unit == DepthUnit::kAttention ? after.kv_heads : after.intermediate_sizes;
-                  for (std::int64_t i = 0; i < n; ++i) {
-                    sizes[static_cast<std::size_t>(layers[static_cast<std::size_t>(i)])] = 0;
-                  }
-                }
+                const model::ModelConfig after =
+                    without(config, {layers.begin(), layers.begin() + n}, unit);
                 return removed_parameter_fraction(config, after);
               },
           .runs_in_llama_cpp = true};

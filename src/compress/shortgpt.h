@@ -33,14 +33,15 @@ std::int64_t removed_layer_count(std::int64_t count, double ratio,
 // "block", "attention" or "mlp", the `unit` option's values.
 DepthUnit parse_depth_unit(const std::string& name);
 
-// Deletes the layers at `indices` (distinct, any order) and their per-layer sizes.
-void remove_layers(model::Model& model, std::vector<std::int64_t> indices);
+// The config without the layers (unit kBlock) or the attention or MLP sublayers at `indices`
+// (sorted, distinct): a layer's entries go, or a sublayer's KV heads (MLP width) become 0.
+model::ModelConfig without(const model::ModelConfig& config,
+                           const std::vector<std::int64_t>& indices, DepthUnit unit);
 
-// Removes the attention (unit kAttention) or the MLP (kMlp) of each layer at `indices`: its
-// tensors, norm included, go, and its KV heads (MLP width) become 0, so the residual passes
-// that sublayer unchanged.
-void remove_sublayers(model::Model& model, const std::vector<std::int64_t>& indices,
-                      DepthUnit unit);
+// Removes the attention (unit kAttention) or the MLP (kMlp) of layer `index`: its tensors, norm
+// included, go, and its KV heads (MLP width) become 0, so the residual passes that sublayer
+// unchanged.
+void remove_sublayer(model::Model& model, std::int64_t index, DepthUnit unit);
 
 // The layers of `config` that still have a sublayer of `unit` (every layer for kBlock).
 std::vector<std::int64_t> layers_with(const model::ModelConfig& config, DepthUnit unit);
@@ -50,11 +51,15 @@ class ShortGpt final : public CompressionMethod {
   explicit ShortGpt(ShortGptOptions options);
   std::string name() const override { return "shortgpt"; }
   Json settings() const override;
-  Json compress(model::Model& model, double ratio) override;
+  model::ModelConfig plan(model::LayeredModel& model, double ratio) override;
+  bool rewrite_layer(model::Model& model, std::size_t layer) override;
+  Json details() const override { return details_; }
   bool handles_removed_sublayers() const override { return true; }
 
  private:
   ShortGptOptions options_;
+  std::vector<std::int64_t> removed_;  // sorted, once planned
+  Json details_;
 };
 
 }  // namespace claw::compress

@@ -22,10 +22,6 @@ namespace {
 // model's dtype on its device.
 using Activations = std::vector<torch::Tensor>;
 
-struct Timings {
-  double forward = 0, pca = 0;
-};
-
 // The first `width` principal directions, optionally turned by a random rotation within them
 // (the reference's --final-orientation random: the QR factor of a uniform matrix).
 torch::Tensor kept_basis(const torch::Tensor& directions, std::int64_t width,
@@ -64,8 +60,6 @@ Json SliceGpt::settings() const {
                    {"seed", options_.seed}});
   return settings;
 }
-
-namespace {
 
 // The state of one slicing pass: the model being rewritten, the calibration batches and the
 // stream's activations at the current point, in its current basis.
@@ -155,10 +149,10 @@ class Slicer {
   at::Generator generator_;
   Activations stream_;   // per batch, [B, L, width of the current basis]
   torch::Tensor basis_;  // [hidden, width]: the stream's current basis in the original one
-  Timings timings_;
+  struct Timings {
+    double forward = 0, pca = 0;
+  } timings_;
 };
-
-}  // namespace
 
 model::ResidualSlicing sliced_shape(const model::ModelConfig& config, double ratio,
                                     std::int64_t round) {
@@ -169,31 +163,46 @@ model::ResidualSlicing sliced_shape(const model::ModelConfig& config, double rat
   return {widths};
 }
 
-Json SliceGpt::compress(model::Model& model, double ratio) {
-  model::ModelConfig& c = model.config;
+model::ModelConfig SliceGpt::plan(model::LayeredModel& model, double ratio) {
+  const model::ModelConfig& c = model.config();
   CLAW_CHECK(!c.slicing, "the model is already sliced; SliceGPT starts from an unsliced model");
   const auto length = static_cast<std::int64_t>(options_.calibration.sequences.front().size());
   CLAW_CHECK(length <= c.max_position_embeddings, "calibration sequences of ", length,
              " tokens are longer than the model's context of ", c.max_position_embeddings);
-  const std::int64_t hidden = c.hidden_size;
-  const std::vector<std::int64_t> widths = sliced_shape(c, ratio, options_.round).widths;
-  const std::int64_t width = widths.front();
-  torch::NoGradGuard no_grad;
-
-  fold_norms(model);
-
-  Slicer slicer(model, options_);
-  slicer.embedding(widths[0]);
-  Progress progress("slicegpt", c.num_layers, "layers");
-  for (std::size_t i = 0; i < model.layers.size(); ++i) {
-    slicer.layer(i, widths[2 * i + 1], widths[2 * i + 2]);
-    progress.advance(1);
-  }
-  progress.finish();
-  slicer.head();
-  c.slicing = model::ResidualSlicing{widths};
-  return {{"hidden_size", {{"before", hidden}, {"after", width}}}, {"timings", slicer.timings()}};
+  model::ModelConfig after = c;
+  after.slicing = sliced_shape(c, ratio, options_.round);
+  after.tie_word_embeddings = false;
+  widths_ = after.slicing->widths;
+  return after;
 }
+
+void SliceGpt::rewrite_embeddings(model::Model& model) {
+  torch::NoGradGuard no_grad;
+  untie_head(model);
+  slicer_ = std::make_unique<Slicer>(model, options_);
+  slicer_->embedding(widths_.front());
+  progress_.emplace("slicegpt", model.config.num_layers, "layers");
+}
+
+bool SliceGpt::rewrite_layer(model::Model& model, std::size_t i) {
+  torch::NoGradGuard no_grad;
+  fold_layer_norms(model.layers[i]);
+  slicer_->layer(i, widths_[2 * i + 1], widths_[2 * i + 2]);
+  progress_->advance(1);
+  return true;
+}
+
+void SliceGpt::rewrite_head(model::Model& model) {
+  torch::NoGradGuard no_grad;
+  progress_->finish();
+  fold_final_norm(model);
+  slicer_->head();
+  model.config.slicing = model::ResidualSlicing{widths_};
+  details_ = {{"hidden_size", {{"before", model.config.hidden_size}, {"after", widths_.front()}}},
+              {"timings", slicer_->timings()}};
+}
+
+SliceGpt::~SliceGpt() = default;
 
 MethodInfo slicegpt_method() {
   return {.name = "slicegpt",

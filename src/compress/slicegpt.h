@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "compress/calibration_text.h"
 #include "compress/method.h"
 #include "core/option_binding.h"
+#include "core/progress.h"
 
 namespace claw::compress {
 
@@ -44,15 +47,26 @@ std::int64_t sliced_width(std::int64_t hidden, double ratio, std::int64_t round)
 model::ResidualSlicing sliced_shape(const model::ModelConfig& config, double ratio,
                                     std::int64_t round);
 
+class Slicer;
+
 class SliceGpt final : public CompressionMethod {
  public:
   explicit SliceGpt(SliceGptOptions options);
   std::string name() const override { return "slicegpt"; }
   Json settings() const override;
-  Json compress(model::Model& model, double ratio) override;
+  ~SliceGpt() override;
+  model::ModelConfig plan(model::LayeredModel& model, double ratio) override;
+  void rewrite_embeddings(model::Model& model) override;
+  bool rewrite_layer(model::Model& model, std::size_t layer) override;
+  void rewrite_head(model::Model& model) override;
+  Json details() const override { return details_; }
 
  private:
   SliceGptOptions options_;
+  std::vector<std::int64_t> widths_;  // the residual widths planned
+  std::unique_ptr<Slicer> slicer_;    // from the embeddings' rewrite on
+  std::optional<Progress> progress_;
+  Json details_;
 };
 
 }  // namespace claw::compress

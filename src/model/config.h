@@ -23,6 +23,7 @@ struct RopeScaling {
   double low_freq_factor = 1;
   double high_freq_factor = 4;
   std::int64_t original_max_position_embeddings = 8192;
+  bool operator==(const RopeScaling&) const = default;
 };
 
 // SliceGPT's sliced residual stream (docs/formats.md). The stream's width changes along the
@@ -32,6 +33,7 @@ struct ResidualSlicing {
   // 2·layers + 1 widths: the embedding's, then after each layer's attention block and after
   // its MLP block. The last is the width the final norm and the head see.
   std::vector<std::int64_t> widths;
+  bool operator==(const ResidualSlicing&) const = default;
 };
 
 struct ModelConfig {
@@ -68,6 +70,7 @@ struct ModelConfig {
   // still carries them (transformers_version, initializer_range, ...).
   Json passthrough = Json::object();
 
+  bool operator==(const ModelConfig&) const = default;
   bool uniform_mlp() const;
   // Whether layer `layer` still has its attention (its MLP): sublayer pruning removes either.
   bool has_attention(std::int64_t layer) const { return layer_kv_heads(layer) > 0; }

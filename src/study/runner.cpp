@@ -263,12 +263,12 @@ Json Runner::compress(const Experiment& e, Attempt& attempt, CompressedModel& ou
   // Made by an earlier run (or an earlier D of this group): its record is the file's.
   if (fs::exists(out.directory)) return read_json_file(out.directory / "compression.json");
   return attempt.stage("compress", [&] {
-    model::Model model = model::load_model(m.path, {options_.device});
     model::SaveOptions save;
     save.extra_files = text::tokenizer_files(m.tokenizer);
     return compress::write_compressed_model(
-        model, {spec.name, spec.options, e.ratio, m.path, m.identity.content_hash},
-        {e.seed, options_.device, &tokenizer_of(m)}, save, out.directory);
+        {spec.name, spec.options, e.ratio, m.path},
+        {e.seed, options_.device, &tokenizer_of(m), m.identity.content_hash}, {options_.device},
+        save, out.directory);
   });
 }
 

@@ -112,7 +112,7 @@ TEST(ChannelPruning, MagnitudeKeepsTheLargestChannels) {
   const std::int64_t width = model.config.intermediate_sizes[0];
   const torch::Tensor down_before = model.layers[0].down.weight.clone();
   MagnitudeChannels method;
-  method.compress(model, 1.0 - 1.5 / static_cast<double>(width));  // keeps one channel
+  compress_model(model, method, 1.0 - 1.5 / static_cast<double>(width));  // keeps one channel
   EXPECT_TRUE(model.layers[0].down.weight.equal(down_before.narrow(1, 7, 1)));
 }
 

@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "compress/calibration_pass.h"
+#include "compress/compression.h"
 #include "compress/flap.h"
 #include "model/load.h"
 #include "model/save.h"
@@ -73,7 +74,8 @@ TEST(Flap, BiasCompensationKeepsTheOutputAtTheCalibrationMean) {
   const model::Model original = testing::load_stories260k();
   const FlapOptions options = flap_options(original.config, FlapVariant::kFlap);
   model::Model pruned = model::deep_copy(original);
-  Flap(options).compress(pruned, 0.3);
+  Flap flap(options);
+  compress_model(pruned, flap, 0.3);
   EXPECT_TRUE(pruned.config.o_bias && pruned.config.mlp_bias);
   EXPECT_FALSE(pruned.config.uniform_mlp()) << "adaptive widths differ between layers";
 
@@ -105,7 +107,8 @@ TEST(Flap, BiasCompensationKeepsTheOutputAtTheCalibrationMean) {
 
 TEST(Flap, WandaSpPrunesEveryLayerAlikeAndAddsNoBias) {
   model::Model model = testing::load_stories260k();
-  Flap(flap_options(model.config, FlapVariant::kWandaSp)).compress(model, 0.5);
+  Flap wanda(flap_options(model.config, FlapVariant::kWandaSp));
+  compress_model(model, wanda, 0.5);
   EXPECT_EQ(model.config.intermediate_sizes, std::vector<std::int64_t>(5, 86));
   EXPECT_EQ(model.config.kv_heads, std::vector<std::int64_t>(5, 2));
   EXPECT_FALSE(model.config.o_bias || model.config.mlp_bias);

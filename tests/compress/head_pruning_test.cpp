@@ -5,6 +5,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "compress/compression.h"
 #include "compress/head_pruning.h"
 #include "compress/kv_groups.h"
 #include "core/json.h"
@@ -48,7 +49,8 @@ TEST(HeadPruning, EqualsTheWholeModelWithTheRemovedHeadsSilenced) {
     const model::Model original =
         model::random_model(model::preset_config(preset), 7, torch::kFloat);
     model::Model pruned = model::deep_copy(original);
-    const Json details = HeadPruning(head_calibration(original.config)).compress(pruned, 0.5);
+    HeadPruning method(head_calibration(original.config));
+    const Json details = compress_model(pruned, method, 0.5)["details"];
     EXPECT_EQ(pruned.config.kv_heads, std::vector<std::int64_t>(2, 1)) << preset;
     EXPECT_EQ(pruned.config.layer_heads(0), 2) << preset;
 

@@ -84,7 +84,8 @@ TEST(ShortGpt, BlockInfluenceMatchesAPlainLoopAndRemovesTheLowest) {
   const std::vector<Stream> streams = layer_streams(original, o, false);
 
   model::Model pruned = model::deep_copy(original);
-  const Json details = ShortGpt(o).compress(pruned, 0.4);
+  ShortGpt method(o);
+  const Json details = compress_model(pruned, method, 0.4)["details"];
   const std::vector<double> influence = details["block_influence"];
   ASSERT_EQ(influence.size(), 5u);
   for (std::size_t l = 0; l < influence.size(); ++l) {
@@ -121,7 +122,8 @@ TEST(ShortGpt, AngularDistanceMatchesAPlainLoopAndRemovesTheClosestBlock) {
         shortgpt_options(original.config, DepthScore::kAngularBlock, last_token);
     const std::vector<Stream> streams = layer_streams(original, o, last_token);
     model::Model pruned = model::deep_copy(original);
-    const Json details = ShortGpt(o).compress(pruned, 0.4);  // n = 2 of 5 layers
+    ShortGpt method(o);
+    const Json details = compress_model(pruned, method, 0.4)["details"];  // n = 2 of 5 layers
     const std::vector<double> distance = details["angular_distance"];
     ASSERT_EQ(distance.size(), 4u);  // blocks starting at layers 0 .. 3
     std::size_t closest = 0;
@@ -138,7 +140,8 @@ TEST(ShortGpt, AngularDistanceMatchesAPlainLoopAndRemovesTheClosestBlock) {
 
 TEST(ShortGpt, AShortenedModelDecodesWithItsCacheAndSurvivesASave) {
   model::Model model = testing::load_stories260k();
-  ShortGpt(shortgpt_options(model.config, DepthScore::kBlockInfluence, false)).compress(model, 0.6);
+  ShortGpt method(shortgpt_options(model.config, DepthScore::kBlockInfluence, false));
+  compress_model(model, method, 0.6);
   EXPECT_EQ(model.config.num_layers, 2);
   EXPECT_LT(testing::cached_decoding_error(model, testing::random_tokens(model.config, 2, 9, 8), 4),
             1e-4);
@@ -160,7 +163,9 @@ TEST(ShortGpt, SublayerInfluenceMatchesAPlainLoopAndTheRemainderRuns) {
     std::vector<Stream> middle;
     const std::vector<Stream> streams = layer_streams(original, o, false, &middle);
     model::Model pruned = model::deep_copy(original);
-    const Json details = ShortGpt(o).compress(pruned, 0.5);  // floor(0.5 · 5) = 2 sublayers
+    ShortGpt method(o);
+    const Json details =
+        compress_model(pruned, method, 0.5)["details"];  // floor(0.5 · 5) = 2 sublayers
     const bool attention = unit == DepthUnit::kAttention;
     const std::vector<double> influence =
         details[attention ? "attention_influence" : "mlp_influence"];

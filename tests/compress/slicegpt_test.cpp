@@ -69,7 +69,8 @@ TEST_P(SliceGptInvariance, RotatingWithoutSlicingKeepsTheLogits) {
     SliceGptOptions options = calibration(reference.config);
     options.orientation = orientation;
     rotated = original();
-    SliceGpt(options).compress(rotated, 0.0);
+    SliceGpt method(options);
+    compress_model(rotated, method, 0.0);
     ASSERT_TRUE(rotated.config.slicing.has_value());
     EXPECT_LT(testing::largest_logit_difference(reference, rotated), 1e-4);
     // The rotation is not the identity: the embedding did change.
@@ -109,20 +110,22 @@ TEST(SliceGpt, RefusesWhatItCannotDo) {
 
   model::Model model = testing::load_stories260k();
   SliceGpt method(calibration(model.config));
-  method.compress(model, 0.25);
-  EXPECT_THROW(method.compress(model, 0.25), Error);  // already sliced
+  compress_model(model, method, 0.25);
+  EXPECT_THROW(compress_model(model, method, 0.25), Error);  // already sliced
 
   SliceGptOptions too_long = calibration(model.config);
   too_long.calibration.sequences.assign(2, std::vector<std::int32_t>(513, 1));
   model::Model fresh = testing::load_stories260k();
-  EXPECT_THROW(SliceGpt(too_long).compress(fresh, 0.25), Error);  // context is 512
+  SliceGpt too_long_method(too_long);
+  EXPECT_THROW(compress_model(fresh, too_long_method, 0.25), Error);  // context is 512
 
   model::Model overflowing = testing::load_stories260k();
   overflowing.embed[3].fill_(std::numeric_limits<float>::infinity());
   SliceGptOptions uses_token_3 = calibration(overflowing.config);
   uses_token_3.calibration.sequences[0][0] = 3;
   try {
-    SliceGpt(uses_token_3).compress(overflowing, 0.25);
+    SliceGpt method(uses_token_3);
+    compress_model(overflowing, method, 0.25);
     FAIL() << "a non-finite covariance was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("not finite"), std::string::npos) << e.what();

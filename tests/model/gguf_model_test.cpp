@@ -247,8 +247,8 @@ Model irregular_qwen2(bool remove_sublayers) {
     l.down.bias = torch::randn({c.hidden_size});
   }
   if (remove_sublayers) {
-    claw::compress::remove_sublayers(model, {0}, claw::compress::DepthUnit::kAttention);
-    claw::compress::remove_sublayers(model, {1}, claw::compress::DepthUnit::kMlp);
+    claw::compress::remove_sublayer(model, 0, claw::compress::DepthUnit::kAttention);
+    claw::compress::remove_sublayer(model, 1, claw::compress::DepthUnit::kMlp);
   }
   return model;
 }
