@@ -10,14 +10,17 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "data/choice_task.h"
 #include "data/corpus.h"
 #include "data/task_groups.h"
 #include "eval/harness.h"
 #include "eval/intrinsic.h"
 #include "eval/zero_shot_suite.h"
+#include "model/layered_model.h"
 #include "model/load.h"
 #include "model/runtime.h"
+#include "model/stored_model.h"
 #include "text/load_tokenizer.h"
 
 namespace claw::cli {
@@ -33,7 +36,7 @@ struct EvalArgs {
   std::vector<std::string> tasks;
   std::int64_t ctx = 0, stride = 0, limit_tokens = 0, limit = 0, batch = 0, num_fewshot = 0;
   std::optional<std::uint64_t> seed;
-  bool no_prefix_sharing = false, json = false;
+  bool no_prefix_sharing = false, json = false, streamed = false;
   RuntimeFlags runtime;
 };
 
@@ -98,12 +101,34 @@ void run(const EvalArgs& args) {
   for (const data::Corpus& corpus : corpora) {
     plans.push_back(eval::plan_intrinsic(config, *tokenizer, corpus, intrinsic));
   }
-  const model::Model model = model::load_model(model_path, load_options);
+  // A model that does not fit is scored one layer at a time; zero-shot scoring needs it whole.
+  const torch::ScalarType dtype = model::loaded_dtype(model_path, load_options);
+  const bool fits = model::weights_fit(config, dtype, load_options.device);
+  const bool streamed = args.streamed || !fits;
+  CLAW_CHECK(!streamed || choice_names.empty(), args.model, ": ",
+             fits ? "--streamed scores" : "the model does not fit in memory, so it is scored",
+             " one layer at a time, which only the loss tasks (wikitext2, ...) support; drop ",
+             choice_names.front());
+  std::unique_ptr<model::StoredModel> stored;
+  std::unique_ptr<model::LayeredModel> layered;
+  std::optional<model::Model> whole;
+  if (streamed) {
+    log::info(args.model, ": ",
+              fits ? "--streamed" : "its weights do not fit in the memory available",
+              "; reading one layer at a time (slower, the same losses)");
+    stored = std::make_unique<model::StoredModel>(model_path);
+    layered = std::make_unique<model::StreamedModel>(*stored, load_options);
+  } else {
+    whole = model::load_model(model_path, load_options);
+    layered = std::make_unique<model::ResidentModel>(*whole);
+  }
+  const model::Model& model = layered->frame();
 
   Json results = Json::object(), groups = Json::object(), samples_count = Json::object(),
        higher_is_better = Json::object();
   for (const eval::IntrinsicPlan& plan : plans) {
-    const eval::IntrinsicResult result = eval::score_intrinsic(model, plan, intrinsic);
+    const eval::IntrinsicResult result = streamed ? eval::score_intrinsic(*layered, plan, intrinsic)
+                                                  : eval::score_intrinsic(*whole, plan, intrinsic);
     results[plan.name] = intrinsic_entry(plan.name, result);
     higher_is_better[plan.name] = {{"loss", false}, {"perplexity", false}};
     if (!args.json) print_intrinsic(args.model, plan.name, result);
@@ -223,6 +248,9 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--log-samples", args->log_samples,
                   "zero-shot: write one JSON line per item (requests, log-likelihoods, token "
                   "counts, prediction, gold) to FILE");
+  cmd->add_flag("--streamed", args->streamed,
+                "read the model one layer at a time even when it fits (chosen by itself when it "
+                "does not); loss tasks only");
   cmd->add_flag("--json", args->json, "print the results as JSON on stdout");
   args->runtime.add_to(*cmd);
   cmd->callback([args] { run(*args); });

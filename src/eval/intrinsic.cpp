@@ -41,9 +41,21 @@ const char* mode_name(Mode mode) {
   return mode == Mode::kWindows ? "windows" : "documents";
 }
 
-LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& spans,
-                      const ScoreOptions& options) {
-  CLAW_CHECK(options.batch >= 1, "the batch size must be at least 1, got ", options.batch);
+namespace {
+
+// One forward pass's worth of spans, padded on the right to the longest, and where its targets
+// are: row b·steps + p of the hidden states predicts targets[t], which belongs to span owners[t].
+struct SpanBatch {
+  torch::Tensor tokens;  // [count, steps] int64
+  torch::Tensor valid;   // [count, steps] bool; undefined when no span is padded
+  std::vector<std::int64_t> rows, targets;
+  std::vector<std::size_t> owners;
+};
+
+// The spans with targets, longest first (least padding), `batch` to a pass.
+std::vector<SpanBatch> span_batches(const std::vector<TokenSpan>& spans, std::int64_t batch_size,
+                                    torch::Device device) {
+  CLAW_CHECK(batch_size >= 1, "the batch size must be at least 1, got ", batch_size);
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < spans.size(); ++i) {
     CLAW_CHECK(spans[i].first_target >= 1, "span ", i,
@@ -54,19 +66,14 @@ LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& s
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return spans[a].tokens.size() > spans[b].tokens.size();
   });
-
-  const torch::NoGradGuard no_grad;
-  const torch::Device device = model.embed.device();
-  const auto batch = static_cast<std::size_t>(options.batch);
-  LossTotal total;
-  total.spans.resize(spans.size());
+  const auto batch = static_cast<std::size_t>(batch_size);
+  std::vector<SpanBatch> batches;
   for (std::size_t start = 0; start < order.size(); start += batch) {
     const std::size_t count = std::min(batch, order.size() - start);
     const auto steps = static_cast<std::int64_t>(spans[order[start]].tokens.size());
+    SpanBatch b;
     torch::Tensor tokens = torch::zeros({static_cast<std::int64_t>(count), steps}, torch::kInt64);
     torch::Tensor valid = torch::zeros({static_cast<std::int64_t>(count), steps}, torch::kBool);
-    std::vector<std::int64_t> rows, targets;
-    std::vector<std::size_t> owners;  // the span each target belongs to
     auto token_data = tokens.accessor<std::int64_t, 2>();
     auto valid_data = valid.accessor<bool, 2>();
     for (std::size_t i = 0; i < count; ++i) {
@@ -78,35 +85,76 @@ LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& s
       }
       // The hidden state at position p predicts the token at p + 1.
       for (std::int64_t p = span.first_target - 1; p + 1 < length; ++p) {
-        rows.push_back(static_cast<std::int64_t>(i) * steps + p);
-        targets.push_back(span.tokens[p + 1]);
-        owners.push_back(order[start + i]);
+        b.rows.push_back(static_cast<std::int64_t>(i) * steps + p);
+        b.targets.push_back(span.tokens[p + 1]);
+        b.owners.push_back(order[start + i]);
       }
     }
     const bool padded =
         spans[order[start + count - 1]].tokens.size() < spans[order[start]].tokens.size();
-    const torch::Tensor hidden = model::final_hidden_states(
-        model, tokens.to(device), padded ? valid.to(device) : torch::Tensor());
-    const auto as_tensor = [&](std::vector<std::int64_t>& values) {
-      return torch::from_blob(values.data(), {static_cast<std::int64_t>(values.size())},
-                              torch::kInt64)
-          .to(device);
-    };
-    const torch::Tensor selected =
-        hidden.reshape({-1, hidden.size(-1)}).index_select(0, as_tensor(rows));
-    const torch::Tensor log_probs =
-        score_tokens(model, selected, as_tensor(targets), /*want_greedy=*/false)
-            .log_probs.to(torch::kCPU, torch::kFloat64)
-            .contiguous();
-    const double* lp = log_probs.data_ptr<double>();
-    for (std::size_t t = 0; t < owners.size(); ++t) {
-      total.spans[owners[t]].nll -= lp[t];
-      ++total.spans[owners[t]].targets;
-      total.nll -= lp[t];
-    }
-    total.targets += static_cast<std::int64_t>(targets.size());
+    b.tokens = tokens.to(device);
+    if (padded) b.valid = valid.to(device);
+    batches.push_back(std::move(b));
+  }
+  return batches;
+}
+
+// Adds the log-likelihoods of `batch`'s targets, read from its final hidden states, to `total`.
+void add_batch_loss(const model::Model& model, SpanBatch& batch, const torch::Tensor& hidden,
+                    LossTotal& total) {
+  const torch::Device device = hidden.device();
+  const auto as_tensor = [&](std::vector<std::int64_t>& values) {
+    return torch::from_blob(values.data(), {static_cast<std::int64_t>(values.size())},
+                            torch::kInt64)
+        .to(device);
+  };
+  const torch::Tensor selected =
+      hidden.reshape({-1, hidden.size(-1)}).index_select(0, as_tensor(batch.rows));
+  const torch::Tensor log_probs =
+      score_tokens(model, selected, as_tensor(batch.targets), /*want_greedy=*/false)
+          .log_probs.to(torch::kCPU, torch::kFloat64)
+          .contiguous();
+  const double* lp = log_probs.data_ptr<double>();
+  for (std::size_t t = 0; t < batch.owners.size(); ++t) {
+    total.spans[batch.owners[t]].nll -= lp[t];
+    ++total.spans[batch.owners[t]].targets;
+    total.nll -= lp[t];
+  }
+  total.targets += static_cast<std::int64_t>(batch.targets.size());
+}
+
+}  // namespace
+
+LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& spans,
+                      const ScoreOptions& options) {
+  const torch::NoGradGuard no_grad;
+  LossTotal total;
+  total.spans.resize(spans.size());
+  for (SpanBatch& batch : span_batches(spans, options.batch, model.device())) {
+    add_batch_loss(model, batch, model::final_hidden_states(model, batch.tokens, batch.valid),
+                   total);
     if (options.on_progress) options.on_progress(total.targets);
   }
+  return total;
+}
+
+LossTotal score_spans(model::LayeredModel& model, const std::vector<TokenSpan>& spans,
+                      const ScoreOptions& options) {
+  const torch::NoGradGuard no_grad;
+  std::vector<SpanBatch> batches = span_batches(spans, options.batch, model.frame().device());
+  std::vector<torch::Tensor> tokens, valid;
+  for (const SpanBatch& batch : batches) {
+    tokens.push_back(batch.tokens);
+    valid.push_back(batch.valid);
+  }
+  const std::vector<torch::Tensor> hidden =
+      model::final_hidden_states(model, tokens, valid, options.on_layer);
+  LossTotal total;
+  total.spans.resize(spans.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    add_batch_loss(model.frame(), batches[b], hidden[b], total);
+  }
+  if (options.on_progress) options.on_progress(total.targets);
   return total;
 }
 
@@ -221,16 +269,17 @@ IntrinsicPlan plan_intrinsic(const model::ModelConfig& config, const text::Token
   return plan;
 }
 
-IntrinsicResult score_intrinsic(const model::Model& model, const IntrinsicPlan& plan,
-                                const IntrinsicOptions& options) {
+namespace {
+
+// score_intrinsic() for either kind of model: `score` sums the plan's losses, given the progress
+// bar (or none) to keep up to date.
+template <typename Score>
+IntrinsicResult scored(const IntrinsicPlan& plan, const IntrinsicOptions& options,
+                       std::int64_t progress_total, const char* progress_unit, Score&& score) {
   const auto start = std::chrono::steady_clock::now();
-  std::int64_t targets = 0;
-  for (const TokenSpan& span : plan.spans) targets += span.targets();
   std::optional<Progress> progress;
-  if (options.progress) progress.emplace("eval " + plan.name, targets, "tokens");
-  const LossTotal total = score_spans(model, plan.spans, {options.batch, [&](std::int64_t done) {
-                                                            if (progress) progress->update(done);
-                                                          }});
+  if (options.progress) progress.emplace("eval " + plan.name, progress_total, progress_unit);
+  const LossTotal total = score(progress ? &*progress : nullptr);
   if (progress) progress->finish();
 
   IntrinsicResult result = plan.result;
@@ -240,6 +289,31 @@ IntrinsicResult score_intrinsic(const model::Model& model, const IntrinsicPlan& 
   result.tokens_scored = total.targets;
   result.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+}  // namespace
+
+IntrinsicResult score_intrinsic(const model::Model& model, const IntrinsicPlan& plan,
+                                const IntrinsicOptions& options) {
+  std::int64_t targets = 0;
+  for (const TokenSpan& span : plan.spans) targets += span.targets();
+  return scored(plan, options, targets, "tokens", [&](Progress* progress) {
+    return score_spans(model, plan.spans,
+                       {.batch = options.batch, .on_progress = [&](std::int64_t done) {
+                          if (progress) progress->update(done);
+                        }});
+  });
+}
+
+IntrinsicResult score_intrinsic(model::LayeredModel& model, const IntrinsicPlan& plan,
+                                const IntrinsicOptions& options) {
+  return scored(plan, options, model.config().num_layers, "layers", [&](Progress* progress) {
+    return score_spans(
+        model, plan.spans,
+        {.batch = options.batch, .on_progress = {}, .on_layer = [&](std::size_t done) {
+           if (progress) progress->update(static_cast<std::int64_t>(done));
+         }});
+  });
 }
 
 IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokenizer& tokenizer,

@@ -136,22 +136,55 @@ torch::Tensor shortcut(const torch::Tensor& h, const torch::Tensor& map) {
   return map.defined() ? project(h, map) : h;
 }
 
+namespace {
+
+// Layer `i` of `model` on the residual stream `h`: attention, then MLP, each with its residual.
+torch::Tensor run_layer(const Model& model, std::size_t i, const torch::Tensor& h,
+                        const SequenceContext& context, KvCache* cache) {
+  const DecoderLayer& layer = model.layers[i];
+  const auto l = static_cast<std::int64_t>(i);
+  torch::Tensor out = h;
+  if (model.config.has_attention(l)) {
+    out = shortcut(out, layer.attn_shortcut) + attention_block(model, i, out, context, cache);
+  }
+  if (model.config.has_mlp(l)) out = shortcut(out, layer.mlp_shortcut) + mlp_block(model, i, out);
+  return out;
+}
+
+}  // namespace
+
 torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& tokens,
                                   const torch::Tensor& valid, KvCache* cache,
                                   const ForwardOptions& options) {
   const SequenceContext context = sequence_context(model, tokens, valid, cache, options);
   torch::Tensor h = at::embedding(model.embed, tokens);
-  for (std::size_t i = 0; i < model.layers.size(); ++i) {
-    const DecoderLayer& layer = model.layers[i];
-    const auto l = static_cast<std::int64_t>(i);
-    if (model.config.has_attention(l)) {
-      h = shortcut(h, layer.attn_shortcut) + attention_block(model, i, h, context, cache);
-    }
-    if (model.config.has_mlp(l)) h = shortcut(h, layer.mlp_shortcut) + mlp_block(model, i, h);
-  }
+  for (std::size_t i = 0; i < model.layers.size(); ++i) h = run_layer(model, i, h, context, cache);
   if (cache) cache->commit(tokens.size(1), context.real, context.max_position);
   if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
   return model_rms_norm(model, h, model.final_norm);
+}
+
+std::vector<torch::Tensor> final_hidden_states(LayeredModel& layered,
+                                               const std::vector<torch::Tensor>& tokens,
+                                               const std::vector<torch::Tensor>& valid,
+                                               const std::function<void(std::size_t)>& on_layer) {
+  CLAW_CHECK(valid.empty() || valid.size() == tokens.size(), "one padding mask per batch");
+  const Model& model = layered.frame();
+  std::vector<SequenceContext> contexts;
+  std::vector<torch::Tensor> h;
+  for (std::size_t b = 0; b < tokens.size(); ++b) {
+    contexts.push_back(
+        sequence_context(model, tokens[b], valid.empty() ? torch::Tensor() : valid[b]));
+    h.push_back(at::embedding(model.embed, tokens[b]));
+  }
+  for (std::size_t i = 0; i < model.layers.size(); ++i) {
+    const LayerHold held(layered, i);
+    for (std::size_t b = 0; b < h.size(); ++b)
+      h[b] = run_layer(model, i, h[b], contexts[b], nullptr);
+    if (on_layer) on_layer(i + 1);
+  }
+  for (torch::Tensor& states : h) states = model_rms_norm(model, states, model.final_norm);
+  return h;
 }
 
 torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const torch::Tensor& valid,

@@ -4,7 +4,11 @@
 
 #include <torch/types.h>
 
+#include <functional>
+#include <vector>
+
 #include "model/kv_cache.h"
+#include "model/layered_model.h"
 #include "model/model.h"
 #include "model/rope.h"
 
@@ -33,6 +37,15 @@ torch::Tensor forward(const Model& model, const torch::Tensor& tokens,
 torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& tokens,
                                   const torch::Tensor& valid = {}, KvCache* cache = nullptr,
                                   const ForwardOptions& options = {});
+
+// The same for several batches of a model held one layer at a time: each layer is held once and
+// runs every batch, so the model is read once whatever the number of batches; the states equal
+// final_hidden_states() of each batch alone. `valid` is empty or one mask (or undefined) per
+// batch; `on_layer` hears how many layers are done.
+std::vector<torch::Tensor> final_hidden_states(
+    LayeredModel& model, const std::vector<torch::Tensor>& tokens,
+    const std::vector<torch::Tensor>& valid = {},
+    const std::function<void(std::size_t)>& on_layer = {});
 
 // HF's RMSNorm: normalise in float32, scale by `weight` in the input dtype. `width` is what
 // Σx² is divided by (0: the size of x's last dimension); a sliced residual stream is still

@@ -23,9 +23,19 @@ torch::Tensor half_rotation_to_interleaved(const torch::Tensor& weight, std::int
   return weight.reshape({heads, 2, half, in}).transpose(1, 2).reshape(weight.sizes()).contiguous();
 }
 
+std::int64_t weight_bytes(const ModelConfig& config, torch::ScalarType type) {
+  return count_parameters(config).total() * static_cast<std::int64_t>(c10::elementSize(type));
+}
+
+bool weights_fit(const ModelConfig& config, torch::ScalarType type, torch::Device device) {
+  if (!device.is_cpu()) return true;
+  const std::optional<std::int64_t> available = available_memory_bytes();
+  return !available || weight_bytes(config, type) <= *available;
+}
+
 void check_weights_fit(const ModelConfig& config, torch::ScalarType type,
                        std::int64_t available_bytes, const std::string& source) {
-  const std::int64_t needed = count_parameters(config).total() * c10::elementSize(type);
+  const std::int64_t needed = weight_bytes(config, type);
   CLAW_CHECK(needed <= available_bytes, source, ": its weights need ", byte_size(needed), " in ",
              c10::toString(type), " but only ", byte_size(available_bytes),
              " of memory is available");
@@ -37,10 +47,8 @@ Model load_model(const fs::path& path, const LoadOptions& options) {
   const torch::ScalarType type = options.dtype.value_or(stored.dtype());
   // Checked against the memory free now, on the CPU (LibTorch reports a GPU that is too small
   // by itself).
-  if (options.device.is_cpu()) {
-    if (const std::optional<std::int64_t> available = available_memory_bytes()) {
-      check_weights_fit(model.config, type, *available, path.string());
-    }
+  if (!weights_fit(model.config, type, options.device)) {
+    check_weights_fit(model.config, type, available_memory_bytes().value_or(0), path.string());
   }
   for (const TensorSpec& spec : tensor_layout(model.config)) {
     tensor_slot(model, spec) = stored.tensor(spec, type, options.device);

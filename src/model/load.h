@@ -29,6 +29,14 @@ Model load_model(const std::filesystem::path& path, const LoadOptions& options =
 void check_weights_fit(const ModelConfig& config, torch::ScalarType type,
                        std::int64_t available_bytes, const std::string& source);
 
+// The bytes of `config`'s weights in `type`.
+std::int64_t weight_bytes(const ModelConfig& config, torch::ScalarType type);
+
+// Whether load_model() would accept `config`'s weights in `type` on `device` now: on the CPU,
+// whether they fit in the memory available (true where that is unknown); a GPU is left to
+// report for itself.
+bool weights_fit(const ModelConfig& config, torch::ScalarType type, torch::Device device);
+
 // The config of the model at `path` (either kind), without reading its weights.
 ModelConfig read_model_config(const std::filesystem::path& path);
 

@@ -12,8 +12,11 @@
 #include "data/corpus.h"
 #include "eval/intrinsic.h"
 #include "model/decoder.h"
+#include "model/layered_model.h"
 #include "model/load.h"
 #include "model/presets.h"
+#include "model/save.h"
+#include "model/stored_model.h"
 #include "support/test_support.h"
 #include "text/load_tokenizer.h"
 
@@ -110,6 +113,29 @@ TEST(ScoreSpans, BatchPaddingAndThreadsDoNotChangeTheLoss) {
     }
   }
   at::set_num_threads(threads);
+}
+
+TEST(ScoreSpans, OneLayerAtATimeFromTheFileGivesTheInMemoryLosses) {
+  const claw::testing::ScratchDir scratch;
+  claw::model::ModelConfig config = claw::model::preset_config("tiny-qwen2");
+  config.num_layers = 3;
+  config.intermediate_sizes.assign(3, config.intermediate_sizes.front());
+  config.kv_heads.assign(3, config.num_kv_heads);
+  claw::model::save_model(claw::model::random_model(config, 9, torch::kBFloat16), scratch / "m",
+                          {});
+  const claw::model::StoredModel stored(scratch / "m");
+  claw::model::StreamedModel streamed(stored, {});
+  const claw::model::Model whole = claw::model::load_model(scratch / "m");
+  const std::vector<TokenSpan> spans = random_spans(whole, 4);
+  for (std::int64_t batch : {1, 3}) {  // padded batches, and one span per batch
+    const claw::eval::LossTotal reference = claw::eval::score_spans(whole, spans, {batch, {}});
+    const claw::eval::LossTotal total = claw::eval::score_spans(streamed, spans, {batch, {}});
+    EXPECT_NEAR(total.nll, reference.nll, 1e-6 * std::abs(reference.nll)) << "batch " << batch;
+    EXPECT_EQ(total.targets, reference.targets);
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      EXPECT_NEAR(total.spans[i].nll, reference.spans[i].nll, 1e-6 * reference.spans[i].nll);
+    }
+  }
 }
 
 TEST(WindowSpans, NonOverlappingWindowsDropTheTail) {
