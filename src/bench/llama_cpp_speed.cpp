@@ -128,7 +128,7 @@ Json compare_speed_in_llama_cpp(const std::vector<BenchedModel>& models, const S
                  {"settings", Json::array()}};
   for (const BenchedModel& m : models) {
     exported.push_back(export_for_llama_cpp(m, l, scratch / (m.role + ".gguf")));
-    record["models"][m.role] = describe_benched_model(m);
+    record["models"][m.role] = describe_benched_model(m, *m.model);
     record["models"][m.role]["gguf"] = exported.back().description;
   }
 

@@ -66,29 +66,40 @@ void check_comparable(const ModelToBench& base, const ModelToBench& model) {
              "); compare a compressed model with the model it came from");
 }
 
-// Refuses, before loading anything, what would not fit in the machine's memory: both models'
-// weights and the largest request's working memory. LibTorch reports a GPU that is too small
-// by itself, as an error rather than a killed process.
-void check_fits_in_memory(const std::vector<ModelToBench>& models, const model::LoadOptions& load,
-                          const bench::SpeedOptions& speed) {
-  if (!load.device.is_cpu()) return;
+// Whether the models fit in the machine's memory together: their weights and the largest
+// request's working memory. When they do not but each does alone, they are loaded in turns;
+// what would not fit even alone is refused before anything is loaded. LibTorch reports a GPU
+// that is too small by itself, as an error rather than a killed process.
+bool fit_together(const std::vector<ModelToBench>& models, const model::LoadOptions& load,
+                  const bench::SpeedOptions& speed) {
+  if (!load.device.is_cpu()) return true;
   const std::optional<std::int64_t> available = available_memory_bytes();
-  if (!available) return;
-  std::int64_t weights = 0, working = 0;
+  if (!available) return true;
+  std::int64_t weights = 0, working = 0, alone = 0;
   for (const ModelToBench& m : models) {
-    const std::int64_t element_size = c10::elementSize(model::loaded_dtype(m.path, load));
-    weights += model::count_parameters(m.config).total() * element_size;
+    const torch::ScalarType dtype = model::loaded_dtype(m.path, load);
+    const std::int64_t model_weights = model::weight_bytes(m.config, dtype);
+    std::int64_t model_working = 0;
     for (const std::int64_t batch : speed.batches) {
       for (const std::int64_t prompt : speed.prompts) {
-        working = std::max(working, bench::generation_working_bytes_estimate(
-                                        m.config, element_size, batch, prompt, speed.decode));
+        model_working = std::max(
+            model_working, bench::generation_working_bytes_estimate(
+                               m.config, static_cast<std::int64_t>(c10::elementSize(dtype)), batch,
+                               prompt, speed.decode));
       }
     }
+    weights += model_weights;
+    working = std::max(working, model_working);
+    alone = std::max(alone, model_weights + model_working);
   }
-  CLAW_CHECK(weights + working <= *available, "this needs about ", byte_size(weights + working),
-             " (weights ", byte_size(weights), ", the largest request ", byte_size(working),
-             ") but the machine has ", byte_size(*available),
+  if (weights + working <= *available) return true;
+  CLAW_CHECK(alone <= *available, "this needs about ", byte_size(alone),
+             " for the larger model alone (weights and the largest request) but the machine has ",
+             byte_size(*available),
              " available; lower --batch or --prefill, or use a machine with more memory");
+  log::info("the models need about ", byte_size(weights + working), " together but ",
+            byte_size(*available), " is available: each is loaded for its turns, one at a time");
+  return false;
 }
 
 void run(BenchArgs args) {
@@ -110,17 +121,23 @@ void run(BenchArgs args) {
   for (ModelToBench& m : models) m.config = model::read_model_config(m.path);
   if (models.size() == 2) check_comparable(models[0], models[1]);
   for (const ModelToBench& m : models) bench::check_speed_options(args.speed, m.config);
-  check_fits_in_memory(models, load, args.speed);
+  const bool together = fit_together(models, load, args.speed);
+  CLAW_CHECK(together || !llama_cpp,
+             "--engine llama.cpp holds both models to export them, and they do not fit in memory "
+             "together; --engine claw loads them in turns");
 
   std::vector<model::Model> loaded;
   loaded.reserve(models.size());
-  for (const ModelToBench& m : models) {
-    log::info("loading ", m.role, " ", m.path.string());
-    loaded.push_back(model::load_model(m.path, load));
-  }
   std::vector<bench::BenchedModel> benched;
-  for (std::size_t i = 0; i < models.size(); ++i) {
-    benched.push_back({models[i].role, models[i].path.string(), &loaded[i]});
+  for (const ModelToBench& m : models) {
+    if (together) {
+      log::info("loading ", m.role, " ", m.path.string());
+      loaded.push_back(model::load_model(m.path, load));
+      benched.push_back({m.role, m.path.string(), &loaded.back()});
+    } else {
+      benched.push_back({m.role, m.path.string(), nullptr,
+                         [path = m.path, load] { return model::load_model(path, load); }});
+    }
   }
   Json record = llama_cpp
                     ? bench::compare_speed_in_llama_cpp(benched, args.speed, llama_cpp_options)

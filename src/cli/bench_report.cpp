@@ -50,11 +50,14 @@ void print_speedup(const char* name, const Json& s) {
 void print_speed_report(const Json& record) {
   const Json& models = record["models"];
   const bool compared = models.contains("base");
+  // Models that did not fit together alternate per repetition, each loaded for its turn.
+  const bool in_turns = record.value("models_in_memory", "together") == "one at a time";
   std::printf(
-      "speed in %s on %s, %d threads: %d reps after %d warm-up, models alternating; "
+      "speed in %s on %s, %d threads: %d reps after %d warm-up, models alternating%s; "
       "median [min, max]\n",
       record["engine"].get<std::string>().c_str(), record["device"].get<std::string>().c_str(),
-      record["threads"].get<int>(), record["reps"].get<int>(), record["warmup"].get<int>());
+      record["threads"].get<int>(), record["reps"].get<int>(), record["warmup"].get<int>(),
+      in_turns ? " (one in memory at a time, loaded for each repetition)" : "");
   if (const auto busy = record.find("busy"); busy != record.end()) {
     std::printf("note: %s\n", busy->get<std::string>().c_str());
   }

@@ -153,6 +153,8 @@ TEST(TimeGeneration, ItsWorkingMemoryHoldsTheKvCacheAndStaysUnderTheEstimate) {
   EXPECT_LE(t.working_bytes, generation_working_bytes_estimate(config, 4, 2, 12, 4));
 }
 
+// Both models in memory together, and loaded for each repetition's turn (as when they do not fit
+// together): the same settings, figures and ideal speedups.
 TEST(CompareSpeed, IdealSpeedupsComeFromTheShapesOfBothModels) {
   const model::Model base = tiny_qwen2(), pruned = compressed("random", 0.5);
   SpeedOptions options;
@@ -161,29 +163,42 @@ TEST(CompareSpeed, IdealSpeedupsComeFromTheShapesOfBothModels) {
   options.decode = 3;
   options.reps = 3;  // odd, so each median is one run's figure
   options.warmup = 0;
-  const Json record = compare_speed({{"base", "b", &base}, {"model", "m", &pruned}}, options);
-
-  EXPECT_EQ(record["models"]["base"]["weight_bytes"], weight_bytes(base));
-  EXPECT_EQ(record["models"]["model"]["weight_bytes"], weight_bytes(pruned));
-  ASSERT_EQ(record["settings"].size(), 2u);
-  for (const Json& setting : record["settings"]) {
-    const std::int64_t prompt = setting["prefill"].get<std::int64_t>();
-    EXPECT_EQ(setting["batch"], 2);
-    EXPECT_DOUBLE_EQ(setting["speedup"]["prefill"]["ideal"].get<double>(),
-                     prefill_flops_per_token(base, prompt, LogitsAt::kLastPosition) /
-                         prefill_flops_per_token(pruned, prompt, LogitsAt::kLastPosition));
-    EXPECT_DOUBLE_EQ(setting["speedup"]["decode"]["ideal"].get<double>(),
-                     double(decode_bytes_per_token(base)) / decode_bytes_per_token(pruned));
-    EXPECT_GT(setting["speedup"]["prefill"]["ideal"].get<double>(), 1);
-    for (const char* role : {"base", "model"}) {
-      const Json& figures = setting[role];
-      EXPECT_GT(figures["prefill_tokens_per_s"]["min"].get<double>(), 0) << role;
-      EXPECT_GT(figures["decode_tokens_per_s"]["min"].get<double>(), 0) << role;
-      // Tokens per second and milliseconds to the first token come from the same runs.
-      EXPECT_NEAR(figures["prefill_tokens_per_s"]["median"].get<double>() *
-                      figures["first_token_ms"]["median"].get<double>(),
-                  2 * prompt * 1e3, 1e-6 * 2 * prompt * 1e3)
-          << role;
+  int loads = 0;
+  const auto loader = [&](const model::Model& model) {
+    return [&loads, copied = &model] {
+      ++loads;
+      return model::deep_copy(*copied);
+    };
+  };
+  const Json together = compare_speed({{"base", "b", &base}, {"model", "m", &pruned}}, options);
+  const Json in_turns = compare_speed(
+      {{"base", "b", nullptr, loader(base)}, {"model", "m", nullptr, loader(pruned)}}, options);
+  EXPECT_EQ(together["models_in_memory"], "together");
+  EXPECT_EQ(in_turns["models_in_memory"], "one at a time");
+  EXPECT_EQ(loads, 2 * options.reps);  // each model once per repetition
+  for (const Json& record : {together, in_turns}) {
+    EXPECT_EQ(record["models"]["base"]["weight_bytes"], weight_bytes(base));
+    EXPECT_EQ(record["models"]["model"]["weight_bytes"], weight_bytes(pruned));
+    ASSERT_EQ(record["settings"].size(), 2u);
+    for (const Json& setting : record["settings"]) {
+      const std::int64_t prompt = setting["prefill"].get<std::int64_t>();
+      EXPECT_EQ(setting["batch"], 2);
+      EXPECT_DOUBLE_EQ(setting["speedup"]["prefill"]["ideal"].get<double>(),
+                       prefill_flops_per_token(base, prompt, LogitsAt::kLastPosition) /
+                           prefill_flops_per_token(pruned, prompt, LogitsAt::kLastPosition));
+      EXPECT_DOUBLE_EQ(setting["speedup"]["decode"]["ideal"].get<double>(),
+                       double(decode_bytes_per_token(base)) / decode_bytes_per_token(pruned));
+      EXPECT_GT(setting["speedup"]["prefill"]["ideal"].get<double>(), 1);
+      for (const char* role : {"base", "model"}) {
+        const Json& figures = setting[role];
+        EXPECT_GT(figures["prefill_tokens_per_s"]["min"].get<double>(), 0) << role;
+        EXPECT_GT(figures["decode_tokens_per_s"]["min"].get<double>(), 0) << role;
+        // Tokens per second and milliseconds to the first token come from the same runs.
+        EXPECT_NEAR(figures["prefill_tokens_per_s"]["median"].get<double>() *
+                        figures["first_token_ms"]["median"].get<double>(),
+                    2 * prompt * 1e3, 1e-6 * 2 * prompt * 1e3)
+            << role;
+      }
     }
   }
 }
