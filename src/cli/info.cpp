@@ -4,8 +4,10 @@
 #include "cli/command.h"
 #include "core/format.h"
 #include "core/json.h"
+#include "core/system_memory.h"
 #include "model/content_hash.h"
 #include "model/layout.h"
+#include "model/memory_needs.h"
 #include "model/runtime.h"
 #include "model/stored_model.h"
 
@@ -16,6 +18,16 @@ struct InfoArgs {
   std::string model;
   bool json = false;
 };
+
+// The weights each kind of command holds, in the stored dtype, beside the memory free now.
+Json memory(const model::ModelConfig& config, torch::ScalarType dtype) {
+  const model::MemoryNeeds needs = model::memory_needs(config, dtype);
+  const std::optional<std::int64_t> available = available_memory_bytes();
+  return {{"dtype", model::dtype_flag_name(dtype)},
+          {"whole_bytes", needs.whole},
+          {"layer_by_layer_bytes", needs.layer_by_layer},
+          {"available_bytes", available ? Json(*available) : Json(nullptr)}};
+}
 
 // Read from the files' headers and their mapped tensors: describing a 14B model takes little
 // memory.
@@ -45,6 +57,7 @@ Json describe(const std::filesystem::path& path) {
           {"mlp_bias", c.mlp_bias},
           {"dtype", model::dtype_flag_name(stored.dtype())},
           {"content_hash", model::cached_content_hash(path)},
+          {"memory", memory(c, stored.dtype())},
           {"parameters",
            {{"embedding", n.embedding},
             {"attention", n.attention},
@@ -104,6 +117,17 @@ void print_human(const Json& d) {
   std::printf("  %-12s %15s\n", "total", with_commas(p["total"].get<std::int64_t>()).c_str());
   std::printf("  %-12s %15s\n", "w/o embed.",
               with_commas(p["without_embeddings"].get<std::int64_t>()).c_str());
+  const Json& m = d["memory"];
+  std::printf("memory, weights held in %s (each command's working set comes on top)\n",
+              m["dtype"].get<std::string>().c_str());
+  std::printf("  %-14s %9s  eval, export, convert, recover; bench holds two\n", "whole model",
+              byte_size(m["whole_bytes"].get<std::int64_t>()).c_str());
+  std::printf("  %-14s %9s  compress; eval of a model that does not fit\n", "layer by layer",
+              byte_size(m["layer_by_layer_bytes"].get<std::int64_t>()).c_str());
+  if (!m["available_bytes"].is_null()) {
+    std::printf("  %-14s %9s\n", "available now",
+                byte_size(m["available_bytes"].get<std::int64_t>()).c_str());
+  }
 }
 
 }  // namespace
