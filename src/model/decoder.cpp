@@ -1,6 +1,9 @@
 #include "model/decoder.h"
 
 #include <ATen/ATen.h>
+#include <torch/autograd.h>
+
+#include <mutex>
 
 #include "core/error.h"
 #include "model/attention.h"
@@ -151,6 +154,96 @@ torch::Tensor run_layer(const Model& model, std::size_t i, const torch::Tensor& 
   return out;
 }
 
+// The tensors of a layer that are being trained: its weights (full fine-tuning) or its LoRA
+// adapters.
+torch::autograd::variable_list trained_tensors(const DecoderLayer& layer) {
+  torch::autograd::variable_list trained;
+  const auto add = [&](const torch::Tensor& t) {
+    if (t.defined() && t.requires_grad()) trained.push_back(t);
+  };
+  add(layer.attn_norm);
+  add(layer.mlp_norm);
+  add(layer.attn_shortcut);
+  add(layer.mlp_shortcut);
+  for (const Linear* linear :
+       {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
+    add(linear->weight);
+    add(linear->bias);
+    if (linear->lora) {
+      add(linear->lora->a);
+      add(linear->lora->b);
+    }
+  }
+  return trained;
+}
+
+// A layer whose activations are not kept for the backward pass but made again there from its
+// input, under the random state its forward pass started from (LoRA's dropout draws the same).
+// The layer's trained tensors are inputs, so that the output depends on them in the graph; the
+// recomputation's own backward pass accumulates their gradients. What it needs rides in the
+// context: the model's address, the layer, and the sequence context's tensors.
+struct RecomputedLayer : torch::autograd::Function<RecomputedLayer> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& h,
+                               at::TensorList trained, const Model* model, std::int64_t layer,
+                               const SequenceContext* context) {
+    ctx->saved_data["trained"] = static_cast<std::int64_t>(trained.size());
+    ctx->save_for_backward({h});
+    ctx->saved_data["model"] = reinterpret_cast<std::int64_t>(model);
+    ctx->saved_data["layer"] = layer;
+    ctx->saved_data["cos"] = context->angles.cos;
+    ctx->saved_data["signed_sin"] = context->angles.signed_sin;
+    ctx->saved_data["bias"] = context->bias;
+    ctx->saved_data["real"] = context->real;
+    ctx->saved_data["max_position"] = context->max_position;
+    ctx->saved_data["random_state"] = random_state(h.device());
+    // Run as the recomputation will be (the kernels chosen may depend on whether a gradient is
+    // wanted), then cut loose from the graph, which frees the activations at once.
+    const torch::AutoGradMode enable(true);
+    return run_layer(*model, static_cast<std::size_t>(layer), h.detach().requires_grad_(true),
+                     *context, nullptr)
+        .detach();
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    const torch::Tensor saved = ctx->get_saved_variables().front();
+    const auto* model = reinterpret_cast<const Model*>(ctx->saved_data["model"].toInt());
+    const SequenceContext context{
+        {ctx->saved_data["cos"].toTensor(), ctx->saved_data["signed_sin"].toTensor()},
+        ctx->saved_data["bias"].toTensor(),
+        ctx->saved_data["real"].toTensor(),
+        ctx->saved_data["max_position"].toInt()};
+    const torch::Tensor h = saved.detach().requires_grad_(true);
+    // The random state after the forward pass is put back afterwards, so that what follows
+    // draws as it would have without recomputation.
+    const torch::Tensor after = random_state(h.device());
+    set_random_state(h.device(), ctx->saved_data["random_state"].toTensor());
+    torch::Tensor out;
+    {
+      const torch::AutoGradMode enable(true);
+      out = run_layer(*model, static_cast<std::size_t>(ctx->saved_data["layer"].toInt()), h,
+                      context, nullptr);
+    }
+    set_random_state(h.device(), after);
+    torch::autograd::backward({out}, {grad.front()});
+    // The trained tensors' gradients are in their .grad already.
+    torch::autograd::variable_list grads = {h.grad()};
+    grads.resize(1 + static_cast<std::size_t>(ctx->saved_data["trained"].toInt()) + 3);
+    return grads;
+  }
+
+  static torch::Tensor random_state(torch::Device device) {
+    at::Generator generator = at::globalContext().defaultGenerator(device);
+    const std::lock_guard<std::mutex> lock(generator.mutex());
+    return generator.get_state();
+  }
+  static void set_random_state(torch::Device device, const torch::Tensor& state) {
+    at::Generator generator = at::globalContext().defaultGenerator(device);
+    const std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(state);
+  }
+};
+
 }  // namespace
 
 torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& tokens,
@@ -158,7 +251,17 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
                                   const ForwardOptions& options) {
   const SequenceContext context = sequence_context(model, tokens, valid, cache, options);
   torch::Tensor h = at::embedding(model.embed, tokens);
-  for (std::size_t i = 0; i < model.layers.size(); ++i) h = run_layer(model, i, h, context, cache);
+  const bool recompute = options.recompute_layers && torch::GradMode::is_enabled();
+  CLAW_CHECK(!recompute || cache == nullptr, "recomputed layers cannot fill a KV cache");
+  for (std::size_t i = 0; i < model.layers.size(); ++i) {
+    if (recompute) {
+      const torch::autograd::variable_list trained = trained_tensors(model.layers[i]);
+      h = RecomputedLayer::apply(h, at::TensorList(trained), &model, static_cast<std::int64_t>(i),
+                                 &context);
+    } else {
+      h = run_layer(model, i, h, context, cache);
+    }
+  }
   if (cache) cache->commit(tokens.size(1), context.real, context.max_position);
   if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
   return model_rms_norm(model, h, model.final_norm);

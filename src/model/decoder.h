@@ -20,6 +20,10 @@ struct ForwardOptions {
   // [B, T] int64: pack several continuations of one prompt into each row (packed_attention() in
   // model/attention.h). Not with a KV cache.
   torch::Tensor segments{};
+  // Training: keep only each layer's input for the backward pass, which runs the layer again
+  // (with the same dropout draws) to get its activations: activation memory of one layer instead
+  // of every layer's, for a third more arithmetic. Not with a KV cache.
+  bool recompute_layers = false;
 };
 
 // tokens [B, T] int64. `valid` [B, T] bool marks real tokens (undefined: all real); padding may

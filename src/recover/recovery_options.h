@@ -52,6 +52,12 @@ void visit_options(RecoveryOptions& o, Visitor&& row) {
                        .maximum_excluded = true});
   row(o.lora.targets,
       {.name = "targets", .help = "projections with adapters", .check = check_lora_targets});
+  // Memory against time; the gradients are the same either way.
+  row(o.trainer.keep_activations,
+      {.name = "keep_activations",
+       .help = "keep every layer's activations for the backward pass (faster; by default each "
+               "layer is run again there, holding one layer's activations at a time)",
+       .recorded = false});
   // Held-out evaluations are reported, never trained on: they leave the result alone.
   row(o.trainer.eval_every, {.name = "eval_every",
                              .help = "steps between held-out evaluations (0: at the end only)",

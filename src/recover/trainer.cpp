@@ -15,9 +15,17 @@
 
 namespace claw::recover {
 
-std::pair<torch::Tensor, std::int64_t> scored_nll(const model::Model& model,
-                                                  const std::vector<TrainingSequence>& sequences,
-                                                  std::size_t first, std::size_t count) {
+namespace {
+
+// The final hidden states at the scored positions of sequences[first, first + count) [N, hidden]
+// (with the graph that made them) and the targets they predict [N].
+struct ScoredStates {
+  torch::Tensor hidden, targets;
+};
+
+ScoredStates scored_states(const model::Model& model,
+                           const std::vector<TrainingSequence>& sequences, std::size_t first,
+                           std::size_t count, bool recompute_layers = false) {
   std::int64_t length = 0;
   for (std::size_t i = first; i < first + count; ++i) {
     length = std::max<std::int64_t>(length, static_cast<std::int64_t>(sequences[i].tokens.size()));
@@ -38,17 +46,61 @@ std::pair<torch::Tensor, std::int64_t> scored_nll(const model::Model& model,
   }
   const torch::Device device = model.device();
   const torch::Tensor hidden =
-      model::final_hidden_states(model, tokens.to(device), valid.to(device))
+      model::final_hidden_states(
+          model, tokens.to(device), valid.to(device), nullptr,
+          {.last_position_only = false, .segments = {}, .recompute_layers = recompute_layers})
           .narrow(1, 0, length - 1);
+  // Padding is on the right, so real tokens keep their positions.
   const torch::Tensor mask = scored.to(device);
-  // The head only on the scored positions: a [B, T, vocab] logits tensor would be the largest
-  // thing in memory. Padding is on the right, so real tokens keep their positions.
-  const torch::Tensor logits = model::project(hidden.index({mask}), model.head());
+  return {hidden.index({mask}), tokens.narrow(1, 1, length - 1).to(device).index({mask})};
+}
+
+// The summed negative log-likelihood of `targets` from `hidden` through the head, in float32
+// (or the model's dtype where wider).
+torch::Tensor head_nll(const model::Model& model, const torch::Tensor& hidden,
+                       const torch::Tensor& targets) {
+  const torch::Tensor logits = model::project(hidden, model.head());
   const torch::Tensor wide = logits.to(at::promote_types(logits.scalar_type(), torch::kFloat));
-  const torch::Tensor targets = tokens.narrow(1, 1, length - 1).to(device).index({mask});
-  const torch::Tensor nll =
-      torch::nll_loss(torch::log_softmax(wide, -1), targets, {}, at::Reduction::Sum);
-  return {nll, mask.sum().item<std::int64_t>()};
+  return torch::nll_loss(torch::log_softmax(wide, -1), targets, {}, at::Reduction::Sum);
+}
+
+// The head's logits are made for at most this many bytes of float32 at once while training.
+constexpr std::int64_t kTrainingLogitBytes = std::int64_t{128} << 20;
+
+// The summed NLL of sequences[first, first + count) and the number of targets; while gradients
+// are recorded, `scale` × that sum is back-propagated. The head and the loss run a few rows at a
+// time, each row block's gradient reaching the hidden states before the next block's logits are
+// made, so no [tokens, vocab] logits (nor their log-softmax and gradients) are held whole: with
+// Qwen's vocabulary they would be the largest thing in memory.
+std::pair<double, std::int64_t> scored_nll_in_blocks(const model::Model& model,
+                                                     const std::vector<TrainingSequence>& sequences,
+                                                     std::size_t first, std::size_t count,
+                                                     double scale, bool recompute_layers) {
+  const ScoredStates states = scored_states(model, sequences, first, count, recompute_layers);
+  const std::int64_t rows = states.hidden.size(0);
+  const std::int64_t block =
+      std::max<std::int64_t>(1, kTrainingLogitBytes / (model.head().size(0) * 4));
+  const torch::Tensor hidden = states.hidden.detach().requires_grad_(states.hidden.requires_grad());
+  double nll = 0;
+  for (std::int64_t begin = 0; begin < rows; begin += block) {
+    const std::int64_t n = std::min(block, rows - begin);
+    const torch::Tensor part =
+        head_nll(model, hidden.narrow(0, begin, n), states.targets.narrow(0, begin, n));
+    nll += part.item<double>();
+    if (!std::isfinite(nll)) return {nll, rows};  // the caller stops before any update
+    if (part.requires_grad()) (part * scale).backward();
+  }
+  if (hidden.grad().defined()) states.hidden.backward(hidden.grad());
+  return {nll, rows};
+}
+
+}  // namespace
+
+std::pair<torch::Tensor, std::int64_t> scored_nll(const model::Model& model,
+                                                  const std::vector<TrainingSequence>& sequences,
+                                                  std::size_t first, std::size_t count) {
+  const ScoredStates states = scored_states(model, sequences, first, count);
+  return {head_nll(model, states.hidden, states.targets), states.hidden.size(0)};
 }
 
 namespace {
@@ -71,8 +123,8 @@ double mean_loss(const model::Model& model, const std::vector<TrainingSequence>&
   for (std::size_t first = 0; first < sequences.size(); first += static_cast<std::size_t>(batch)) {
     const std::size_t n =
         std::min<std::size_t>(static_cast<std::size_t>(batch), sequences.size() - first);
-    const auto [nll, scored] = scored_nll(model, sequences, first, n);
-    total += nll.item<double>();
+    const auto [nll, scored] = scored_nll_in_blocks(model, sequences, first, n, 1.0, false);
+    total += nll;
     count += scored;
   }
   CLAW_CHECK(count > 0, "no loss-bearing tokens to evaluate");
@@ -115,15 +167,15 @@ TrainingReport train(model::Model& model, const std::vector<torch::Tensor>& para
          micro += static_cast<std::size_t>(o.batch)) {
       const std::size_t n =
           std::min<std::size_t>(static_cast<std::size_t>(o.batch), first + in_step - micro);
-      const auto [nll, scored] = scored_nll(model, sequences, micro, n);
-      const torch::Tensor loss = nll / static_cast<double>(step_tokens);
-      const double value = loss.item<double>();
+      const double scale = 1.0 / static_cast<double>(step_tokens);
+      const double value =
+          scored_nll_in_blocks(model, sequences, micro, n, scale, !o.keep_activations).first *
+          scale;
       if (!std::isfinite(value)) {
         report.stopped = concat("the loss became non-finite at step ", report.steps + 1,
                                 "; stopped with the parameters of the last good step");
         break;
       }
-      loss.backward();
       step_loss += value;
     }
     if (!report.stopped.empty()) break;

@@ -21,6 +21,9 @@ struct TrainerOptions {
   double weight_decay = 0;
   double max_grad_norm = 1.0;
   std::int64_t eval_every = 0;  // steps between held-out evaluations (0: at the end only)
+  // Every layer's activations kept for the backward pass, rather than each layer run again there
+  // (model::ForwardOptions::recompute_layers).
+  bool keep_activations = false;
 };
 
 struct LossPoint {
