@@ -120,7 +120,7 @@ void print_human(const Json& d) {
   const Json& m = d["memory"];
   std::printf("memory, weights held in %s (each command's working set comes on top)\n",
               m["dtype"].get<std::string>().c_str());
-  std::printf("  %-14s %9s  eval, export, convert, recover; bench holds two\n", "whole model",
+  std::printf("  %-14s %9s  eval, export, convert, recover, bench (per model)\n", "whole model",
               byte_size(m["whole_bytes"].get<std::int64_t>()).c_str());
   std::printf("  %-14s %9s  compress; eval of a model that does not fit\n", "layer by layer",
               byte_size(m["layer_by_layer_bytes"].get<std::int64_t>()).c_str());
