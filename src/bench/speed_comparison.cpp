@@ -11,6 +11,7 @@
 #include "bench/memory_meter.h"
 #include "bench/statistics.h"
 #include "bench/work.h"
+#include "core/allocator.h"
 #include "core/error.h"
 #include "core/option_table.h"
 #include "core/progress.h"
@@ -151,6 +152,10 @@ Json compare_speed(const std::vector<BenchedModel>& models, const SpeedOptions& 
       record["device"] = model.device().str();
     }
     body(model);
+    if (loaded) {
+      loaded.reset();
+      trim_freed_memory();  // so that the next model's load finds the memory available
+    }
   };
   const auto measure = [&](std::size_t i, const model::Model& model, Setting& s, int round) {
     progress.set_detail(concat("batch ", s.batch, ", prefill ", s.prompt_length, ": ",

@@ -8,6 +8,7 @@
 #include "cli/runtime_flags.h"
 #include "compress/compression.h"
 #include "compress/parameter_target.h"
+#include "core/allocator.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/format.h"
@@ -92,6 +93,7 @@ void run(CompressArgs& args) {
   save.replace = args.force;
   add_companion_files(save, input, config.vocab_size, args.tokenizer);
   const model::LoadOptions load = args.runtime.apply_placement();
+  return_freed_memory();
   log::info("compressing ", input.string(), " with ", info.name, " at r = ", *args.ratio,
             ", one layer at a time");
   const compress::CompressionContext context{args.seed, load.device, tokenizer.get(),

@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/eval_report.h"
 #include "cli/runtime_flags.h"
+#include "core/allocator.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -116,6 +117,7 @@ void run(const EvalArgs& args) {
     log::info(args.model, ": ",
               fits ? "--streamed" : "its weights do not fit in the memory available",
               "; reading one layer at a time (slower, the same losses)");
+    return_freed_memory();
     stored = std::make_unique<model::StoredModel>(model_path);
     layered = std::make_unique<model::StreamedModel>(*stored, load_options);
   } else {

@@ -10,4 +10,16 @@ namespace claw {
 // process keeps its peak footprint. Call once at startup, before large allocations.
 void keep_freed_memory();
 
+// Undoes keep_freed_memory() for work that goes through a model one layer at a time (claw
+// compress, a streamed eval): there the point is a bounded footprint, and a heap that is never
+// trimmed grows with every differently sized temporary (SliceGPT's float32 rotations of each
+// layer took a 14B compression from 10 GB halfway to 22 GB at the end). Blocks of 1 MB and more
+// come from mmap again and go back to the kernel when freed.
+void return_freed_memory();
+
+// Hands the heap's free pages back to the kernel once, keeping the policy: for a process that
+// has just released something large (a model, in claw bench's turns) and is about to ask the
+// kernel whether the next one fits.
+void trim_freed_memory();
+
 }  // namespace claw
