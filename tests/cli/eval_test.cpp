@@ -104,6 +104,8 @@ TEST(EvalCommand, BadRequestsAreOneClearError) {
                "/nonexistent.jsonl: no such file");
   expect_error("eval --model stories260K --task wikitext2 --ctx 1024",
                "--ctx 1024 is longer than the model's context of 512 tokens");
+  expect_error("eval --model stories260K --task wikitext2,piqa --streamed",
+               "which only the loss tasks (wikitext2, ...) support; drop piqa");
   const claw::testing::ScratchDir empty;
   expect_error("--data-dir " + empty.path().string() + " eval --model " +
                    claw::testing::data_path("models/stories260K/stories260K.bin").string() +
