@@ -102,41 +102,36 @@ void run(const EvalArgs& args) {
   for (const data::Corpus& corpus : corpora) {
     plans.push_back(eval::plan_intrinsic(config, *tokenizer, corpus, intrinsic));
   }
-  // A model that does not fit is scored one layer at a time; zero-shot scoring needs it whole.
+  // A model that does not fit is scored one layer at a time.
   const torch::ScalarType dtype = model::loaded_dtype(model_path, load_options);
   const bool fits = model::weights_fit(config, dtype, load_options.device);
-  const bool streamed = args.streamed || !fits;
-  CLAW_CHECK(!streamed || choice_names.empty(), args.model, ": ",
-             fits ? "--streamed scores" : "the model does not fit in memory, so it is scored",
-             " one layer at a time, which only the loss tasks (wikitext2, ...) support; drop ",
-             choice_names.front());
   std::unique_ptr<model::StoredModel> stored;
-  std::unique_ptr<model::LayeredModel> layered;
+  std::optional<model::StreamedModel> streamed;
   std::optional<model::Model> whole;
-  if (streamed) {
+  if (args.streamed || !fits) {
     log::info(args.model, ": ",
               fits ? "--streamed" : "its weights do not fit in the memory available",
-              "; reading one layer at a time (slower, the same losses)");
+              "; reading one layer at a time (slower, the same scores)");
     return_freed_memory();
     stored = std::make_unique<model::StoredModel>(model_path);
-    layered = std::make_unique<model::StreamedModel>(*stored, load_options);
+    streamed.emplace(*stored, load_options);
   } else {
     whole = model::load_model(model_path, load_options);
-    layered = std::make_unique<model::ResidentModel>(*whole);
   }
-  const model::Model& model = layered->frame();
+  const eval::ScoredModel scored =
+      streamed ? eval::ScoredModel(*streamed) : eval::ScoredModel(*whole);
+  const model::Model& model = scored.frame();
 
   Json results = Json::object(), groups = Json::object(), samples_count = Json::object(),
        higher_is_better = Json::object();
   for (const eval::IntrinsicPlan& plan : plans) {
-    const eval::IntrinsicResult result = streamed ? eval::score_intrinsic(*layered, plan, intrinsic)
-                                                  : eval::score_intrinsic(*whole, plan, intrinsic);
+    const eval::IntrinsicResult result = eval::score_intrinsic(scored, plan, intrinsic);
     results[plan.name] = intrinsic_entry(plan.name, result);
     higher_is_better[plan.name] = {{"loss", false}, {"perplexity", false}};
     if (!args.json) print_intrinsic(args.model, plan.name, result);
   }
   const eval::SuiteResult suite = eval::evaluate_suite(
-      model, *tokenizer, choice_tasks, zero_shot, [&](const eval::ZeroShotResult& result) {
+      scored, *tokenizer, choice_tasks, zero_shot, [&](const eval::ZeroShotResult& result) {
         if (args.json) return;
         if (in_a_group(choice_tasks, result.task)) {
           print_group_member(result);
@@ -252,7 +247,7 @@ void register_eval(CLI::App& app) {
                   "counts, prediction, gold) to FILE");
   cmd->add_flag("--streamed", args->streamed,
                 "read the model one layer at a time even when it fits (chosen by itself when it "
-                "does not); loss tasks only");
+                "does not): slower, the same scores");
   cmd->add_flag("--json", args->json, "print the results as JSON on stdout");
   args->runtime.add_to(*cmd);
   cmd->callback([args] { run(*args); });

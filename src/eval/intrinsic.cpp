@@ -10,7 +10,6 @@
 #include "core/error.h"
 #include "core/format.h"
 #include "core/option_table.h"
-#include "core/progress.h"
 #include "eval/token_scores.h"
 #include "model/decoder.h"
 
@@ -46,8 +45,8 @@ namespace {
 // One forward pass's worth of spans, padded on the right to the longest, and where its targets
 // are: row b·steps + p of the hidden states predicts targets[t], which belongs to span owners[t].
 struct SpanBatch {
-  torch::Tensor tokens;  // [count, steps] int64
-  torch::Tensor valid;   // [count, steps] bool; undefined when no span is padded
+  // tokens [count, steps] int64; valid [count, steps] bool, undefined when no span is padded
+  model::TokenBatch input;
   std::vector<std::int64_t> rows, targets;
   std::vector<std::size_t> owners;
 };
@@ -92,8 +91,8 @@ std::vector<SpanBatch> span_batches(const std::vector<TokenSpan>& spans, std::in
     }
     const bool padded =
         spans[order[start + count - 1]].tokens.size() < spans[order[start]].tokens.size();
-    b.tokens = tokens.to(device);
-    if (padded) b.valid = valid.to(device);
+    b.input.tokens = tokens.to(device);
+    if (padded) b.input.valid = valid.to(device);
     batches.push_back(std::move(b));
   }
   return batches;
@@ -125,36 +124,19 @@ void add_batch_loss(const model::Model& model, SpanBatch& batch, const torch::Te
 
 }  // namespace
 
-LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& spans,
+LossTotal score_spans(const ScoredModel& model, const std::vector<TokenSpan>& spans,
                       const ScoreOptions& options) {
-  const torch::NoGradGuard no_grad;
-  LossTotal total;
-  total.spans.resize(spans.size());
-  for (SpanBatch& batch : span_batches(spans, options.batch, model.device())) {
-    add_batch_loss(model, batch, model::final_hidden_states(model, batch.tokens, batch.valid),
-                   total);
-    if (options.on_progress) options.on_progress(total.targets);
-  }
-  return total;
-}
-
-LossTotal score_spans(model::LayeredModel& model, const std::vector<TokenSpan>& spans,
-                      const ScoreOptions& options) {
-  const torch::NoGradGuard no_grad;
   std::vector<SpanBatch> batches = span_batches(spans, options.batch, model.frame().device());
-  std::vector<torch::Tensor> tokens, valid;
-  for (const SpanBatch& batch : batches) {
-    tokens.push_back(batch.tokens);
-    valid.push_back(batch.valid);
-  }
-  const std::vector<torch::Tensor> hidden =
-      model::final_hidden_states(model, tokens, valid, options.on_layer);
+  std::vector<model::TokenBatch> inputs;
+  for (const SpanBatch& batch : batches) inputs.push_back(batch.input);
   LossTotal total;
   total.spans.resize(spans.size());
-  for (std::size_t b = 0; b < batches.size(); ++b) {
-    add_batch_loss(model.frame(), batches[b], hidden[b], total);
-  }
-  if (options.on_progress) options.on_progress(total.targets);
+  model.run(
+      inputs,
+      [&](std::size_t b, const torch::Tensor& hidden) {
+        add_batch_loss(model.frame(), batches[b], hidden, total);
+      },
+      options.progress_label);
   return total;
 }
 
@@ -269,19 +251,13 @@ IntrinsicPlan plan_intrinsic(const model::ModelConfig& config, const text::Token
   return plan;
 }
 
-namespace {
-
-// score_intrinsic() for either kind of model: `score` sums the plan's losses, given the progress
-// bar (or none) to keep up to date.
-template <typename Score>
-IntrinsicResult scored(const IntrinsicPlan& plan, const IntrinsicOptions& options,
-                       std::int64_t progress_total, const char* progress_unit, Score&& score) {
+IntrinsicResult score_intrinsic(const ScoredModel& model, const IntrinsicPlan& plan,
+                                const IntrinsicOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  std::optional<Progress> progress;
-  if (options.progress) progress.emplace("eval " + plan.name, progress_total, progress_unit);
-  const LossTotal total = score(progress ? &*progress : nullptr);
-  if (progress) progress->finish();
-
+  const LossTotal total =
+      score_spans(model, plan.spans,
+                  {.batch = options.batch,
+                   .progress_label = options.progress ? "eval " + plan.name : std::string()});
   IntrinsicResult result = plan.result;
   result.loss = total.mean();
   result.standard_error = total.standard_error();
@@ -289,31 +265,6 @@ IntrinsicResult scored(const IntrinsicPlan& plan, const IntrinsicOptions& option
   result.tokens_scored = total.targets;
   result.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
-}
-
-}  // namespace
-
-IntrinsicResult score_intrinsic(const model::Model& model, const IntrinsicPlan& plan,
-                                const IntrinsicOptions& options) {
-  std::int64_t targets = 0;
-  for (const TokenSpan& span : plan.spans) targets += span.targets();
-  return scored(plan, options, targets, "tokens", [&](Progress* progress) {
-    return score_spans(model, plan.spans,
-                       {.batch = options.batch, .on_progress = [&](std::int64_t done) {
-                          if (progress) progress->update(done);
-                        }});
-  });
-}
-
-IntrinsicResult score_intrinsic(model::LayeredModel& model, const IntrinsicPlan& plan,
-                                const IntrinsicOptions& options) {
-  return scored(plan, options, model.config().num_layers, "layers", [&](Progress* progress) {
-    return score_spans(
-        model, plan.spans,
-        {.batch = options.batch, .on_progress = {}, .on_layer = [&](std::size_t done) {
-           if (progress) progress->update(static_cast<std::int64_t>(done));
-         }});
-  });
 }
 
 IntrinsicResult evaluate_intrinsic(const model::Model& model, const text::Tokenizer& tokenizer,

@@ -4,13 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "data/corpus.h"
-#include "model/layered_model.h"
+#include "eval/scored_model.h"
 #include "model/model.h"
 #include "text/tokenizer.h"
 
@@ -42,23 +41,15 @@ struct LossTotal {
 };
 
 struct ScoreOptions {
-  std::int64_t batch = 1;  // spans per forward pass
-  // Called after each forward pass with the number of targets scored so far.
-  std::function<void(std::int64_t)> on_progress;
-  // A model held one layer at a time: called as each layer has run every batch.
-  std::function<void(std::size_t)> on_layer{};
+  std::int64_t batch = 1;      // spans per forward pass
+  std::string progress_label;  // a progress bar with this label; empty: none
 };
 
 // The summed negative log-likelihood of every span's targets. Spans are batched longest first
 // (least padding) and padded on the right; log-softmax runs in float32 on a few positions at a
-// time. The result does not depend on batch size, padding or thread count beyond float32
-// rounding of individual logits.
-LossTotal score_spans(const model::Model& model, const std::vector<TokenSpan>& spans,
-                      const ScoreOptions& options = {});
-// The same through a model held one layer at a time: every batch's states are carried through
-// each layer in turn, so the model is read once (slower than in memory, but bounded by one
-// layer and the states). Equal to the in-memory scores.
-LossTotal score_spans(model::LayeredModel& model, const std::vector<TokenSpan>& spans,
+// time. The result does not depend on batch size, padding, thread count or whether the model is
+// streamed (ScoredModel) beyond float32 rounding of individual logits.
+LossTotal score_spans(const ScoredModel& model, const std::vector<TokenSpan>& spans,
                       const ScoreOptions& options = {});
 
 // `tokens` cut into windows of `ctx`. With stride == ctx: non-overlapping windows, each scoring
@@ -100,9 +91,7 @@ struct IntrinsicPlan {
 };
 IntrinsicPlan plan_intrinsic(const model::ModelConfig& config, const text::Tokenizer& tokenizer,
                              const data::Corpus& corpus, const IntrinsicOptions& options);
-IntrinsicResult score_intrinsic(const model::Model& model, const IntrinsicPlan& plan,
-                                const IntrinsicOptions& options);
-IntrinsicResult score_intrinsic(model::LayeredModel& model, const IntrinsicPlan& plan,
+IntrinsicResult score_intrinsic(const ScoredModel& model, const IntrinsicPlan& plan,
                                 const IntrinsicOptions& options);
 
 // The two in one.

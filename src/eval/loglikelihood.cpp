@@ -87,96 +87,91 @@ torch::Tensor int64_tensor(const std::vector<std::int64_t>& values, torch::Devic
   return torch::tensor(values, torch::kInt64).to(device);
 }
 
-// Scores a batch of groups in one forward pass. Each group is one row: its prefix, then every
-// member's remaining input, each in a segment of its own that sees the prefix and itself only
-// (model::packed_attention), so no member waits for, pads to, or copies the cache of another.
-class BatchScorer {
- public:
-  BatchScorer(const model::Model& model, const std::vector<Sequence>& sequences,
-              std::vector<ContinuationScore>& scores, LoglikelihoodWork& work)
-      : model_(model), sequences_(sequences), scores_(scores), work_(work) {}
+// A batch of groups packed for one forward pass, and where its scored positions are. Each group
+// is one row: its prefix, then every member's remaining input, each in a segment of its own that
+// sees the prefix and itself only (model::packed_attention), so no member waits for, pads to, or
+// copies the cache of another.
+struct PackedBatch {
+  model::TokenBatch input;
+  // Per scored position: its row in the flattened hidden states, its target, its sequence.
+  std::vector<std::int64_t> positions, targets;
+  std::vector<std::size_t> owner;
+};
 
-  void run(const std::vector<const Group*>& batch) {
-    const auto rows = static_cast<std::int64_t>(batch.size());
-    // Where each member's remaining input starts in its row.
-    std::vector<std::int64_t> rest_start(sequences_.size(), 0);
-    std::int64_t width = 0;
-    for (const Group* g : batch) {
-      std::int64_t start = g->prefix;
-      for (const std::size_t m : g->members) {
-        rest_start[m] = start;
-        start += sequences_[m].input_length() - g->prefix;
-      }
-      width = std::max(width, packed_length(sequences_, *g));
+PackedBatch pack(const std::vector<Sequence>& sequences, const std::vector<const Group*>& batch,
+                 torch::Device device, LoglikelihoodWork& work) {
+  const auto rows = static_cast<std::int64_t>(batch.size());
+  // Where each member's remaining input starts in its row.
+  std::vector<std::int64_t> rest_start(sequences.size(), 0);
+  std::int64_t width = 0;
+  for (const Group* g : batch) {
+    std::int64_t start = g->prefix;
+    for (const std::size_t m : g->members) {
+      rest_start[m] = start;
+      start += sequences[m].input_length() - g->prefix;
     }
-
-    torch::Tensor tokens = torch::zeros({rows, width}, torch::kInt64);
-    torch::Tensor valid = torch::zeros({rows, width}, torch::kBool);
-    torch::Tensor segments = torch::zeros({rows, width}, torch::kInt64);
-    auto token_data = tokens.accessor<std::int64_t, 2>();
-    auto valid_data = valid.accessor<bool, 2>();
-    auto segment_data = segments.accessor<std::int64_t, 2>();
-    for (std::int64_t b = 0; b < rows; ++b) {
-      const Group& g = *batch[b];
-      const std::vector<std::int32_t>& first = sequences_[g.members.front()].tokens;
-      for (std::int64_t t = 0; t < g.prefix; ++t) {
-        token_data[b][t] = first[t];
-        valid_data[b][t] = true;
-      }
-      for (std::size_t k = 0; k < g.members.size(); ++k) {
-        const Sequence& s = sequences_[g.members[k]];
-        for (std::int64_t t = g.prefix; t < s.input_length(); ++t) {
-          const std::int64_t slot = rest_start[g.members[k]] + t - g.prefix;
-          token_data[b][slot] = s.tokens[t];
-          valid_data[b][slot] = true;
-          segment_data[b][slot] = static_cast<std::int64_t>(k) + 1;
-        }
-      }
-      work_.tokens_processed += packed_length(sequences_, g);
-    }
-    const torch::Device device = model_.embed.device();
-    model::ForwardOptions options;
-    options.segments = segments.to(device);
-    const torch::Tensor hidden =
-        model::final_hidden_states(model_, tokens.to(device), valid.to(device), nullptr, options);
-    ++work_.forward_passes;
-
-    // Each scored position's hidden state: in the prefix, or in the member's own segment.
-    std::vector<std::int64_t> positions, targets;
-    std::vector<std::size_t> owner;
-    for (std::int64_t b = 0; b < rows; ++b) {
-      const Group& g = *batch[b];
-      for (const std::size_t m : g.members) {
-        const Sequence& s = sequences_[m];
-        const auto length = static_cast<std::int64_t>(s.tokens.size());
-        for (std::int64_t q = length - 1 - s.scored; q < length - 1; ++q) {
-          positions.push_back(b * width + (q < g.prefix ? q : rest_start[m] + q - g.prefix));
-          targets.push_back(s.tokens[q + 1]);
-          owner.push_back(m);
-        }
-      }
-    }
-    const TokenScores token_scores = score_tokens(
-        model_,
-        hidden.reshape({-1, hidden.size(-1)}).index_select(0, int64_tensor(positions, device)),
-        int64_tensor(targets, device), /*want_greedy=*/true);
-    const torch::Tensor log_probs = token_scores.log_probs.cpu();
-    const torch::Tensor greedy = token_scores.greedy.cpu();
-    const double* lp = log_probs.data_ptr<double>();
-    const bool* gr = greedy.data_ptr<bool>();
-    for (std::size_t i = 0; i < owner.size(); ++i) {
-      ContinuationScore& score = scores_[owner[i]];
-      score.loglikelihood += lp[i];
-      score.greedy = score.greedy && gr[i];
-    }
+    width = std::max(width, packed_length(sequences, *g));
   }
 
- private:
-  const model::Model& model_;
-  const std::vector<Sequence>& sequences_;
-  std::vector<ContinuationScore>& scores_;  // per sequence
-  LoglikelihoodWork& work_;
-};
+  torch::Tensor tokens = torch::zeros({rows, width}, torch::kInt64);
+  torch::Tensor valid = torch::zeros({rows, width}, torch::kBool);
+  torch::Tensor segments = torch::zeros({rows, width}, torch::kInt64);
+  auto token_data = tokens.accessor<std::int64_t, 2>();
+  auto valid_data = valid.accessor<bool, 2>();
+  auto segment_data = segments.accessor<std::int64_t, 2>();
+  PackedBatch packed;
+  for (std::int64_t b = 0; b < rows; ++b) {
+    const Group& g = *batch[b];
+    const std::vector<std::int32_t>& first = sequences[g.members.front()].tokens;
+    for (std::int64_t t = 0; t < g.prefix; ++t) {
+      token_data[b][t] = first[t];
+      valid_data[b][t] = true;
+    }
+    for (std::size_t k = 0; k < g.members.size(); ++k) {
+      const Sequence& s = sequences[g.members[k]];
+      for (std::int64_t t = g.prefix; t < s.input_length(); ++t) {
+        const std::int64_t slot = rest_start[g.members[k]] + t - g.prefix;
+        token_data[b][slot] = s.tokens[t];
+        valid_data[b][slot] = true;
+        segment_data[b][slot] = static_cast<std::int64_t>(k) + 1;
+      }
+    }
+    work.tokens_processed += packed_length(sequences, g);
+    // Each scored position's hidden state: in the prefix, or in the member's own segment.
+    for (const std::size_t m : g.members) {
+      const Sequence& s = sequences[m];
+      const auto length = static_cast<std::int64_t>(s.tokens.size());
+      for (std::int64_t q = length - 1 - s.scored; q < length - 1; ++q) {
+        packed.positions.push_back(b * width + (q < g.prefix ? q : rest_start[m] + q - g.prefix));
+        packed.targets.push_back(s.tokens[q + 1]);
+        packed.owner.push_back(m);
+      }
+    }
+  }
+  packed.input = {tokens.to(device), valid.to(device), segments.to(device)};
+  ++work.forward_passes;
+  return packed;
+}
+
+// Adds what `hidden`, the final states of `packed`'s forward pass, says of its scored positions
+// to their sequences' scores.
+void add_scores(const model::Model& model, const PackedBatch& packed, const torch::Tensor& hidden,
+                std::vector<ContinuationScore>& scores) {
+  const torch::Device device = hidden.device();
+  const TokenScores token_scores = score_tokens(
+      model,
+      hidden.reshape({-1, hidden.size(-1)}).index_select(0, int64_tensor(packed.positions, device)),
+      int64_tensor(packed.targets, device), /*want_greedy=*/true);
+  const torch::Tensor log_probs = token_scores.log_probs.cpu();
+  const torch::Tensor greedy = token_scores.greedy.cpu();
+  const double* lp = log_probs.data_ptr<double>();
+  const bool* gr = greedy.data_ptr<bool>();
+  for (std::size_t i = 0; i < packed.owner.size(); ++i) {
+    ContinuationScore& score = scores[packed.owner[i]];
+    score.loglikelihood += lp[i];
+    score.greedy = score.greedy && gr[i];
+  }
+}
 
 }  // namespace
 
@@ -225,10 +220,10 @@ TokenRequest tokenize_request(const text::Tokenizer& tokenizer,
 }
 
 std::vector<std::vector<ContinuationScore>> score_requests(
-    const model::Model& model, const std::vector<std::vector<TokenRequest>>& groups,
+    const ScoredModel& model, const std::vector<std::vector<TokenRequest>>& groups,
     const LoglikelihoodOptions& options, LoglikelihoodWork* work) {
   CLAW_CHECK(options.batch >= 1, "the batch size must be at least 1, got ", options.batch);
-  const std::int64_t context = model.config.max_position_embeddings;
+  const std::int64_t context = model.config().max_position_embeddings;
   // Each distinct sequence is scored once, in the first group that asks for it, and its score is
   // shared by every request that is the same sequence: identical requests score identically, so
   // ties between duplicated choices are exact, as in the harness.
@@ -256,24 +251,27 @@ std::vector<std::vector<ContinuationScore>> score_requests(
     return packed_length(sequences, a) > packed_length(sequences, b);
   });
 
-  const torch::NoGradGuard no_grad;
   LoglikelihoodWork local_work;
-  std::vector<ContinuationScore> sequence_scores;
-  for (const Sequence& s : sequences) sequence_scores.push_back({0, true, s.scored});
-  BatchScorer scorer(model, sequences, sequence_scores, work ? *work : local_work);
+  LoglikelihoodWork& counted = work ? *work : local_work;
+  std::vector<PackedBatch> packed;
   const auto batch = static_cast<std::size_t>(options.batch);
-  std::int64_t done = 0;
   for (std::size_t start = 0; start < plan.size(); start += batch) {
     std::vector<const Group*> selected;
     for (std::size_t i = start; i < std::min(plan.size(), start + batch); ++i) {
       selected.push_back(&plan[i]);
     }
-    scorer.run(selected);
-    for (const Group* g : selected) {
-      for (const std::size_t m : g->members) done += requests_of[m];
-    }
-    if (options.on_progress) options.on_progress(done);
+    packed.push_back(pack(sequences, selected, model.frame().device(), counted));
   }
+  std::vector<model::TokenBatch> inputs;
+  for (const PackedBatch& p : packed) inputs.push_back(p.input);
+  std::vector<ContinuationScore> sequence_scores;
+  for (const Sequence& s : sequences) sequence_scores.push_back({0, true, s.scored});
+  model.run(
+      inputs,
+      [&](std::size_t b, const torch::Tensor& hidden) {
+        add_scores(model.frame(), packed[b], hidden, sequence_scores);
+      },
+      options.progress_label);
   std::vector<std::vector<ContinuationScore>> scores(groups.size());
   for (std::size_t g = 0; g < groups.size(); ++g) {
     for (const std::size_t s : sequence_of[g]) scores[g].push_back(sequence_scores[s]);

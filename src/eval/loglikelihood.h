@@ -3,12 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <string>
 #include <vector>
 
 #include "data/choice_task.h"
 #include "eval/harness.h"
-#include "model/model.h"
+#include "eval/scored_model.h"
 #include "text/tokenizer.h"
 
 namespace claw::eval {
@@ -42,7 +42,7 @@ struct LoglikelihoodOptions {
   // Run each group's longest common token prefix once, with every request's remainder packed
   // after it in the same row; off, each request is a sequence of its own (the harness's way).
   bool share_prefix = true;
-  std::function<void(std::int64_t)> on_progress;  // requests scored so far
+  std::string progress_label;  // a progress bar with this label; empty: none
 };
 
 struct LoglikelihoodWork {
@@ -56,10 +56,10 @@ struct LoglikelihoodWork {
 // than the model's context keeps its last context + 1 tokens, as the harness truncates; a
 // continuation longer than the context is an error. Identical requests (the same tokens after
 // truncation) are computed once and share the score, so duplicated choices tie exactly, as in
-// the harness. Groups are batched longest first; padding, batch size and prefix sharing change
-// nothing but float rounding.
+// the harness. Groups are batched longest first; padding, batch size, prefix sharing and
+// streaming (ScoredModel) change nothing but float rounding.
 std::vector<std::vector<ContinuationScore>> score_requests(
-    const model::Model& model, const std::vector<std::vector<TokenRequest>>& groups,
+    const ScoredModel& model, const std::vector<std::vector<TokenRequest>>& groups,
     const LoglikelihoodOptions& options = {}, LoglikelihoodWork* work = nullptr);
 
 }  // namespace claw::eval

@@ -11,7 +11,6 @@
 #include "core/format.h"
 #include "core/log.h"
 #include "core/option_table.h"
-#include "core/progress.h"
 
 namespace claw::eval {
 namespace {
@@ -90,11 +89,11 @@ double mean_standard_error(const std::vector<double>& values) {
   return std::sqrt(squares / (n - 1)) / std::sqrt(n);
 }
 
-ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokenizer& tokenizer,
+ZeroShotResult evaluate_zero_shot(const ScoredModel& model, const text::Tokenizer& tokenizer,
                                   const data::ChoiceTask& task, const ZeroShotOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  CLAW_CHECK(tokenizer.vocab_size() <= model.config.vocab_size, "the tokenizer has ",
-             tokenizer.vocab_size(), " tokens but the model only ", model.config.vocab_size);
+  CLAW_CHECK(tokenizer.vocab_size() <= model.config().vocab_size, "the tokenizer has ",
+             tokenizer.vocab_size(), " tokens but the model only ", model.config().vocab_size);
   if (options.limit < 0) throw OptionError("limit", "must not be negative");
   ZeroShotResult result;
   result.task = task.name;
@@ -110,7 +109,7 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
       std::vector<TokenRequest> requests;
       for (const data::LoglikelihoodRequest& r : item.requests) {
         requests.push_back(tokenize_request(tokenizer, r, options.harness));
-        check_fits(requests.back(), model.config.max_position_embeddings);
+        check_fits(requests.back(), model.config().max_position_embeddings);
       }
       groups.push_back(std::move(requests));
       items.push_back(&item);
@@ -122,16 +121,10 @@ ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokeniz
   CLAW_CHECK(!items.empty(), task.name, ": no item could be tokenized");
   result.items_scored = static_cast<std::int64_t>(items.size());
 
-  std::int64_t requests = 0;
-  for (const auto& group : groups) requests += static_cast<std::int64_t>(group.size());
-  std::optional<Progress> progress;
-  if (options.progress) progress.emplace("eval " + task.name, requests, "requests");
-  LoglikelihoodOptions scoring{options.batch, options.share_prefix, [&](std::int64_t done) {
-                                 if (progress) progress->update(done);
-                               }};
+  const LoglikelihoodOptions scoring{options.batch, options.share_prefix,
+                                     options.progress ? "eval " + task.name : std::string()};
   const std::vector<std::vector<ContinuationScore>> scores =
       score_requests(model, groups, scoring, &result.work);
-  if (progress) progress->finish();
 
   std::vector<double> acc, acc_norm, loglikelihoods, guess;
   for (std::size_t i = 0; i < items.size(); ++i) {

@@ -58,7 +58,7 @@ struct ZeroShotResult {
   std::vector<ScoredItem> samples;  // with keep_samples
 };
 
-ZeroShotResult evaluate_zero_shot(const model::Model& model, const text::Tokenizer& tokenizer,
+ZeroShotResult evaluate_zero_shot(const ScoredModel& model, const text::Tokenizer& tokenizer,
                                   const data::ChoiceTask& task, const ZeroShotOptions& options);
 
 // The harness's standard error of a mean: sample standard deviation (n - 1) over √n.

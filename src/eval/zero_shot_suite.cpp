@@ -4,7 +4,7 @@
 
 namespace claw::eval {
 
-SuiteResult evaluate_suite(const model::Model& model, const text::Tokenizer& tokenizer,
+SuiteResult evaluate_suite(const ScoredModel& model, const text::Tokenizer& tokenizer,
                            const data::ChoiceTaskSet& set, const ZeroShotOptions& options,
                            const std::function<void(const ZeroShotResult&)>& on_task) {
   SuiteResult suite;

@@ -18,7 +18,7 @@ struct SuiteResult {
 };
 
 // `on_task` sees each task's result as soon as it is ready, for progress output.
-SuiteResult evaluate_suite(const model::Model& model, const text::Tokenizer& tokenizer,
+SuiteResult evaluate_suite(const ScoredModel& model, const text::Tokenizer& tokenizer,
                            const data::ChoiceTaskSet& set, const ZeroShotOptions& options,
                            const std::function<void(const ZeroShotResult&)>& on_task = {});
 

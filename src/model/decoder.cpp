@@ -267,27 +267,50 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
   return model_rms_norm(model, h, model.final_norm);
 }
 
-std::vector<torch::Tensor> final_hidden_states(LayeredModel& layered,
-                                               const std::vector<torch::Tensor>& tokens,
-                                               const std::vector<torch::Tensor>& valid,
-                                               const std::function<void(std::size_t)>& on_layer) {
-  CLAW_CHECK(valid.empty() || valid.size() == tokens.size(), "one padding mask per batch");
+std::vector<std::size_t> plan_passes(const Model& model, const std::vector<TokenBatch>& batches,
+                                     std::int64_t state_bytes) {
+  const std::int64_t per_token = model.embed.size(1) * model.embed.element_size();
+  std::vector<std::size_t> starts;
+  std::int64_t held = 0;
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    const std::int64_t bytes = batches[b].tokens.numel() * per_token;
+    if (starts.empty() || held + bytes > state_bytes) {
+      starts.push_back(b);
+      held = 0;
+    }
+    held += bytes;
+  }
+  return starts;
+}
+
+void final_hidden_states(LayeredModel& layered, const std::vector<TokenBatch>& batches,
+                         std::int64_t state_bytes,
+                         const std::function<void(std::size_t, const torch::Tensor&)>& consume,
+                         const std::function<void(std::int64_t)>& on_layer) {
   const Model& model = layered.frame();
-  std::vector<SequenceContext> contexts;
-  std::vector<torch::Tensor> h;
-  for (std::size_t b = 0; b < tokens.size(); ++b) {
-    contexts.push_back(
-        sequence_context(model, tokens[b], valid.empty() ? torch::Tensor() : valid[b]));
-    h.push_back(at::embedding(model.embed, tokens[b]));
+  std::vector<std::size_t> starts = plan_passes(model, batches, state_bytes);
+  starts.push_back(batches.size());
+  std::int64_t layers_done = 0;
+  for (std::size_t pass = 0; pass + 1 < starts.size(); ++pass) {
+    std::vector<SequenceContext> contexts;
+    std::vector<torch::Tensor> h;
+    for (std::size_t b = starts[pass]; b < starts[pass + 1]; ++b) {
+      const TokenBatch& batch = batches[b];
+      contexts.push_back(sequence_context(model, batch.tokens, batch.valid, nullptr,
+                                          {.segments = batch.segments}));
+      h.push_back(at::embedding(model.embed, batch.tokens));
+    }
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+      const LayerHold held(layered, i);
+      for (std::size_t b = 0; b < h.size(); ++b)
+        h[b] = run_layer(model, i, h[b], contexts[b], nullptr);
+      if (on_layer) on_layer(++layers_done);
+    }
+    for (std::size_t b = 0; b < h.size(); ++b) {
+      consume(starts[pass] + b, model_rms_norm(model, h[b], model.final_norm));
+      h[b] = torch::Tensor();  // the pass's states go as they are consumed
+    }
   }
-  for (std::size_t i = 0; i < model.layers.size(); ++i) {
-    const LayerHold held(layered, i);
-    for (std::size_t b = 0; b < h.size(); ++b)
-      h[b] = run_layer(model, i, h[b], contexts[b], nullptr);
-    if (on_layer) on_layer(i + 1);
-  }
-  for (torch::Tensor& states : h) states = model_rms_norm(model, states, model.final_norm);
-  return h;
 }
 
 torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const torch::Tensor& valid,

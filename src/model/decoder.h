@@ -42,14 +42,28 @@ torch::Tensor final_hidden_states(const Model& model, const torch::Tensor& token
                                   const torch::Tensor& valid = {}, KvCache* cache = nullptr,
                                   const ForwardOptions& options = {});
 
-// The same for several batches of a model held one layer at a time: each layer is held once and
-// runs every batch, so the model is read once whatever the number of batches; the states equal
-// final_hidden_states() of each batch alone. `valid` is empty or one mask (or undefined) per
-// batch; `on_layer` hears how many layers are done.
-std::vector<torch::Tensor> final_hidden_states(
-    LayeredModel& model, const std::vector<torch::Tensor>& tokens,
-    const std::vector<torch::Tensor>& valid = {},
-    const std::function<void(std::size_t)>& on_layer = {});
+// One batch of a run through a model held one layer at a time (below): tokens [B, T] int64, and,
+// as forward() takes them, `valid` (ForwardOptions) and `segments` (undefined: none).
+struct TokenBatch {
+  torch::Tensor tokens, valid, segments;
+};
+
+// Which batches run together: the index of each pass's first batch. A pass carries the states of
+// as many consecutive batches as fit in `state_bytes` of the model's residual stream (at least
+// one), so that the states of a long evaluation never outgrow the memory that the model itself
+// could not have.
+std::vector<std::size_t> plan_passes(const Model& model, const std::vector<TokenBatch>& batches,
+                                     std::int64_t state_bytes);
+
+// final_hidden_states() of every batch, through a model held one layer at a time: each pass of
+// plan_passes() holds every layer once, in turn, and runs its batches through it, so the model
+// is read once per pass. `consume` gets each batch's final-normalised states, in batch order, as
+// its pass ends; they equal final_hidden_states() of the batch alone. `on_layer` hears how many
+// layers are done over all passes (passes × layers in all).
+void final_hidden_states(LayeredModel& model, const std::vector<TokenBatch>& batches,
+                         std::int64_t state_bytes,
+                         const std::function<void(std::size_t, const torch::Tensor&)>& consume,
+                         const std::function<void(std::int64_t)>& on_layer = {});
 
 // HF's RMSNorm: normalise in float32, scale by `weight` in the input dtype. `width` is what
 // Σx² is divided by (0: the size of x's last dimension); a sliced residual stream is still

@@ -129,11 +129,15 @@ TEST(ScoreSpans, OneLayerAtATimeFromTheFileGivesTheInMemoryLosses) {
   const std::vector<TokenSpan> spans = random_spans(whole, 4);
   for (std::int64_t batch : {1, 3}) {  // padded batches, and one span per batch
     const claw::eval::LossTotal reference = claw::eval::score_spans(whole, spans, {batch, {}});
-    const claw::eval::LossTotal total = claw::eval::score_spans(streamed, spans, {batch, {}});
-    EXPECT_NEAR(total.nll, reference.nll, 1e-6 * std::abs(reference.nll)) << "batch " << batch;
-    EXPECT_EQ(total.targets, reference.targets);
-    for (std::size_t i = 0; i < spans.size(); ++i) {
-      EXPECT_NEAR(total.spans[i].nll, reference.spans[i].nll, 1e-6 * reference.spans[i].nll);
+    // Every batch in one pass over the layers, and a pass per batch.
+    for (std::int64_t state_bytes : {std::int64_t{1} << 30, std::int64_t{1}}) {
+      const claw::eval::LossTotal total = claw::eval::score_spans(
+          claw::eval::ScoredModel(streamed, state_bytes), spans, {batch, {}});
+      EXPECT_NEAR(total.nll, reference.nll, 1e-6 * std::abs(reference.nll)) << "batch " << batch;
+      EXPECT_EQ(total.targets, reference.targets);
+      for (std::size_t i = 0; i < spans.size(); ++i) {
+        EXPECT_NEAR(total.spans[i].nll, reference.spans[i].nll, 1e-6 * reference.spans[i].nll);
+      }
     }
   }
 }

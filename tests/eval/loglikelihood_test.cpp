@@ -13,7 +13,9 @@
 #include "data/choice_task.h"
 #include "eval/loglikelihood.h"
 #include "model/decoder.h"
+#include "model/layered_model.h"
 #include "model/load.h"
+#include "model/stored_model.h"
 #include "support/test_support.h"
 #include "text/load_tokenizer.h"
 
@@ -76,6 +78,31 @@ LoglikelihoodOptions batched(std::int64_t batch, bool share_prefix) {
   options.batch = batch;
   options.share_prefix = share_prefix;
   return options;
+}
+
+// A model too large for memory is scored one layer at a time, every batch carried through each
+// layer in turn (in one pass, or a pass per batch): the same scores, packed prompts included.
+TEST(Loglikelihood, OneLayerAtATimeFromTheFileGivesTheInMemoryScores) {
+  const model::StoredModel stored(data_path("models/stories260K/stories260K.bin"));
+  model::StreamedModel streamed(stored, {});
+  const auto groups = request_groups();
+  for (const bool share : {true, false}) {
+    const auto reference = score_requests(fixture().model, groups, batched(4, share));
+    for (const std::int64_t state_bytes : {std::int64_t{1} << 30, std::int64_t{1}}) {
+      const auto scores =
+          score_requests(ScoredModel(streamed, state_bytes), groups, batched(4, share));
+      ASSERT_EQ(scores.size(), reference.size());
+      for (std::size_t g = 0; g < scores.size(); ++g) {
+        for (std::size_t r = 0; r < scores[g].size(); ++r) {
+          const ContinuationScore& want = reference[g][r];
+          EXPECT_NEAR(scores[g][r].loglikelihood, want.loglikelihood,
+                      1e-6 * std::abs(want.loglikelihood))
+              << "group " << g << ", request " << r << ", sharing " << share;
+          EXPECT_EQ(scores[g][r].greedy, want.greedy);
+        }
+      }
+    }
+  }
 }
 
 struct Plain {
