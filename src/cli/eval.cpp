@@ -7,21 +7,18 @@
 #include "cli/command.h"
 #include "cli/eval_report.h"
 #include "cli/runtime_flags.h"
-#include "core/allocator.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
-#include "core/log.h"
 #include "data/choice_task.h"
 #include "data/corpus.h"
 #include "data/task_groups.h"
 #include "eval/harness.h"
 #include "eval/intrinsic.h"
+#include "eval/scored_model.h"
 #include "eval/zero_shot_suite.h"
-#include "model/layered_model.h"
 #include "model/load.h"
 #include "model/runtime.h"
-#include "model/stored_model.h"
 #include "text/load_tokenizer.h"
 
 namespace claw::cli {
@@ -103,23 +100,8 @@ void run(const EvalArgs& args) {
     plans.push_back(eval::plan_intrinsic(config, *tokenizer, corpus, intrinsic));
   }
   // A model that does not fit is scored one layer at a time.
-  const torch::ScalarType dtype = model::loaded_dtype(model_path, load_options);
-  const bool fits = model::weights_fit(config, dtype, load_options.device);
-  std::unique_ptr<model::StoredModel> stored;
-  std::optional<model::StreamedModel> streamed;
-  std::optional<model::Model> whole;
-  if (args.streamed || !fits) {
-    log::info(args.model, ": ",
-              fits ? "--streamed" : "its weights do not fit in the memory available",
-              "; reading one layer at a time (slower, the same scores)");
-    return_freed_memory();
-    stored = std::make_unique<model::StoredModel>(model_path);
-    streamed.emplace(*stored, load_options);
-  } else {
-    whole = model::load_model(model_path, load_options);
-  }
-  const eval::ScoredModel scored =
-      streamed ? eval::ScoredModel(*streamed) : eval::ScoredModel(*whole);
+  eval::OpenedModel opened(model_path, load_options, args.streamed);
+  const eval::ScoredModel scored = opened.scored();
   const model::Model& model = scored.frame();
 
   Json results = Json::object(), groups = Json::object(), samples_count = Json::object(),

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/allocator.h"
+#include "core/log.h"
 #include "core/progress.h"
 #include "core/system_memory.h"
 
@@ -51,6 +53,22 @@ void ScoredModel::run(const std::vector<model::TokenBatch>& batches,
     });
   }
   if (progress) progress->finish();
+}
+
+OpenedModel::OpenedModel(const std::filesystem::path& path, const model::LoadOptions& options,
+                         bool streamed) {
+  const model::ModelConfig config = model::read_model_config(path);
+  const bool fits = model::weights_fit(config, model::loaded_dtype(path, options), options.device);
+  if (fits && !streamed) {
+    whole_ = model::load_model(path, options);
+    return;
+  }
+  log::info(path.string(), ": ",
+            fits ? "--streamed" : "its weights do not fit in the memory available",
+            "; reading one layer at a time (slower, the same scores)");
+  return_freed_memory();
+  stored_ = std::make_unique<model::StoredModel>(path);
+  streamed_ = std::make_unique<model::StreamedModel>(*stored_, options);
 }
 
 }  // namespace claw::eval

@@ -6,13 +6,18 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/decoder.h"
 #include "model/layered_model.h"
+#include "model/load.h"
 #include "model/model.h"
+#include "model/stored_model.h"
 
 namespace claw::eval {
 
@@ -43,6 +48,22 @@ class ScoredModel {
   const model::Model* frame_;
   model::LayeredModel* layered_ = nullptr;
   std::int64_t state_bytes_ = 0;
+};
+
+// The model at a path, opened for scoring: loaded whole when its weights fit in the memory
+// available in the compute dtype, else (or with `streamed`) read one layer at a time from its
+// file, saying so.
+class OpenedModel {
+ public:
+  OpenedModel(const std::filesystem::path& path, const model::LoadOptions& options,
+              bool streamed = false);
+  bool streamed() const { return streamed_ != nullptr; }
+  ScoredModel scored() { return streamed_ ? ScoredModel(*streamed_) : ScoredModel(*whole_); }
+
+ private:
+  std::unique_ptr<model::StoredModel> stored_;
+  std::unique_ptr<model::StreamedModel> streamed_;
+  std::optional<model::Model> whole_;
 };
 
 }  // namespace claw::eval

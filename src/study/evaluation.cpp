@@ -13,7 +13,7 @@ StudyEvaluation::StudyEvaluation(const EvaluationSpec& spec)
   for (const LossTask& task : spec.loss) corpora_.push_back(data::load_corpus(task.task));
 }
 
-std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
+std::vector<MetricValue> StudyEvaluation::evaluate(const eval::ScoredModel& model,
                                                    const text::Tokenizer& tokenizer) const {
   std::vector<MetricValue> metrics;
   const auto error = [](double e) { return std::isfinite(e) ? std::optional(e) : std::nullopt; };
@@ -22,8 +22,8 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const model::Model& model,
     options.limit_tokens = spec_.loss[i].limit_tokens;
     options.batch = spec_.batch;
     options.progress = false;
-    const eval::IntrinsicResult r =
-        eval::evaluate_intrinsic(model, tokenizer, corpora_[i], options);
+    const eval::IntrinsicResult r = eval::score_intrinsic(
+        model, eval::plan_intrinsic(model.config(), tokenizer, corpora_[i], options), options);
     const std::string& task = spec_.loss[i].task;
     metrics.push_back(
         {MetricName::of(MetricKind::kLoss, task), r.loss, error(r.standard_error), r.protocol});

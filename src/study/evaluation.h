@@ -6,7 +6,7 @@
 
 #include "data/corpus.h"
 #include "data/task_groups.h"
-#include "model/model.h"
+#include "eval/scored_model.h"
 #include "study/store.h"
 #include "study/study_config.h"
 #include "text/tokenizer.h"
@@ -19,7 +19,7 @@ class StudyEvaluation {
 
   // loss/T and perplexity/T per corpus T; acc/T, acc_norm/T and chance/T per task;
   // accuracy/G, chance/G and acc/PART per group G; accuracy/average and chance/average.
-  std::vector<MetricValue> evaluate(const model::Model& model,
+  std::vector<MetricValue> evaluate(const eval::ScoredModel& model,
                                     const text::Tokenizer& tokenizer) const;
 
  private:

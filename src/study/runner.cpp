@@ -242,16 +242,18 @@ void Runner::run_base(const Experiment& e, Tally& tally) {
   Attempt attempt(e, *this, tally);
   attempt.run([&] {
     const ResolvedModel& m = model_named(e.model);
-    const model::Model model = attempt.stage("load", [&] {
-      return model::load_model(m.path, {options_.device, options_.dtype});
+    // The base is a study's largest model: when it does not fit, it is scored a layer at a time.
+    eval::OpenedModel model = attempt.stage("load", [&] {
+      return eval::OpenedModel(m.path, {options_.device, options_.dtype});
     });
     ExperimentResult& r = attempt.result();
+    const eval::ScoredModel scored = model.scored();
     r.metrics =
-        attempt.stage("evaluate", [&] { return evaluation_.evaluate(model, tokenizer_of(m)); });
+        attempt.stage("evaluate", [&] { return evaluation_.evaluate(scored, tokenizer_of(m)); });
     r.record = {{"model",
                  {{"path", m.path.string()},
                   {"content_hash", m.identity.content_hash},
-                  {"parameters", model::count_parameters(model.config).total()}}}};
+                  {"parameters", model::count_parameters(scored.config()).total()}}}};
   });
 }
 
