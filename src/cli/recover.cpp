@@ -1,6 +1,7 @@
 // claw recover: recovery fine-tuning of a (compressed) model on D loss-bearing tokens, with LoRA
 // or all weights, written as a merged HF directory plus the adapter in PEFT's layout.
 #include <filesystem>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/option_flags.h"
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct RecoverArgs {
-  std::string model, output, tokenizer;
+  std::string model, output, tokenizer, teacher;
   bool force = false;
   std::int64_t tokens = -1;
   std::uint64_t seed = 0;
@@ -38,12 +39,26 @@ void convert_dtype(model::Model& model, torch::ScalarType type) {
   }
 }
 
+// A teacher must be a model whose next-token distribution is over the student's vocabulary.
+void check_teacher(const fs::path& teacher, const model::ModelConfig& student,
+                   const text::Tokenizer& tokenizer) {
+  const model::ModelConfig config = model::read_model_config(teacher);
+  CLAW_CHECK(config.vocab_size == student.vocab_size, "--teacher ", teacher.string(),
+             ": its vocabulary has ", config.vocab_size, " tokens, the student's ",
+             student.vocab_size, "; distillation needs the same tokenizer");
+  const auto teacher_tokenizer =
+      text::load_tokenizer(model_tokenizer_path(teacher, config.vocab_size, ""));
+  CLAW_CHECK(text::same_vocabulary(*teacher_tokenizer, tokenizer), "--teacher ", teacher.string(),
+             ": its tokenizer is not the student's; distillation needs the same tokenizer");
+}
+
 void run(RecoverArgs& args) {
   const OptionTable& table = recover::recovery_option_table();
   recover::RecoveryOptions options =
       recover::recovery_options_from(table.complete(args.flags.values_for("recover", table)));
   options.tokens = args.tokens;
   options.seed = args.seed;
+  options.teacher = args.teacher;
   recover::check_recovery_options(options);
   const fs::path input = resolve_model_argument(args.model);
   CLAW_CHECK(!path_within(input, args.output), args.output,
@@ -55,6 +70,12 @@ void run(RecoverArgs& args) {
              " is longer than the model's context of ", config.max_position_embeddings);
   const auto tokenizer =
       text::load_tokenizer(model_tokenizer_path(input, config.vocab_size, args.tokenizer));
+  std::optional<fs::path> teacher_path;
+  if (!args.teacher.empty()) {
+    teacher_path = resolve_model_argument(args.teacher);
+    options.teacher = teacher_path->string();
+    check_teacher(*teacher_path, config, *tokenizer);
+  }
   const recover::RecoveryData data = options.tokens > 0
                                          ? recover::prepare_recovery_data(*tokenizer, options)
                                          : recover::RecoveryData{};
@@ -70,7 +91,15 @@ void run(RecoverArgs& args) {
   Json record = {{"source", {{"path", input.string()}, {"content_hash", base_hash}}},
                  {"settings", recover::recovery_settings(options, args.runtime.dtype)},
                  {"claw_version", CLAW_VERSION}};
-  record.update(recover::train_recovery(model, data, options));
+  // The teacher runs in the student's compute dtype, beside it in memory.
+  std::optional<model::Model> teacher;
+  if (teacher_path) {
+    teacher = model::load_model(*teacher_path, {load.device, compute});
+    record["teacher"] = {{"path", teacher_path->string()},
+                         {"content_hash", model::cached_content_hash(*teacher_path)}};
+  }
+  record.update(recover::train_recovery(model, data, options, teacher ? &*teacher : nullptr));
+  teacher.reset();
 
   model::SaveOptions save;
   save.dtype = stored;
@@ -115,6 +144,9 @@ void register_recover(CLI::App& app) {
   args->flags.add(*cmd, "", recover::recovery_option_table());
   cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
   cmd->add_option("--tokenizer", args->tokenizer, "tokenizer (default: the one beside the model)");
+  cmd->add_option("--teacher", args->teacher,
+                  "distil from this model (usually the uncompressed base; the same tokenizer), "
+                  "as the --kd-* options say");
   args->runtime.add_to(*cmd);
   cmd->callback([args] { run(*args); });
 }

@@ -10,9 +10,9 @@ void check_distillation_settings(const DistillationSettings& settings) {
   if (!(settings.temperature > 0)) {
     throw OptionError("kd_temperature", concat("must be positive, got ", settings.temperature));
   }
-  if (settings.top_k < 0) {
-    throw OptionError("kd_top_k",
-                      concat("must be at least 1 (or 0: every token), got ", settings.top_k));
+  if (settings.top_k && *settings.top_k < 1) {
+    throw OptionError("kd_top_k", concat("must be at least 1 (leave it out for every token), got ",
+                                         *settings.top_k));
   }
 }
 
@@ -26,8 +26,8 @@ torch::Tensor distillation_kl(const torch::Tensor& student, const torch::Tensor&
   const double t = settings.temperature;
   torch::Tensor log_q = torch::log_softmax(student.to(wide) / t, -1);
   torch::Tensor teacher_logits = teacher.detach().to(wide) / t;
-  if (settings.top_k > 0 && settings.top_k < teacher.size(1)) {
-    const auto [values, indices] = teacher_logits.topk(settings.top_k, -1);
+  if (settings.top_k && *settings.top_k < teacher.size(1)) {
+    const auto [values, indices] = teacher_logits.topk(*settings.top_k, -1);
     teacher_logits = values;
     log_q = log_q.gather(-1, indices);
   }

@@ -8,17 +8,18 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace claw::recover {
 
 struct DistillationSettings {
   double temperature = 1;  // T > 0: above 1 softens both distributions
   // Only the teacher's K largest logits per position, renormalised over those K (its
-  // distribution is zero elsewhere), for big vocabularies; 0: every token.
-  std::int64_t top_k = 0;
+  // distribution is zero elsewhere), for big vocabularies; unset: every token.
+  std::optional<std::int64_t> top_k;
 };
 
-// An error unless T > 0 and K ≥ 0.
+// An error unless T > 0 and K ≥ 1.
 void check_distillation_settings(const DistillationSettings& settings);
 
 // T² · KL(p_t ‖ q_s) summed over the N rows of `student` [N, V] (differentiable) and `teacher`

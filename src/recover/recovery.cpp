@@ -15,6 +15,8 @@ Json curve(const std::vector<LossPoint>& points) {
   Json out = Json::array();
   for (const LossPoint& p : points) {
     out.push_back({{"step", p.step}, {"tokens", p.tokens}, {"loss", p.loss}});
+    if (p.next_token) out.back()["next_token"] = *p.next_token;
+    if (p.distillation) out.back()["distillation"] = *p.distillation;
   }
   return out;
 }
@@ -34,10 +36,26 @@ void check_recovery_options(const RecoveryOptions& options) {
   if (options.tokens > 0 && options.data.empty()) {
     throw OptionError("data", "must be given to train on D > 0 tokens");
   }
+  const RecoveryOptions defaults;
+  if (options.teacher.empty() &&
+      (options.trainer.kd_weight != defaults.trainer.kd_weight ||
+       options.trainer.kd.temperature != defaults.trainer.kd.temperature ||
+       options.trainer.kd.top_k)) {
+    throw OptionError("kd_weight",
+                      "and the other kd_ settings distil from a teacher; none was given");
+  }
+}
+
+std::string recovery_objective(const RecoveryOptions& options) {
+  return !options.teacher.empty() && options.trainer.kd_weight > 0 ? "kd" : "lm";
 }
 
 Json recovery_settings(const RecoveryOptions& options, const std::string& dtype) {
   Json s = bound_recorded_values(options);
+  s["objective"] = recovery_objective(options);
+  if (s["objective"] == "lm") {
+    for (const char* name : {"kd_weight", "kd_temperature", "kd_top_k"}) s.erase(name);
+  }
   s["eval_data"] = held_out_data(options);
   s["tokens"] = options.tokens;
   s["seed"] = options.seed;
@@ -62,7 +80,10 @@ RecoveryData prepare_recovery_data(const text::Tokenizer& tokenizer,
   return data;
 }
 
-Json train_recovery(model::Model& model, const RecoveryData& data, const RecoveryOptions& options) {
+Json train_recovery(model::Model& model, const RecoveryData& data, const RecoveryOptions& options,
+                    const model::Model* teacher) {
+  CLAW_CHECK((teacher != nullptr) == !options.teacher.empty(),
+             "a teacher is loaded exactly when the options name one");
   TrainingReport report;
   std::vector<torch::Tensor> trainable;
   if (options.tokens > 0) {
@@ -79,7 +100,11 @@ Json train_recovery(model::Model& model, const RecoveryData& data, const Recover
     }
     log::info("recovering on ", options.tokens, " tokens of ", options.data, " (", sequences.size(),
               " sequences of up to ", options.seq_len, " tokens)");
-    report = train(model, trainable, sequences, data.held_out, options.trainer);
+    if (recovery_objective(options) == "kd") {
+      log::info("distilling from ", options.teacher, " (kd_weight ", options.trainer.kd_weight,
+                ", T = ", options.trainer.kd.temperature, ")");
+    }
+    report = train(model, trainable, sequences, data.held_out, options.trainer, teacher);
   }
   for (torch::Tensor& t : trainable) t.requires_grad_(false);
   Json record = {{"tokens_seen", report.tokens},

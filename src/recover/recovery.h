@@ -26,6 +26,9 @@ struct RecoveryOptions {
   bool full = false;                 // all weights instead of LoRA adapters
   bool prompt_loss = false;
   std::uint64_t seed = 0;
+  // The model distilled from (usually the uncompressed base), given by each front end: a path
+  // for `claw recover --teacher`, each model's own base in a study. Empty: next-token training.
+  std::string teacher;
   LoraOptions lora;
   TrainerOptions trainer;
 };
@@ -37,8 +40,9 @@ std::string held_out_data(const RecoveryOptions& options);
 // range is its row's, checked when the values are read).
 void check_recovery_options(const RecoveryOptions& options);
 
-// The settings recovery.json records: the recorded options under their own names, D, the seed,
-// the compute dtype's name and the training facts no option sets.
+// The settings recovery.json records: the recorded options under their own names (distillation's
+// only when distilling), the objective ("lm" or "kd"), D, the seed, the compute dtype's name and
+// the training facts no option sets.
 Json recovery_settings(const RecoveryOptions& options, const std::string& dtype);
 
 // The tokenized training and held-out sequences, which every budget D draws from.
@@ -49,10 +53,15 @@ struct RecoveryData {
 RecoveryData prepare_recovery_data(const text::Tokenizer& tokenizer,
                                    const RecoveryOptions& options);
 
-// Trains `model` (in its compute dtype) on options.tokens scored tokens of `data`. With LoRA the
+// "kd" when `options` distil from a teacher (with a weight above 0), else "lm".
+std::string recovery_objective(const RecoveryOptions& options);
+
+// Trains `model` (in its compute dtype) on options.tokens scored tokens of `data`, distilling
+// from `teacher` when the options name one (same vocabulary, in the same dtype). With LoRA the
 // adapters stay attached and unmerged (merge_lora() folds them in); nothing requires gradients
 // afterwards. Returns tokens_seen, steps, the loss curves, seconds, tokens_per_second and, when
 // training stopped early, why.
-Json train_recovery(model::Model& model, const RecoveryData& data, const RecoveryOptions& options);
+Json train_recovery(model::Model& model, const RecoveryData& data, const RecoveryOptions& options,
+                    const model::Model* teacher = nullptr);
 
 }  // namespace claw::recover

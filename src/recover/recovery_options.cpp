@@ -35,7 +35,10 @@ RecoveryOptions recovery_options_from(const Json& values) {
   return o;
 }
 
-Json recovery_settings_for_key(const Json& settings) {
+Json recovery_settings_for_key(const Json& recorded) {
+  // Next-token training, all there was before distillation, keys as it did then.
+  Json settings = recorded;
+  if (settings.value("objective", "lm") == "lm") settings.erase("objective");
   if (settings.at("tokens") == 0) return settings;  // no training: nothing was renamed
   static const std::pair<const char*, const char*> kRenamed[] = {
       {"lr", "learning_rate"}, {"warmup", "warmup_steps"}, {"prompt_loss", "loss_on_prompt"}};

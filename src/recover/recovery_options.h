@@ -58,6 +58,25 @@ void visit_options(RecoveryOptions& o, Visitor&& row) {
        .help = "keep every layer's activations for the backward pass (faster; by default each "
                "layer is run again there, holding one layer's activations at a time)",
        .recorded = false});
+  // Distillation's settings: they mean something only with a teacher (RecoveryOptions::teacher),
+  // and are recorded only then. Added after stores existed, so keyed only away from defaults.
+  row(o.trainer.kd_weight, {.name = "kd_weight",
+                            .help = "distilling: the weight of the distillation term; the "
+                                    "next-token loss has 1 - w (0: next-token loss only)",
+                            .minimum = 0,
+                            .maximum = 1,
+                            .keyed_at_default = false});
+  row(o.trainer.kd.temperature, {.name = "kd_temperature",
+                                 .help = "distilling: the temperature T softening both "
+                                         "distributions (the term is scaled by T^2)",
+                                 .minimum = 0,
+                                 .minimum_excluded = true,
+                                 .keyed_at_default = false});
+  row(o.trainer.kd.top_k, {.name = "kd_top_k",
+                           .help = "distilling: only the teacher's K largest logits per position "
+                                   "(default: every token)",
+                           .minimum = 1,
+                           .keyed_at_default = false});
   // Held-out evaluations are reported, never trained on: they leave the result alone.
   row(o.trainer.eval_every, {.name = "eval_every",
                              .help = "steps between held-out evaluations (0: at the end only)",
@@ -80,7 +99,7 @@ RecoveryOptions recovery_options_from(const Json& values);
 // options' own names were used are mapped back here, and only here (lr was learning_rate,
 // warmup warmup_steps, prompt_loss loss_on_prompt, full and lora_* a method and a lora block).
 // An option added since (keyed_at_default false in its row) enters the key only away from its
-// default.
+// default, and the objective only when it is not next-token training ("lm").
 Json recovery_settings_for_key(const Json& settings);
 
 }  // namespace claw::recover

@@ -67,31 +67,68 @@ torch::Tensor head_nll(const model::Model& model, const torch::Tensor& hidden,
 // The head's logits are made for at most this many bytes of float32 at once while training.
 constexpr std::int64_t kTrainingLogitBytes = std::int64_t{128} << 20;
 
-// The summed NLL of sequences[first, first + count) and the number of targets; while gradients
-// are recorded, `scale` × that sum is back-propagated. The head and the loss run a few rows at a
-// time, each row block's gradient reaching the hidden states before the next block's logits are
-// made, so no [tokens, vocab] logits (nor their log-softmax and gradients) are held whole: with
-// Qwen's vocabulary they would be the largest thing in memory.
-std::pair<double, std::int64_t> scored_nll_in_blocks(const model::Model& model,
-                                                     const std::vector<TrainingSequence>& sequences,
-                                                     std::size_t first, std::size_t count,
-                                                     double scale, bool recompute_layers) {
+// What one forward pass over sequences[first, first + count) trained on, summed over its targets.
+struct BatchLoss {
+  double nll = 0;           // the next-token loss
+  double distillation = 0;  // T² · KL from the teacher; 0 without one
+  std::int64_t targets = 0;
+  double objective(double kd_weight) const {
+    return kd_weight > 0 ? (1 - kd_weight) * nll + kd_weight * distillation : nll;
+  }
+};
+
+// The teacher a batch is distilled from, and how.
+struct Distilling {
+  const model::Model& teacher;
+  double weight;
+  const DistillationSettings& settings;
+};
+
+// The losses of sequences[first, first + count); while gradients are recorded, `scale` × the
+// objective is back-propagated. The head and the loss run a few rows at a time, each row block's
+// gradient reaching the hidden states before the next block's logits are made, so no [tokens,
+// vocab] logits (nor their log-softmax and gradients) are held whole: with Qwen's vocabulary they
+// would be the largest thing in memory. A teacher runs once per batch, without gradients, and its
+// logits are made block by block beside the student's.
+BatchLoss scored_loss_in_blocks(const model::Model& model,
+                                const std::vector<TrainingSequence>& sequences, std::size_t first,
+                                std::size_t count, double scale, bool recompute_layers,
+                                const std::optional<Distilling>& distilling = std::nullopt) {
   const ScoredStates states = scored_states(model, sequences, first, count, recompute_layers);
-  const std::int64_t rows = states.hidden.size(0);
+  torch::Tensor teacher_hidden;
+  if (distilling) {
+    const torch::NoGradGuard no_grad;
+    teacher_hidden = scored_states(distilling->teacher, sequences, first, count).hidden;
+  }
+  BatchLoss loss;
+  loss.targets = states.hidden.size(0);
   const std::int64_t block =
       std::max<std::int64_t>(1, kTrainingLogitBytes / (model.head().size(0) * 4));
   const torch::Tensor hidden = states.hidden.detach().requires_grad_(states.hidden.requires_grad());
-  double nll = 0;
-  for (std::int64_t begin = 0; begin < rows; begin += block) {
-    const std::int64_t n = std::min(block, rows - begin);
-    const torch::Tensor part =
-        head_nll(model, hidden.narrow(0, begin, n), states.targets.narrow(0, begin, n));
-    nll += part.item<double>();
-    if (!std::isfinite(nll)) return {nll, rows};  // the caller stops before any update
-    if (part.requires_grad()) (part * scale).backward();
+  for (std::int64_t begin = 0; begin < loss.targets; begin += block) {
+    const std::int64_t n = std::min(block, loss.targets - begin);
+    const torch::Tensor rows = hidden.narrow(0, begin, n);
+    const torch::Tensor nll = head_nll(model, rows, states.targets.narrow(0, begin, n));
+    torch::Tensor objective = nll;
+    loss.nll += nll.item<double>();
+    if (distilling) {
+      torch::Tensor teacher_logits;
+      {
+        const torch::NoGradGuard no_grad;
+        teacher_logits =
+            model::project(teacher_hidden.narrow(0, begin, n), distilling->teacher.head());
+      }
+      const torch::Tensor kd =
+          distillation_kl(model::project(rows, model.head()), teacher_logits, distilling->settings);
+      loss.distillation += kd.item<double>();
+      objective = (1 - distilling->weight) * nll + distilling->weight * kd;
+    }
+    // The caller stops before any update.
+    if (!std::isfinite(loss.objective(distilling ? distilling->weight : 0))) return loss;
+    if (objective.requires_grad()) (objective * scale).backward();
   }
   if (hidden.grad().defined()) states.hidden.backward(hidden.grad());
-  return {nll, rows};
+  return loss;
 }
 
 }  // namespace
@@ -123,9 +160,9 @@ double mean_loss(const model::Model& model, const std::vector<TrainingSequence>&
   for (std::size_t first = 0; first < sequences.size(); first += static_cast<std::size_t>(batch)) {
     const std::size_t n =
         std::min<std::size_t>(static_cast<std::size_t>(batch), sequences.size() - first);
-    const auto [nll, scored] = scored_nll_in_blocks(model, sequences, first, n, 1.0, false);
-    total += nll;
-    count += scored;
+    const BatchLoss loss = scored_loss_in_blocks(model, sequences, first, n, 1.0, false);
+    total += loss.nll;
+    count += loss.targets;
   }
   CLAW_CHECK(count > 0, "no loss-bearing tokens to evaluate");
   return total / static_cast<double>(count);
@@ -133,9 +170,18 @@ double mean_loss(const model::Model& model, const std::vector<TrainingSequence>&
 
 TrainingReport train(model::Model& model, const std::vector<torch::Tensor>& parameters,
                      const std::vector<TrainingSequence>& sequences,
-                     const std::vector<TrainingSequence>& held_out, const TrainerOptions& o) {
+                     const std::vector<TrainingSequence>& held_out, const TrainerOptions& o,
+                     const model::Model* teacher) {
   if (o.batch < 1) throw OptionError("batch", "must be at least 1");
   if (o.grad_accum < 1) throw OptionError("grad_accum", "must be at least 1");
+  std::optional<Distilling> distilling;
+  if (teacher != nullptr && o.kd_weight > 0) {
+    check_distillation_settings(o.kd);
+    CLAW_CHECK(teacher->config.vocab_size == model.config.vocab_size, "the teacher's vocabulary (",
+               teacher->config.vocab_size, " tokens) is not the student's (",
+               model.config.vocab_size, ")");
+    distilling.emplace(Distilling{*teacher, o.kd_weight, o.kd});
+  }
   torch::optim::AdamW optimizer(
       parameters, torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
   const std::size_t per_step = static_cast<std::size_t>(o.batch * o.grad_accum);
@@ -150,7 +196,7 @@ TrainingReport train(model::Model& model, const std::vector<torch::Tensor>& para
     set_lora_training(model, false);
     const double loss = mean_loss(model, held_out, o.batch);
     set_lora_training(model, true);
-    report.eval.push_back({report.steps, report.tokens, loss});
+    report.eval.push_back({report.steps, report.tokens, loss, std::nullopt, std::nullopt});
     log::info("step ", report.steps, ": held-out loss ", loss);
   };
   evaluate();  // the starting point of the held-out curve
@@ -162,15 +208,17 @@ TrainingReport train(model::Model& model, const std::vector<torch::Tensor>& para
     for (std::size_t i = first; i < first + in_step; ++i)
       step_tokens += sequences[i].scored_count();
     optimizer.zero_grad();
-    double step_loss = 0;
+    double step_loss = 0, step_nll = 0, step_distillation = 0;
     for (std::size_t micro = first; micro < first + in_step;
          micro += static_cast<std::size_t>(o.batch)) {
       const std::size_t n =
           std::min<std::size_t>(static_cast<std::size_t>(o.batch), first + in_step - micro);
       const double scale = 1.0 / static_cast<double>(step_tokens);
-      const double value =
-          scored_nll_in_blocks(model, sequences, micro, n, scale, !o.keep_activations).first *
-          scale;
+      const BatchLoss loss =
+          scored_loss_in_blocks(model, sequences, micro, n, scale, !o.keep_activations, distilling);
+      const double value = loss.objective(distilling ? o.kd_weight : 0) * scale;
+      step_nll += loss.nll * scale;
+      step_distillation += loss.distillation * scale;
       if (!std::isfinite(value)) {
         report.stopped = concat("the loss became non-finite at step ", report.steps + 1,
                                 "; stopped with the parameters of the last good step");
@@ -192,7 +240,11 @@ TrainingReport train(model::Model& model, const std::vector<torch::Tensor>& para
     optimizer.step();
     ++report.steps;
     report.tokens += step_tokens;
-    report.train.push_back({report.steps, report.tokens, step_loss});
+    report.train.push_back({report.steps, report.tokens, step_loss, std::nullopt, std::nullopt});
+    if (distilling) {
+      report.train.back().next_token = step_nll;
+      report.train.back().distillation = step_distillation;
+    }
     progress.set_detail(concat("loss ", step_loss));
     progress.advance(step_tokens);
     if (o.eval_every > 0 && report.steps % o.eval_every == 0) evaluate();

@@ -5,10 +5,12 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/model.h"
+#include "recover/distillation.h"
 #include "recover/training_data.h"
 
 namespace claw::recover {
@@ -24,12 +26,19 @@ struct TrainerOptions {
   // Every layer's activations kept for the backward pass, rather than each layer run again there
   // (model::ForwardOptions::recompute_layers).
   bool keep_activations = false;
+  // With a teacher given to train(): the loss is (1 − kd_weight) × the next-token loss +
+  // kd_weight × the distillation term (distillation.h), per loss-bearing token. At weight 0 the
+  // teacher is not run, and training is exactly that without one.
+  double kd_weight = 1;
+  DistillationSettings kd;
 };
 
 struct LossPoint {
   std::int64_t step;
   std::int64_t tokens;  // loss-bearing tokens trained on so far
-  double loss;          // mean nats per token
+  double loss;          // mean nats per token of what is trained on
+  // Distilling: its two terms, per token (the loss is their mix).
+  std::optional<double> next_token, distillation;
 };
 
 struct TrainingReport {
@@ -54,9 +63,12 @@ std::pair<torch::Tensor, std::int64_t> scored_nll(const model::Model& model,
 double mean_loss(const model::Model& model, const std::vector<TrainingSequence>& sequences,
                  std::int64_t batch);
 
-// Trains `parameters` (tensors of `model` that require gradients) on `sequences` in order.
+// Trains `parameters` (tensors of `model` that require gradients) on `sequences` in order; with a
+// `teacher` (same vocabulary), by distillation from it as `options` say. The held-out loss is
+// the next-token loss either way.
 TrainingReport train(model::Model& model, const std::vector<torch::Tensor>& parameters,
                      const std::vector<TrainingSequence>& sequences,
-                     const std::vector<TrainingSequence>& held_out, const TrainerOptions& options);
+                     const std::vector<TrainingSequence>& held_out, const TrainerOptions& options,
+                     const model::Model* teacher = nullptr);
 
 }  // namespace claw::recover

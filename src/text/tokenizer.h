@@ -35,4 +35,8 @@ class Tokenizer {
   virtual bool adds_bos_by_default() const = 0;
 };
 
+// Whether two tokenizers give every id the same text and agree on BOS and EOS: a model trained
+// on one predicts the other's tokens (distillation compares two models' distributions id by id).
+bool same_vocabulary(const Tokenizer& a, const Tokenizer& b);
+
 }  // namespace claw::text

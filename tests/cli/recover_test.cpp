@@ -4,6 +4,8 @@
 
 #include "core/json.h"
 #include "io/safetensors.h"
+#include "model/presets.h"
+#include "model/save.h"
 #include "support/test_support.h"
 
 namespace claw {
@@ -69,7 +71,8 @@ TEST(Recover, RecoversASlicedModel) {
                      sliced)
                 .exit_code,
             0);
-  for (const std::string mode : {"", " --full"}) {
+  // LoRA by distillation from the model it was sliced from; all weights by next-token loss.
+  for (const std::string mode : {" --teacher stories260K --kd-temperature 2", " --full"}) {
     const std::string out = (scratch / ("recovered" + mode)).string();
     const auto result = run_claw("-q recover --model " + sliced +
                                  " --data tinystories:train --tokens 2000 --seq-len 128 --lr 1e-3"
@@ -82,6 +85,11 @@ TEST(Recover, RecoversASlicedModel) {
     EXPECT_LT(held_out.back()["loss"].get<double>(), held_out.front()["loss"].get<double>() - 0.05)
         << mode;
     EXPECT_EQ(testing::model_info("'" + out + "'")["residual_widths"][0], 32);
+    const bool distilled = mode.find("--teacher") != std::string::npos;
+    EXPECT_EQ(record["settings"]["objective"], distilled ? "kd" : "lm");
+    EXPECT_EQ(record["settings"].contains("kd_temperature"), distilled);
+    EXPECT_EQ(record.contains("teacher"), distilled);
+    EXPECT_EQ(record["train_loss"].front().contains("distillation"), distilled);
   }
 }
 
@@ -103,6 +111,18 @@ TEST(Recover, RefusesBadRequestsClearly) {
       "claw: --lora-rank must be at least 1, not 0");
   testing::expect_claw_refuses(recover + "--tokens 100" + out,
                                "claw: --data must be given to train on D > 0 tokens");
+  testing::expect_claw_refuses(
+      recover + "--data tinystories:train --tokens 100 --kd-weight 0.5" + out,
+      "distil from a teacher; none was given");
+  const std::string distil = recover + "--data tinystories:train --tokens 100 --teacher ";
+  testing::expect_claw_refuses(distil + "stories260K --kd-weight 1.5" + out,
+                               "claw: --kd-weight must be at most 1, not 1.5");
+  testing::expect_claw_refuses(distil + "stories260K --kd-top-k 0" + out,
+                               "claw: --kd-top-k must be at least 1, not 0");
+  model::ModelConfig other = model::preset_config("tiny-qwen2");
+  model::save_model(model::random_model(other, 1, torch::kFloat), scratch / "other", {});
+  testing::expect_claw_refuses(distil + (scratch / "other").string() + out,
+                               "distillation needs the same tokenizer");
   testing::write_bytes(scratch / "bad.jsonl", "{\"text\": \"fine\"}\n{\"prompt\": 3}\n");
   testing::expect_claw_refuses(
       recover + "--data jsonl:" + (scratch / "bad.jsonl").string() + " --tokens 10" + out,
@@ -111,6 +131,7 @@ TEST(Recover, RefusesBadRequestsClearly) {
   testing::expect_claw_refuses(
       recover + "--data jsonl:" + (scratch / "broken.jsonl").string() + " --tokens 10" + out,
       "broken.jsonl:2: malformed JSON");
+  testing::expect_claw_refuses(distil + (scratch / "bad.jsonl").string() + out, "bad.jsonl");
 }
 
 }  // namespace

@@ -45,10 +45,10 @@ Reference reference_loop(const torch::Tensor& student, const torch::Tensor& teac
     const double* zs = student.data_ptr<double>() + n * kVocab;
     const double* zt = teacher.data_ptr<double>() + n * kVocab;
     std::vector<std::int64_t> kept = all;
-    if (s.top_k > 0) {
+    if (s.top_k) {
       std::sort(kept.begin(), kept.end(),
                 [&](std::int64_t a, std::int64_t b) { return zt[a] > zt[b]; });
-      kept.resize(static_cast<std::size_t>(s.top_k));
+      kept.resize(static_cast<std::size_t>(*s.top_k));
     }
     const std::vector<double> p = softmax_over(zt, kept, t), q = softmax_over(zs, all, t);
     for (std::int64_t v = 0; v < kVocab; ++v) {
@@ -101,24 +101,25 @@ TEST_P(DistillationLoss, GradientMatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(TemperatureAndTopK, DistillationLoss,
-                         ::testing::Values(DistillationSettings{1, 0}, DistillationSettings{2, 0},
+                         ::testing::Values(DistillationSettings{1, std::nullopt},
+                                           DistillationSettings{2, std::nullopt},
                                            DistillationSettings{1, 4}, DistillationSettings{2, 4}));
 
 TEST(DistillationLoss, IsZeroForTheTeacherItselfAndFloat32AgreesWithFloat64) {
   const torch::Tensor teacher = logits(5);
-  EXPECT_NEAR(distillation_kl(teacher, teacher, {2, 0}).item<double>(), 0, 1e-12);
+  EXPECT_NEAR(distillation_kl(teacher, teacher, {2, std::nullopt}).item<double>(), 0, 1e-12);
   const torch::Tensor student = logits(6);
-  const double wide = distillation_kl(student, teacher, {2, 0}).item<double>();
+  const double wide = distillation_kl(student, teacher, {2, std::nullopt}).item<double>();
   const torch::Tensor narrow =
-      distillation_kl(student.to(torch::kFloat32), teacher.to(torch::kBFloat16), {2, 0});
+      distillation_kl(student.to(torch::kFloat32), teacher.to(torch::kBFloat16), {2, std::nullopt});
   EXPECT_EQ(narrow.scalar_type(), torch::kFloat32);
   EXPECT_NEAR(narrow.item<double>(), wide, 2e-2 * wide);  // the teacher rounded to bfloat16
 }
 
 TEST(DistillationLoss, BadSettingsAreOneClearError) {
   const torch::Tensor z = logits(7);
-  EXPECT_THROW(distillation_kl(z, z, {0, 0}), Error);
-  EXPECT_THROW(distillation_kl(z, z, {1, -1}), Error);
+  EXPECT_THROW(distillation_kl(z, z, {0, std::nullopt}), Error);
+  EXPECT_THROW(distillation_kl(z, z, {1, 0}), Error);
 }
 
 }  // namespace

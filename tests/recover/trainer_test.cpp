@@ -77,6 +77,48 @@ TEST(Trainer, FullFineTuningIsTheSameWithOrWithoutRecomputation) {
   }
 }
 
+// LoRA adapters trained from the same start, with `teacher` at `kd_weight` (or without one).
+std::vector<torch::Tensor> distilled_adapters(const std::vector<TrainingSequence>& data,
+                                              const model::Model* teacher, double kd_weight,
+                                              TrainingReport* report = nullptr) {
+  model::Model model = model::random_model(tiny_config(), 3, torch::kFloat);
+  torch::manual_seed(5);
+  at::Generator generator = at::detail::createCPUGenerator(5);
+  const auto trainable = attach_lora(model, {}, generator);
+  TrainerOptions options;
+  options.batch = 2;
+  options.learning_rate = 1e-2;
+  options.kd_weight = kd_weight;
+  options.kd = {2, std::nullopt};
+  const TrainingReport trained = train(model, trainable, data, {}, options, teacher);
+  if (report) *report = trained;
+  return trainable;
+}
+
+// Distillation at weight 0 is next-token training, bit for bit: the teacher is not even run.
+// At weight 1 it trains on the teacher's distribution, and the curve shows both terms.
+TEST(Trainer, DistillationAtWeightZeroIsNextTokenTrainingAndAtOneFollowsTheTeacher) {
+  const std::vector<TrainingSequence> data = random_sequences(4, 12, 7);
+  const model::Model teacher = model::random_model(tiny_config(), 11, torch::kFloat);
+  const std::vector<torch::Tensor> plain = distilled_adapters(data, nullptr, 1),
+                                   weightless = distilled_adapters(data, &teacher, 0);
+  for (std::size_t i = 0; i < plain.size(); ++i) EXPECT_TRUE(torch::equal(plain[i], weightless[i]));
+
+  // The same four sequences five times over, two to a step: steps 2 and 10 see the same two.
+  std::vector<TrainingSequence> repeated;
+  for (int epoch = 0; epoch < 5; ++epoch) repeated.insert(repeated.end(), data.begin(), data.end());
+  TrainingReport report;
+  const std::vector<torch::Tensor> distilled = distilled_adapters(repeated, &teacher, 1, &report);
+  EXPECT_FALSE(torch::equal(plain.front(), distilled.front()));
+  ASSERT_EQ(report.train.size(), 10u);
+  for (const LossPoint& point : report.train) {
+    ASSERT_TRUE(point.next_token && point.distillation);
+    EXPECT_DOUBLE_EQ(point.loss, *point.distillation);  // weight 1: the soft term alone
+    EXPECT_GT(*point.next_token, 0);
+  }
+  EXPECT_LT(report.train[9].loss, 0.9 * report.train[1].loss);
+}
+
 TEST(Trainer, StopsAtANonFiniteLossKeepingTheLastGoodParameters) {
   model::Model model = model::random_model(tiny_config(), 3, torch::kFloat);
   at::Generator generator = at::detail::createCPUGenerator(5);
