@@ -273,7 +273,11 @@ std::vector<std::size_t> plan_passes(const Model& model, const std::vector<Token
   std::vector<std::size_t> starts;
   std::int64_t held = 0;
   for (std::size_t b = 0; b < batches.size(); ++b) {
-    const std::int64_t bytes = batches[b].tokens.numel() * per_token;
+    const TokenBatch& batch = batches[b];
+    // A masked batch carries its float32 attention bias [B, T, T] through the pass too.
+    const bool masked = batch.valid.defined() || batch.segments.defined();
+    const std::int64_t bytes = batch.tokens.numel() * per_token +
+                               (masked ? batch.tokens.numel() * batch.tokens.size(1) * 4 : 0);
     if (starts.empty() || held + bytes > state_bytes) {
       starts.push_back(b);
       held = 0;

@@ -49,9 +49,9 @@ struct TokenBatch {
 };
 
 // Which batches run together: the index of each pass's first batch. A pass carries the states of
-// as many consecutive batches as fit in `state_bytes` of the model's residual stream (at least
-// one), so that the states of a long evaluation never outgrow the memory that the model itself
-// could not have.
+// as many consecutive batches as fit in `state_bytes` (at least one): their residual streams, and
+// the attention masks of those that have one. So the states of a long evaluation never outgrow
+// the memory that the model itself could not have.
 std::vector<std::size_t> plan_passes(const Model& model, const std::vector<TokenBatch>& batches,
                                      std::int64_t state_bytes);
 

@@ -296,5 +296,23 @@ TEST(Decoder, RefusesPositionsPastTheContext) {
   EXPECT_THROW(forward(model, tokens), Error);
 }
 
+// Passes over a streamed model take consecutive batches while their states fit: each token's
+// residual stream, plus a masked batch's float32 [B, T, T] attention bias.
+TEST(Decoder, PassesCarryTheBatchesWhoseStatesFit) {
+  const Model model = tiny_model();
+  const std::int64_t per_token = model.embed.size(1) * model.embed.element_size();
+  const TokenBatch plain{torch::zeros({2, 4}, torch::kInt64), {}, {}};
+  const TokenBatch masked{
+      torch::zeros({1, 4}, torch::kInt64), torch::ones({1, 4}, torch::kBool), {}};
+  const std::int64_t plain_bytes = 8 * per_token, masked_bytes = 4 * per_token + 4 * 4 * 4;
+  const std::vector<TokenBatch> batches = {plain, plain, masked, plain};
+  EXPECT_EQ(plan_passes(model, batches, 1 << 30), (std::vector<std::size_t>{0}));
+  EXPECT_EQ(plan_passes(model, batches, 1), (std::vector<std::size_t>{0, 1, 2, 3}));
+  EXPECT_EQ(plan_passes(model, batches, 2 * plain_bytes + masked_bytes - 1),
+            (std::vector<std::size_t>{0, 2}));
+  EXPECT_EQ(plan_passes(model, batches, plain_bytes + masked_bytes),
+            (std::vector<std::size_t>{0, 1, 3}));
+}
+
 }  // namespace
 }  // namespace claw::model
