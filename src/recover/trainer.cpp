@@ -55,13 +55,17 @@ ScoredStates scored_states(const model::Model& model,
   return {hidden.index({mask}), tokens.narrow(1, 1, length - 1).to(device).index({mask})};
 }
 
-// The summed negative log-likelihood of `targets` from `hidden` through the head, in float32
-// (or the model's dtype where wider).
-torch::Tensor head_nll(const model::Model& model, const torch::Tensor& hidden,
-                       const torch::Tensor& targets) {
-  const torch::Tensor logits = model::project(hidden, model.head());
+// The summed negative log-likelihood of `targets` given the head's `logits`, in float32 (or the
+// logits' dtype where wider).
+torch::Tensor logits_nll(const torch::Tensor& logits, const torch::Tensor& targets) {
   const torch::Tensor wide = logits.to(at::promote_types(logits.scalar_type(), torch::kFloat));
   return torch::nll_loss(torch::log_softmax(wide, -1), targets, {}, at::Reduction::Sum);
+}
+
+// The same from `hidden` through the head.
+torch::Tensor head_nll(const model::Model& model, const torch::Tensor& hidden,
+                       const torch::Tensor& targets) {
+  return logits_nll(model::project(hidden, model.head()), targets);
 }
 
 // The head's logits are made for at most this many bytes of float32 at once while training.
@@ -107,8 +111,9 @@ BatchLoss scored_loss_in_blocks(const model::Model& model,
   const torch::Tensor hidden = states.hidden.detach().requires_grad_(states.hidden.requires_grad());
   for (std::int64_t begin = 0; begin < loss.targets; begin += block) {
     const std::int64_t n = std::min(block, loss.targets - begin);
-    const torch::Tensor rows = hidden.narrow(0, begin, n);
-    const torch::Tensor nll = head_nll(model, rows, states.targets.narrow(0, begin, n));
+    // The student's logits serve both terms.
+    const torch::Tensor logits = model::project(hidden.narrow(0, begin, n), model.head());
+    const torch::Tensor nll = logits_nll(logits, states.targets.narrow(0, begin, n));
     torch::Tensor objective = nll;
     loss.nll += nll.item<double>();
     if (distilling) {
@@ -118,8 +123,7 @@ BatchLoss scored_loss_in_blocks(const model::Model& model,
         teacher_logits =
             model::project(teacher_hidden.narrow(0, begin, n), distilling->teacher.head());
       }
-      const torch::Tensor kd =
-          distillation_kl(model::project(rows, model.head()), teacher_logits, distilling->settings);
+      const torch::Tensor kd = distillation_kl(logits, teacher_logits, distilling->settings);
       loss.distillation += kd.item<double>();
       objective = (1 - distilling->weight) * nll + distilling->weight * kd;
     }
