@@ -12,18 +12,19 @@ namespace {
 constexpr double kLastRatio = 1 - 1e-6;
 constexpr int kSteps = 2000;
 
-// The first r in [0, kLastRatio] at which `past(r)` holds, or unset.
-std::optional<double> first_crossing(const std::function<bool(double)>& past) {
+// The first x in [0, last] at which `past(x)` holds, or unset.
+std::optional<double> first_crossing(const std::function<bool(double)>& past,
+                                     double last = kLastRatio) {
   if (past(0)) return 0.0;
   double previous = 0;
   for (int i = 1; i <= kSteps; ++i) {
-    const double r = kLastRatio * i / kSteps;
+    const double r = last * i / kSteps;
     if (!past(r)) {
       previous = r;
       continue;
     }
     double low = previous, high = r;
-    for (int k = 0; k < 100 && high - low > 1e-15; ++k) {
+    for (int k = 0; k < 100 && high - low > 1e-15 * last; ++k) {
       const double middle = (low + high) / 2;
       (past(middle) ? high : low) = middle;
     }
@@ -83,6 +84,20 @@ CriticalRatio critical_ratio(const FittedLaw& law, const std::string& frontier, 
                at(kLastRatio).estimate, " as r approaches 1 (", interval_text(result), ")");
   }
   return result;
+}
+
+std::optional<double> tokens_to_reach(const FittedLaw& law, const std::string& frontier,
+                                      double base_value, double ratio, double target, bool falling,
+                                      double max_tokens) {
+  CLAW_CHECK(std::isfinite(max_tokens) && max_tokens > 0, "the largest D must be positive, got ",
+             max_tokens);
+  if (!law.part_for(frontier).warning.empty()) return std::nullopt;
+  return first_crossing(
+      [&](double tokens) {
+        const double predicted = predict(law, frontier, base_value, ratio, tokens).estimate;
+        return falling ? predicted <= target : predicted >= target;
+      },
+      max_tokens);
 }
 
 }  // namespace claw::laws

@@ -28,4 +28,11 @@ struct CriticalRatio {
 CriticalRatio critical_ratio(const FittedLaw& law, const std::string& frontier, double sigma,
                              double base_value, std::optional<double> tokens);
 
+// The recovery budget at which the law's prediction at `ratio` reaches `target`: the smallest D
+// in [0, max_tokens] at which it has fallen to the target (`falling`, a loss) or risen to it (an
+// accuracy). Unset when no D up to max_tokens does, or when the law's part has a warning.
+std::optional<double> tokens_to_reach(const FittedLaw& law, const std::string& frontier,
+                                      double base_value, double ratio, double target, bool falling,
+                                      double max_tokens);
+
 }  // namespace claw::laws

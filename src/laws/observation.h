@@ -9,8 +9,10 @@ namespace claw::laws {
 
 struct Observation {
   std::string model, task, method, metric;
-  double ratio = 0;       // r in [0, 1)
-  double tokens = 0;      // recovery tokens D (0: no recovery)
+  double ratio = 0;   // r in [0, 1)
+  double tokens = 0;  // recovery tokens D (0: no recovery)
+  // How recovery trained, when a study compares objectives ("lm", "kd"); each is fitted apart.
+  std::string objective;
   double value = 0;       // the metric after compression and recovery, L
   double base_value = 0;  // the same metric of the uncompressed model, L0
   // For an accuracy: the accuracy of a uniform guess, and L0's standard error, which tell whether

@@ -31,29 +31,33 @@ std::string held_out_data(const RecoveryOptions& options) {
   return "";
 }
 
+bool sets_distillation(const RecoveryOptions& options) {
+  const TrainerOptions defaults;
+  return options.trainer.kd_weight != defaults.kd_weight ||
+         options.trainer.kd.temperature != defaults.kd.temperature || options.trainer.kd.top_k;
+}
+
 void check_recovery_options(const RecoveryOptions& options) {
   if (options.tokens < 0) throw OptionError("tokens", "(D) must be given and not negative");
   if (options.tokens > 0 && options.data.empty()) {
     throw OptionError("data", "must be given to train on D > 0 tokens");
   }
-  const RecoveryOptions defaults;
-  if (options.teacher.empty() &&
-      (options.trainer.kd_weight != defaults.trainer.kd_weight ||
-       options.trainer.kd.temperature != defaults.trainer.kd.temperature ||
-       options.trainer.kd.top_k)) {
+  if (options.teacher.empty() && sets_distillation(options)) {
     throw OptionError("kd_weight",
                       "and the other kd_ settings distil from a teacher; none was given");
   }
 }
 
-std::string recovery_objective(const RecoveryOptions& options) {
-  return !options.teacher.empty() && options.trainer.kd_weight > 0 ? "kd" : "lm";
+Objective recovery_objective(const RecoveryOptions& options) {
+  return !options.teacher.empty() && options.trainer.kd_weight > 0 ? Objective::kDistillation
+                                                                   : Objective::kNextToken;
 }
 
 Json recovery_settings(const RecoveryOptions& options, const std::string& dtype) {
   Json s = bound_recorded_values(options);
-  s["objective"] = recovery_objective(options);
-  if (s["objective"] == "lm") {
+  const Objective objective = recovery_objective(options);
+  s["objective"] = objective_name(objective);
+  if (objective == Objective::kNextToken) {
     for (const char* name : {"kd_weight", "kd_temperature", "kd_top_k"}) s.erase(name);
   }
   s["eval_data"] = held_out_data(options);
@@ -100,7 +104,7 @@ Json train_recovery(model::Model& model, const RecoveryData& data, const Recover
     }
     log::info("recovering on ", options.tokens, " tokens of ", options.data, " (", sequences.size(),
               " sequences of up to ", options.seq_len, " tokens)");
-    if (recovery_objective(options) == "kd") {
+    if (recovery_objective(options) == Objective::kDistillation) {
       log::info("distilling from ", options.teacher, " (kd_weight ", options.trainer.kd_weight,
                 ", T = ", options.trainer.kd.temperature, ")");
     }

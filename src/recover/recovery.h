@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "model/model.h"
 #include "recover/lora.h"
+#include "recover/objective.h"
 #include "recover/trainer.h"
 #include "recover/training_data.h"
 #include "text/tokenizer.h"
@@ -36,6 +37,9 @@ struct RecoveryOptions {
 // The held-out data: eval_data when given, else the test split of a train split, else none ("").
 std::string held_out_data(const RecoveryOptions& options);
 
+// Whether any kd_ setting is away from its default.
+bool sets_distillation(const RecoveryOptions& options);
+
 // Errors for combinations of options no run could use, naming the option (each option's own
 // range is its row's, checked when the values are read).
 void check_recovery_options(const RecoveryOptions& options);
@@ -53,8 +57,8 @@ struct RecoveryData {
 RecoveryData prepare_recovery_data(const text::Tokenizer& tokenizer,
                                    const RecoveryOptions& options);
 
-// "kd" when `options` distil from a teacher (with a weight above 0), else "lm".
-std::string recovery_objective(const RecoveryOptions& options);
+// Distillation when `options` distil from a teacher (with a weight above 0), else next-token.
+Objective recovery_objective(const RecoveryOptions& options);
 
 // Trains `model` (in its compute dtype) on options.tokens scored tokens of `data`, distilling
 // from `teacher` when the options name one (same vocabulary, in the same dtype). With LoRA the

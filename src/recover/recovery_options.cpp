@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "data/corpus.h"
 #include "recover/lora.h"
+#include "recover/recovery.h"
 
 namespace claw::recover {
 
@@ -38,7 +39,8 @@ RecoveryOptions recovery_options_from(const Json& values) {
 Json recovery_settings_for_key(const Json& recorded) {
   // Next-token training, all there was before distillation, keys as it did then.
   Json settings = recorded;
-  if (settings.value("objective", "lm") == "lm") settings.erase("objective");
+  const std::string next_token = objective_name(Objective::kNextToken);
+  if (settings.value("objective", next_token) == next_token) settings.erase("objective");
   if (settings.at("tokens") == 0) return settings;  // no training: nothing was renamed
   static const std::pair<const char*, const char*> kRenamed[] = {
       {"lr", "learning_rate"}, {"warmup", "warmup_steps"}, {"prompt_loss", "loss_on_prompt"}};

@@ -6,13 +6,11 @@
 
 #include "core/error.h"
 #include "core/format.h"
+#include "study/objective_comparison.h"
 #include "study/study_laws.h"
 
 namespace claw::study {
 namespace {
-
-// The two-sided 95% normal quantile, for intervals built from standard errors.
-constexpr double kZ95 = 1.959963984540054;
 
 // The paper's figures (arXiv 2504.04342v1, abstract and conclusions).
 constexpr double kPaperRecoveryGainPercent = 55;
@@ -268,6 +266,42 @@ void speed_findings(const StudyResults& results, std::vector<Finding>& out) {
   }
 }
 
+// Distillation against next-token recovery, pooled over every model, method, r and D > 0 that
+// both recovered: the mean loss the distilled models save, which Minitron's recipe says is > 0.
+void distillation_findings(const StudyResults& results, std::vector<Finding>& out) {
+  const std::vector<ObjectiveComparison> comparisons = compare_objectives(results);
+  for (const MetricName& metric : results.law_metric_names()) {
+    if (metric.kind != MetricKind::kLoss) continue;
+    std::vector<MeasuredValue> gains;
+    for (const ObjectiveComparison& c : comparisons) {
+      if (c.metric != metric) continue;
+      std::optional<double> error;
+      if (c.next_token.standard_error && c.distilled.standard_error) {
+        error = std::hypot(*c.next_token.standard_error, *c.distilled.standard_error);
+      }
+      gains.push_back({c.gain(), error});
+    }
+    const std::optional<MeasuredValue> mean = mean_of(gains);
+    if (!mean) continue;
+    Finding f;
+    f.topic = concat(metric.text(), ", ", gains.size(), " (method, r, D > 0) both recovered");
+    f.claimed_by = kDistillationClaimedBy;
+    f.paper = kDistillationClaim;
+    const std::string saved =
+        concat("next-token minus distilled loss, averaged: ", significant(mean->value, 3), " nats");
+    if (!mean->standard_error) {
+      f.here = saved + "; the store has no standard errors of the loss";
+      f.verdict = kCannotTell;
+    } else {
+      const double low = mean->value - kZ95 * *mean->standard_error;
+      const double high = mean->value + kZ95 * *mean->standard_error;
+      f.here = concat(saved, " ", interval(low, high));
+      f.verdict = sign_verdict(low, high, true);
+    }
+    out.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 CurvatureTest test_curvature(const std::vector<std::pair<double, double>>& points) {
@@ -312,6 +346,7 @@ std::vector<Finding> paper_findings(const StudyResults& results) {
     curvature_findings(results, out);
     recovery_gain_findings(results, out);
     family_findings(results, out);
+    distillation_findings(results, out);
   }
   speed_findings(results, out);
   return out;

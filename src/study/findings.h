@@ -18,9 +18,18 @@ inline constexpr const char* kAgrees = "agrees";
 inline constexpr const char* kDisagrees = "disagrees";
 inline constexpr const char* kCannotTell = "cannot tell";
 
+// The claim the distillation finding tests, and who makes it.
+inline constexpr const char* kDistillationClaim =
+    "distillation recovers more per token than next-token training";
+inline constexpr const char* kDistillationClaimedBy = "Minitron (arXiv 2407.14679)";
+
+// Who makes a finding's claim: the compression laws paper, unless a finding says otherwise.
+inline constexpr const char* kThePaper = "The paper";
+
 struct Finding {
-  std::string topic;    // "loss/tinystories:test against r (prunenet, D = 0)"
-  std::string paper;    // what the paper says
+  std::string topic;  // "loss/tinystories:test against r (prunenet, D = 0)"
+  std::string claimed_by = kThePaper;
+  std::string paper;    // what the claim says
   std::string here;     // what this study measured, with its interval
   std::string verdict;  // kAgrees, kDisagrees or kCannotTell
 };

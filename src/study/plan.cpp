@@ -70,6 +70,9 @@ std::string Experiment::label() const {
     case ExperimentKind::kCompressed:
       return concat(method, " r=", ratio_text,
                     target_params ? concat(" (target ", *target_params, ")") : "", " D=", tokens,
+                    objective == recover::Objective::kNextToken
+                        ? ""
+                        : concat(" ", recover::objective_name(objective)),
                     " (", model, ")");
     case ExperimentKind::kSpeed:
       return concat("speed ", method, " r=", ratio_text, " (", engine, ")");
@@ -112,30 +115,35 @@ StudyPlan make_plan(const StudyConfig& config, const std::vector<StudyModel>& mo
 
           std::vector<Experiment> group;
           for (const std::int64_t tokens : config.recovery.budgets) {
-            Experiment e;
-            e.kind = ExperimentKind::kCompressed;
-            e.model = model.name;
-            e.method = config.methods[m].name;
-            e.ratio = ratio;
-            if (targets) e.target_params = size;
-            e.tokens = tokens;
-            e.seed = seed;
-            e.compression_key = json_key(compression);
-            Json recovery = {{"tokens", 0}};
-            if (tokens > 0) {
-              recover::RecoveryOptions options = config.recovery.options;
-              options.tokens = tokens;
-              options.seed = seed;
-              recovery = recover::recovery_settings(options, dtype);
+            // Without recovery there is nothing to train, by either objective.
+            const std::vector<recover::Objective> objectives =
+                tokens > 0 ? config.recovery.objectives
+                           : std::vector<recover::Objective>{recover::Objective::kNextToken};
+            for (const recover::Objective objective : objectives) {
+              Experiment e;
+              e.kind = ExperimentKind::kCompressed;
+              e.model = model.name;
+              e.method = config.methods[m].name;
+              e.ratio = ratio;
+              if (targets) e.target_params = size;
+              e.tokens = tokens;
+              e.objective = objective;
+              e.seed = seed;
+              e.compression_key = json_key(compression);
+              const Json recovery =
+                  tokens > 0
+                      ? recover::recovery_settings(
+                            config.recovery.options_for(tokens, seed, objective, model.name), dtype)
+                      : Json{{"tokens", 0}};
+              e.config = compression;
+              // Not in the compression key: targets that land on one structure share its model.
+              if (targets) e.config["target_params"] = size;
+              e.config["kind"] = "compressed";
+              e.config["recovery"] = recovery;
+              e.config["evaluation"] = evaluation;
+              e.config["dtype"] = dtype;
+              group.push_back(std::move(e));
             }
-            e.config = compression;
-            // Not in the compression key: targets that land on one structure share its model.
-            if (targets) e.config["target_params"] = size;
-            e.config["kind"] = "compressed";
-            e.config["recovery"] = recovery;
-            e.config["evaluation"] = evaluation;
-            e.config["dtype"] = dtype;
-            group.push_back(std::move(e));
           }
           add_group(plan, std::move(group));
         }

@@ -35,13 +35,15 @@ struct Experiment {
   double ratio = 0;
   std::optional<double> target_params;  // the fraction of parameters `ratio` was solved for
   std::int64_t tokens = 0;              // D
+  recover::Objective objective = recover::Objective::kNextToken;  // of a recovery (D > 0)
   std::uint64_t seed = 0;
   std::string engine;  // speed: where it is measured (bench::kClawEngine, kLlamaCppEngine)
   // The compressed model's key: the same for every D of one model, method, ratio and seed.
   std::string compression_key;
   std::size_t group = 0;  // experiments of one group run together, in order
 
-  // "prunenet r=0.5 D=25000 (stories260K)", for progress and messages.
+  // "prunenet r=0.5 D=25000 (stories260K)", "... D=25000 kd (...)" when distilled, for progress
+  // and messages.
   std::string label() const;
 };
 

@@ -63,6 +63,7 @@ fs::path ReportWriter::write() {
   for (const MetricName& metric : results_.law_metric_names()) metric_against_ratio(metric);
   metrics_against_parameters();
   recovery();
+  recovery_objectives();
   laws_section();
   critical();
   speed();

@@ -62,9 +62,13 @@ const StudyFit* ReportWriter::fit_covering(const std::string& metric,
   return own != nullptr ? own : fit_for(metric, kAllMethods);
 }
 
-const StudyFit* ReportWriter::fit_for(const std::string& metric, const std::string& family) const {
+const StudyFit* ReportWriter::fit_for(const std::string& metric, const std::string& family,
+                                      recover::Objective objective) const {
   for (const StudyFit& f : fits_) {
-    if (f.metric == metric && f.family == family && f.chosen() != nullptr) return &f;
+    if (f.metric == metric && f.family == family && f.objective == objective &&
+        f.chosen() != nullptr) {
+      return &f;
+    }
   }
   return nullptr;
 }
@@ -95,7 +99,7 @@ void ReportWriter::laws_section() {
 }
 
 void ReportWriter::law_subsection(const StudyFit& fit) {
-  doc_.heading(3, concat(fit.metric, ", ", fit.family));
+  doc_.heading(3, concat(fit.metric, ", ", fit.group()));
   // A frontier left out at chance is left out of every family's fit: said once.
   for (const std::string& w : fit.warnings) {
     if (warned_.insert(w).second) doc_.paragraph("**Warning:** " + w);
@@ -208,12 +212,12 @@ void ReportWriter::forms_table(const StudyFit& fit) {
 // Observed against predicted, and the log-scale residuals against r, per frontier.
 void ReportWriter::law_plots(const StudyFit& fit) {
   const laws::FittedLaw& law = *fit.chosen()->law;
-  const std::string stem = file_stem(concat(fit.metric, "_", fit.family));
+  const std::string stem = file_stem(concat(fit.metric, "_", fit.group()));
   Plot observed{"observed_predicted_" + stem,
-                concat(fit.metric, ", ", fit.family, ": observed against the chosen law"),
+                concat(fit.metric, ", ", fit.group(), ": observed against the chosen law"),
                 "predicted", "observed"};
   Plot residual{"residuals_" + stem,
-                concat(fit.metric, ", ", fit.family, ": residuals of the chosen law against r"),
+                concat(fit.metric, ", ", fit.group(), ": residuals of the chosen law against r"),
                 "compression ratio r", "log L − log L(law)"};
   std::map<std::string, std::pair<PlotSeries, PlotSeries>> by_frontier;
   double low = INFINITY, high = -INFINITY;
@@ -260,7 +264,7 @@ void ReportWriter::critical() {
   for (const CriticalRow& row : critical_) {
     const std::string d = row.tokens ? significant(*row.tokens, 6) : "∞";
     if (!row.tokens) {
-      const std::vector<std::string> cells = {row.metric, row.family, row.frontier,
+      const std::vector<std::string> cells = {row.metric, row.group(), row.frontier,
                                               table_number(row.base_value)};
       const auto [at, added] = row_of.emplace(cells, table.size());
       if (added) table.push_back(cells);
@@ -274,7 +278,7 @@ void ReportWriter::critical() {
     plot.title = concat("critical ratio r* (", row.metric, ", ", row.frontier, ")");
     plot.x_label = "σ (share of performance kept)";
     plot.y_label = "r*";
-    const std::string title = concat(row.family, ", D = ", d);
+    const std::string title = concat(row.group(), ", D = ", d);
     auto series = std::find_if(plot.series.begin(), plot.series.end(),
                                [&](const PlotSeries& s) { return s.title == title; });
     if (series == plot.series.end()) {
@@ -308,7 +312,9 @@ void ReportWriter::findings(const std::vector<Finding>& found) {
     for (const Finding& f : found) {
       if (f.paper == claim) rows.push_back({f.topic, f.here, f.verdict});
     }
-    doc_.paragraph("The paper: **" + claim + "**.");
+    const auto by = std::find_if(found.begin(), found.end(),
+                                 [&](const Finding& f) { return f.paper == claim; });
+    doc_.paragraph(by->claimed_by + ": **" + claim + "**.");
     doc_.table({"tested on", "here", "verdict"}, rows);
   }
 }
@@ -318,6 +324,7 @@ Json ReportWriter::laws_json() const {
   for (const StudyFit& f : fits_) {
     Json entry = {{"metric", f.metric},
                   {"family", f.family},
+                  {"objective", recover::objective_name(f.objective)},
                   {"observations", f.observations.size()},
                   {"warnings", f.warnings},
                   {"reason", f.selection.reason},
@@ -325,7 +332,9 @@ Json ReportWriter::laws_json() const {
                   {"law", nullptr}};
     Json critical = Json::array();
     for (const CriticalRow& row : critical_) {
-      if (row.metric != f.metric || row.family != f.family) continue;
+      if (row.metric != f.metric || row.family != f.family || row.objective != f.objective) {
+        continue;
+      }
       const laws::CriticalRatio& c = row.critical;
       critical.push_back(
           {{"frontier", row.frontier},

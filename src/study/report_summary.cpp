@@ -99,11 +99,19 @@ void ReportWriter::summary(const std::vector<Finding>& found) {
   std::vector<std::string> items = {concat(
       "**Run**: ", models.size(), models.size() == 1 ? " model × " : " models × ",
       results_.methods.size(), " methods × ", results_.ratios.size(), " ratios × ",
-      results_.budgets.size(), " recovery budgets D = ", join(results_.budgets),
-      " tokens: ", results_.all.size(), " experiments (", kinds["base"], " base, ",
-      kinds["compressed"], " compressed, ", kinds["speed"], " speed), ",
-      significant(seconds / 60, 3), " minutes of compute. ", link("What was run", "What was run"))};
-  for (std::string text : {summary_laws(), summary_critical(), summary_findings(found)}) {
+      results_.budgets.size(), " recovery budgets D = ", join(results_.budgets), " tokens",
+      results_.objectives.size() > 1 ? concat(" × ", results_.objectives.size(), " objectives (",
+                                              join(results_.objectives,
+                                                   [](recover::Objective o) {
+                                                     return std::string(recover::objective_name(o));
+                                                   }),
+                                              ")")
+                                     : std::string(),
+      ": ", results_.all.size(), " experiments (", kinds["base"], " base, ", kinds["compressed"],
+      " compressed, ", kinds["speed"], " speed), ", significant(seconds / 60, 3),
+      " minutes of compute. ", link("What was run", "What was run"))};
+  for (std::string text :
+       {summary_laws(), summary_critical(), summary_findings(found), summary_distillation(found)}) {
     if (!text.empty()) items.push_back(std::move(text));
   }
   const std::vector<MetricName> metrics = results_.law_metric_names();
@@ -188,6 +196,7 @@ std::string ReportWriter::summary_critical() const {
     const std::string family =
         fit_for(row.metric, kAllMethods) != nullptr ? kAllMethods : row.family;
     if (row.family != family || row.sigma != kSigma || !row.tokens) continue;
+    if (row.objective != recover::Objective::kNextToken) continue;  // in the comparison
     if (*row.tokens != 0 && *row.tokens != static_cast<double>(largest)) continue;
     const std::string where = row.metric + " on " + row.frontier;
     if (frontiers.empty() || frontiers.back().first != where) frontiers.push_back({where, {}});
@@ -204,13 +213,28 @@ std::string ReportWriter::summary_critical() const {
   return text + ". " + link("Every σ, family and D", "Critical compression ratios");
 }
 
+std::string ReportWriter::summary_distillation(const std::vector<Finding>& found) const {
+  std::vector<std::string> answers;
+  for (const Finding& f : found) {
+    if (f.paper == kDistillationClaim)
+      answers.push_back(concat(f.topic, ": ", f.here, ", ", f.verdict));
+  }
+  if (answers.empty()) return "";
+  return concat("**Does distillation recover more per token than next-token training?** ",
+                join(answers), ". ", link("Each (method, r, D)", kObjectivesSection));
+}
+
 std::string ReportWriter::summary_findings(const std::vector<Finding>& found) const {
-  if (found.empty()) return "";
+  if (std::none_of(found.begin(), found.end(),
+                   [](const Finding& f) { return f.claimed_by == kThePaper; })) {
+    return "";
+  }
   std::map<std::string, int> count;
   // The claims the data contradicts, each with how many of its tests do.
   std::vector<std::pair<std::string, int>> disagreeing;
   std::map<std::string, int> tests;
   for (const Finding& f : found) {
+    if (f.claimed_by != kThePaper) continue;  // each other claim has a line of its own
     ++count[f.verdict];
     ++tests[f.paper];
     if (f.verdict != kDisagrees) continue;
@@ -271,7 +295,7 @@ void ReportWriter::critical_at_a_glance() {
   std::vector<std::tuple<std::string, std::string, std::string>> order;
   for (const CriticalRow& row : critical_) {
     if (!row.tokens || (*row.tokens != 0 && *row.tokens != static_cast<double>(largest))) continue;
-    const auto key = std::make_tuple(row.metric, row.frontier, row.family);
+    const auto key = std::make_tuple(row.metric, row.frontier, row.group());
     if (rows.count(key) == 0) order.push_back(key);
     rows[key].push_back(critical_cell(row.critical));
   }

@@ -14,6 +14,7 @@
 
 #include "core/json.h"
 #include "study/findings.h"
+#include "study/objective_comparison.h"
 #include "study/plot.h"
 #include "study/report_document.h"
 #include "study/store.h"
@@ -30,6 +31,8 @@ inline constexpr const char* kAppendixMetrics =
 // A section the summary links to.
 inline constexpr const char* kQualityAgainstRemoved =
     "Quality against the fraction of parameters removed";
+inline constexpr const char* kObjectivesSection =
+    "Recovery: distillation against next-token training";
 
 // A ratio as the report prints it: "0.25".
 std::string report_ratio(double r);
@@ -65,11 +68,18 @@ class ReportWriter {
                   const SpeedSetting& setting);
   void failures();
 
+  // report_objectives.cpp: distillation against next-token recovery
+  void recovery_objectives();
+  void objective_critical_ratios();
+  // The next-token budget whose law reaches the distilled model's value, as a table cell.
+  std::string tokens_to_match(const ObjectiveComparison& c) const;
+
   // report_summary.cpp: the answers first, on one screen
   void summary(const std::vector<Finding>& found);
   std::string summary_laws() const;
   std::string summary_critical() const;
   std::string summary_findings(const std::vector<Finding>& found) const;
+  std::string summary_distillation(const std::vector<Finding>& found) const;
   std::string summary_speed() const;
   void critical_at_a_glance();
   void least_loss_by_size();
@@ -78,7 +88,9 @@ class ReportWriter {
   Plot quality_against_removed(const MetricName& metric, std::int64_t tokens) const;
 
   // report_laws.cpp
-  const StudyFit* fit_for(const std::string& metric, const std::string& family) const;
+  // The chosen law of `metric` for `family` under `objective`; null for none.
+  const StudyFit* fit_for(const std::string& metric, const std::string& family,
+                          recover::Objective objective = recover::Objective::kNextToken) const;
   // The chosen law that covers `method`: its family's, else the pooled one; null for none.
   const StudyFit* fit_covering(const std::string& metric, const std::string& method) const;
   void laws_section();

@@ -292,6 +292,8 @@ void Runner::run_compressed_group(const std::vector<const Experiment*>& group, T
     }
   }
   const ResolvedModel& m = model_named(group.front()->model);
+  // Distillation's teacher: the model's own base, loaded once for the group's budgets.
+  std::optional<model::Model> teacher;
   for (const Experiment* e : group) {
     Attempt attempt(*e, *this, tally);
     attempt.run([&] {
@@ -302,12 +304,16 @@ void Runner::run_compressed_group(const std::vector<const Experiment*>& group, T
       if (compressed.content_hash.empty()) compressed.content_hash = model::content_hash(model);
       Json recovery = nullptr;
       if (e->tokens > 0) {
-        recover::RecoveryOptions options = config_.recovery.options;
-        options.tokens = e->tokens;
-        options.seed = e->seed;
+        const recover::RecoveryOptions options =
+            config_.recovery.options_for(e->tokens, e->seed, e->objective, m.path.string());
         const recover::RecoveryData& data = recovery_data(m);
         recovery = attempt.stage("recover", [&] {
-          Json record = recover::train_recovery(model, data, options);
+          const bool distils = e->objective == recover::Objective::kDistillation;
+          if (distils && !teacher) {
+            teacher = model::load_model(m.path, {options_.device, options_.dtype});
+          }
+          Json record =
+              recover::train_recovery(model, data, options, distils ? &*teacher : nullptr);
           torch::NoGradGuard no_grad;
           recover::merge_lora(model);
           return record;

@@ -133,6 +133,18 @@ const MetricValue* ExperimentResult::metric(const MetricName& name) const {
   return nullptr;
 }
 
+recover::Objective ExperimentResult::objective() const {
+  const Json* recovery = config.contains("recovery") ? &config.at("recovery") : nullptr;
+  if (recovery == nullptr || !recovery->contains("objective")) {
+    return recover::Objective::kNextToken;
+  }
+  const std::string name = recovery->at("objective").get<std::string>();
+  const std::optional<recover::Objective> objective = recover::objective_named(name);
+  CLAW_CHECK(objective.has_value(), "experiment ", key, ": unknown recovery objective '", name,
+             "'");
+  return *objective;
+}
+
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   std::tm parts{};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "recover/objective.h"
 #include "study/metric_name.h"
 
 struct sqlite3;
@@ -47,6 +48,9 @@ struct ExperimentResult {
 
   // The metric called `name`, or nothing.
   const MetricValue* metric(const MetricName& name) const;
+  // How its recovery trained: next-token training too for an unrecovered model and for every
+  // experiment recorded before distillation existed (their settings name no objective).
+  recover::Objective objective() const;
 };
 
 struct Failure {

@@ -98,6 +98,20 @@ MethodSpec read_method(TomlFields& methods, const std::string& name) {
   return spec;
 }
 
+}  // namespace
+
+recover::RecoveryOptions RecoverySpec::options_for(std::int64_t tokens, std::uint64_t seed,
+                                                   recover::Objective objective,
+                                                   const std::string& teacher) const {
+  recover::RecoveryOptions o = options;
+  o.tokens = tokens;
+  o.seed = seed;
+  if (objective == recover::Objective::kDistillation) o.teacher = teacher;
+  return o;
+}
+
+namespace {
+
 RecoverySpec read_recovery(TomlFields& f) {
   RecoverySpec spec;
   spec.budgets = f.integers("tokens").value_or(std::vector<std::int64_t>{0});
@@ -105,10 +119,34 @@ RecoverySpec read_recovery(TomlFields& f) {
   for (const std::int64_t d : spec.budgets) {
     if (d < 0) f.fail("tokens", concat("a budget D must not be negative, not ", d));
   }
+  if (std::optional<std::vector<std::string>> names = f.strings("objectives")) {
+    require_nonempty(f, "objectives", *names);
+    spec.objectives.clear();
+    for (const std::string& name : *names) {
+      const std::optional<recover::Objective> objective = recover::objective_named(name);
+      if (!objective) {
+        f.fail("objectives", concat("'", name, "' is no objective: lm (next-token training) or ",
+                                    "kd (distillation from the uncompressed model)"));
+      }
+      if (std::find(spec.objectives.begin(), spec.objectives.end(), *objective) !=
+          spec.objectives.end()) {
+        f.fail("objectives", concat("'", name, "' is listed twice"));
+      }
+      spec.objectives.push_back(*objective);
+    }
+  }
   spec.options = recover::recovery_options_from(read_options(f, recover::recovery_option_table()));
   const bool recovers = *std::max_element(spec.budgets.begin(), spec.budgets.end()) > 0;
   if (recovers && spec.options.data.empty()) {
     f.fail("", "a budget D > 0 needs data, the training text");
+  }
+  const bool distils = std::find(spec.objectives.begin(), spec.objectives.end(),
+                                 recover::Objective::kDistillation) != spec.objectives.end();
+  if (!distils && recover::sets_distillation(spec.options)) {
+    f.fail("kd_weight", "and the other kd_ settings are distillation's: add kd to objectives");
+  }
+  if (distils && spec.options.trainer.kd_weight == 0) {
+    f.fail("kd_weight", "0 is next-token training; list lm in objectives instead");
   }
   f.refuse_unknown_keys();
   return spec;

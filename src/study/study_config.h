@@ -36,7 +36,15 @@ struct EvaluationSpec {
 
 struct RecoverySpec {
   std::vector<std::int64_t> budgets;  // D values; 0 is no recovery
-  recover::RecoveryOptions options;   // options.tokens is set per experiment
+  // Each budget D > 0 is trained once per objective; distillation's teacher is each model's own
+  // uncompressed base.
+  std::vector<recover::Objective> objectives = {recover::Objective::kNextToken};
+  recover::RecoveryOptions options;  // options.tokens and options.teacher are set per experiment
+
+  // The options of one experiment: D = tokens, its seed, and for distillation the teacher.
+  recover::RecoveryOptions options_for(std::int64_t tokens, std::uint64_t seed,
+                                       recover::Objective objective,
+                                       const std::string& teacher) const;
 };
 
 struct SpeedSpec {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "compress/method_registry.h"
 #include "core/error.h"
@@ -54,6 +55,7 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
       o.metric = m.name.kind_text();
       o.ratio = r.ratio;
       o.tokens = static_cast<double>(r.tokens);
+      o.objective = recover::objective_name(r.objective());
       o.value = m.value;
       o.base_value = base_metric->value;
       o.chance = chance_level(*base->second, m.name);
@@ -66,22 +68,54 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
   return out;
 }
 
+namespace {
+
+// Observations read from elsewhere than a store name no objective: next-token training.
+recover::Objective objective_of(const laws::Observation& o) {
+  if (o.objective.empty()) return recover::Objective::kNextToken;
+  const std::optional<recover::Objective> objective = recover::objective_named(o.objective);
+  CLAW_CHECK(objective.has_value(), o.where(), ": unknown recovery objective '", o.objective, "'");
+  return *objective;
+}
+
+}  // namespace
+
+std::string group_name(const std::string& family, recover::Objective objective) {
+  return objective == recover::Objective::kNextToken
+             ? family
+             : concat(family, " · ", recover::objective_name(objective));
+}
+
 std::vector<StudyFit> fit_study_laws(const std::vector<laws::Observation>& observations) {
+  // The objectives some recovered experiment trained with; next-token training when none did.
+  std::set<recover::Objective> objectives;
+  for (const laws::Observation& o : observations) {
+    if (o.tokens > 0) objectives.insert(objective_of(o));
+  }
+  if (objectives.empty()) objectives.insert(recover::Objective::kNextToken);
   std::vector<StudyFit> fits;
   for (const MetricKind kind : law_metric_kinds()) {
     const std::string metric = MetricName::of(kind, "").kind_text();
-    std::map<std::string, std::vector<laws::Observation>> by_family;
+    std::map<std::pair<recover::Objective, std::string>, std::vector<laws::Observation>> groups;
+    std::set<std::string> families;
     for (const laws::Observation& o : observations) {
       if (o.metric != metric) continue;
-      by_family[method_family(o.method)].push_back(o);
-      by_family[kAllMethods].push_back(o);
+      families.insert(method_family(o.method));
+      for (const recover::Objective objective : objectives) {
+        // D = 0 is where every objective's recovery starts from.
+        if (o.tokens > 0 && objective_of(o) != objective) continue;
+        groups[{objective, method_family(o.method)}].push_back(o);
+        groups[{objective, kAllMethods}].push_back(o);
+      }
     }
-    for (auto& [family, rows] : by_family) {
+    for (auto& [group, rows] : groups) {
+      const auto& [objective, family] = group;
       // The pooled fit adds nothing beside a single family.
-      if (family == kAllMethods && by_family.size() == 2) continue;
+      if (family == kAllMethods && families.size() == 1) continue;
       StudyFit fit;
       fit.metric = metric;
       fit.family = family;
+      fit.objective = objective;
       laws::ChanceScreen screen = laws::leave_out_chance_frontiers(rows);
       fit.observations = std::move(screen.kept);
       fit.warnings = std::move(screen.warnings);
@@ -114,6 +148,7 @@ std::vector<CriticalRow> critical_ratios(const std::vector<StudyFit>& fits) {
           CriticalRow row;
           row.metric = fit.metric;
           row.family = fit.family;
+          row.objective = fit.objective;
           row.frontier = frontier;
           row.base_value = o->base_value;
           row.sigma = sigma;

@@ -11,6 +11,7 @@ namespace claw::study {
 StudyResults::StudyResults(std::vector<ExperimentResult> results) : all(std::move(results)) {
   std::set<double> r;
   std::set<std::int64_t> d;
+  std::set<recover::Objective> objective;
   for (const ExperimentResult& e : all) {
     if (e.kind == "base") base.push_back(&e);
     if (e.kind == "speed") speed.push_back(&e);
@@ -21,7 +22,9 @@ StudyResults::StudyResults(std::vector<ExperimentResult> results) : all(std::mov
     }
     r.insert(e.ratio);
     d.insert(e.tokens);
+    if (e.tokens > 0) objective.insert(e.objective());
   }
+  objectives.assign(objective.begin(), objective.end());
   ratios.assign(r.begin(), r.end());
   budgets.assign(d.begin(), d.end());
 }
@@ -56,11 +59,12 @@ SpeedByEngine StudyResults::speed_by_engine() const {
 }
 
 std::optional<MeasuredValue> StudyResults::measured(const std::string& method, double ratio,
-                                                    std::int64_t tokens,
-                                                    const MetricName& metric) const {
+                                                    std::int64_t tokens, const MetricName& metric,
+                                                    recover::Objective objective) const {
   std::vector<MeasuredValue> found;
   for (const ExperimentResult* e : compressed) {
     if (e->method != method || e->ratio != ratio || e->tokens != tokens) continue;
+    if (e->objective() != objective) continue;
     if (const MetricValue* m = e->metric(metric)) found.push_back({m->value, m->standard_error});
   }
   return mean_of(found);

@@ -17,6 +17,9 @@ struct MeasuredValue {
   std::optional<double> standard_error;
 };
 
+// The two-sided 95% normal quantile, for intervals built from standard errors.
+inline constexpr double kZ95 = 1.959963984540054;
+
 // The mean of independent measurements, with √(Σ se²) / n when each has a standard error; unset
 // for none.
 std::optional<MeasuredValue> mean_of(const std::vector<MeasuredValue>& measurements);
@@ -30,6 +33,9 @@ struct StudyResults {
   std::vector<std::string> methods;  // in order of first appearance
   std::vector<double> ratios;
   std::vector<std::int64_t> budgets;
+  // The objectives the recovered experiments (D > 0) trained with, next-token training first.
+  // The report's tables are of next-token training; distillation has a section of its own.
+  std::vector<recover::Objective> objectives;
 
   explicit StudyResults(std::vector<ExperimentResult> results);
 
@@ -37,9 +43,11 @@ struct StudyResults {
   // first; experiments recorded before engines existed were measured in claw's.
   SpeedByEngine speed_by_engine() const;
 
-  // The metric for `method` at (r, D), averaged over seeds and models; unset when absent.
-  std::optional<MeasuredValue> measured(const std::string& method, double ratio,
-                                        std::int64_t tokens, const MetricName& metric) const;
+  // The metric for `method` at (r, D) recovered by `objective`, averaged over seeds and models;
+  // unset when absent. At D = 0 every experiment is next-token's: nothing was trained.
+  std::optional<MeasuredValue> measured(
+      const std::string& method, double ratio, std::int64_t tokens, const MetricName& metric,
+      recover::Objective objective = recover::Objective::kNextToken) const;
   // The same, NaN when absent.
   double value(const std::string& method, double ratio, std::int64_t tokens,
                const MetricName& metric) const;

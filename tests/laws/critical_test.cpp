@@ -98,5 +98,22 @@ TEST(CriticalRatio, IsWithheldWhenTheLawCannotTellTheMetricChanges) {
       << c.meaning;
 }
 
+TEST(TokensToReach, IsTheBudgetAtWhichThePredictionReachesTheTarget) {
+  const FittedLaw law = fit_law(spec_of("v1"), form_data(synthetic::every_form_truth()[0], 3));
+  const double base = 2.4, r = 0.5;
+  auto at = [&](double tokens) { return predict(law, kFrontier, base, r, tokens).estimate; };
+  ASSERT_LT(at(5e4), at(0.0)) << "recovery lowers this law's loss";
+  const std::optional<double> tokens =
+      tokens_to_reach(law, kFrontier, base, r, at(5e4), /*falling=*/true, 1e6);
+  ASSERT_TRUE(tokens);
+  EXPECT_NEAR(*tokens, 5e4, 1e-6 * 5e4);
+  // A value the law predicts without recovery is reached at D = 0; one beyond every D searched
+  // is not reached at all.
+  EXPECT_EQ(tokens_to_reach(law, kFrontier, base, r, at(0.0) + 1, true, 1e6), 0.0);
+  EXPECT_FALSE(tokens_to_reach(law, kFrontier, base, r, at(1e7), true, 1e6));
+  // Read as a rising metric (an accuracy), the same target is met already at D = 0.
+  EXPECT_EQ(tokens_to_reach(law, kFrontier, base, r, at(5e4), /*falling=*/false, 1e6), 0.0);
+}
+
 }  // namespace
 }  // namespace claw::laws

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "study/findings.h"
+#include "study/objective_comparison.h"
 #include "support/metric_names.h"
 
 namespace claw::study {
@@ -111,6 +112,63 @@ TEST(Findings, WithoutStandardErrorsTheyCannotTell) {
   const std::vector<Finding> findings = paper_findings(StudyResults(results));
   EXPECT_EQ(find(findings, "largest recovery gain")->verdict, "cannot tell");
   EXPECT_EQ(find(findings, "intrinsic stability")->verdict, "cannot tell");
+}
+
+// paper_like_results() with each recovered model also distilled, its loss `shift` from the
+// next-token one's.
+std::vector<ExperimentResult> with_distillation(double shift, double error) {
+  std::vector<ExperimentResult> results = paper_like_results();
+  const std::size_t next_token = results.size();
+  for (std::size_t i = 0; i < next_token; ++i) {
+    if (results[i].kind != "compressed" || results[i].tokens == 0) continue;
+    ExperimentResult kd = results[i];
+    kd.config["recovery"] = {{"tokens", kd.tokens}, {"objective", "kd"}};
+    for (MetricValue& m : kd.metrics) {
+      if (m.name.kind == MetricKind::kLoss) m = {m.name, m.value + shift, error, m.protocol};
+    }
+    results.push_back(std::move(kd));
+  }
+  return results;
+}
+
+TEST(Findings, DistillationIsComparedAtEachRecoveredModelAndPooled) {
+  const StudyResults results(with_distillation(-0.05, 0.002));
+  ASSERT_EQ(results.objectives.size(), 2u);
+  // The tables stay next-token training's.
+  EXPECT_DOUBLE_EQ(results.value("random", 0.5, 100000, "loss/tiny"_metric),
+                   2.0 * (1 + 3 * 0.25 * 0.6));
+  const std::vector<ObjectiveComparison> comparisons = compare_objectives(results);
+  std::size_t losses = 0;
+  for (const ObjectiveComparison& c : comparisons) {
+    EXPECT_EQ(c.tokens, 100000);
+    if (c.metric != "loss/tiny"_metric) {
+      EXPECT_EQ(c.difference, 0) << "only the loss was shifted";
+      continue;
+    }
+    ++losses;
+    EXPECT_NEAR(c.difference, -0.05, 1e-12);
+    EXPECT_NEAR(c.gain(), 0.05, 1e-12);
+    EXPECT_EQ(c.base_value, 2.0);
+    const double half_width = kZ95 * std::hypot(0.002, 0.002);
+    EXPECT_NEAR(*c.low, -0.05 - half_width, 1e-12);
+    EXPECT_NEAR(*c.high, -0.05 + half_width, 1e-12);
+  }
+  EXPECT_EQ(losses, 18u);  // 2 methods × 9 ratios at the one D > 0
+
+  const auto verdict = [](double shift, double error) {
+    const std::vector<Finding> findings =
+        paper_findings(StudyResults(with_distillation(shift, error)));
+    const Finding* f = find(findings, "loss/tiny, 18 (method, r, D > 0) both recovered");
+    EXPECT_NE(f, nullptr);
+    EXPECT_EQ(f->paper, kDistillationClaim);
+    EXPECT_EQ(f->claimed_by, kDistillationClaimedBy);
+    return f != nullptr ? f->verdict : "";
+  };
+  EXPECT_EQ(verdict(-0.05, 0.002), kAgrees);
+  EXPECT_EQ(verdict(+0.05, 0.002), kDisagrees);
+  EXPECT_EQ(verdict(-0.05, 1.0), kCannotTell);
+  // Without a distilled experiment there is nothing to compare.
+  EXPECT_TRUE(compare_objectives(StudyResults(paper_like_results())).empty());
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // into whole groups without loss or overlap.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "compress/method_registry.h"
@@ -98,6 +100,41 @@ TEST(StudyPlan, RecoverySettingsKeyOnlyTheRecoveredExperiments) {
   for (std::size_t i = 0; i < a.experiments.size(); ++i) {
     const bool recovered = a.experiments[i].tokens > 0;
     EXPECT_EQ(a.experiments[i].key == b.experiments[i].key, !recovered) << a.experiments[i].label();
+  }
+}
+
+TEST(StudyPlan, DistillationAddsAnExperimentPerRecoveredBudgetAndKeepsNextTokensKeys) {
+  StudyConfig both = config();
+  both.recovery.objectives = {recover::Objective::kNextToken, recover::Objective::kDistillation};
+  const StudyPlan lm = make_plan(config(), kModels, "f32");
+  const StudyPlan plan = make_plan(both, kModels, "f32");
+  std::map<std::string, const Experiment*> lm_keys;
+  for (const Experiment& e : lm.experiments) lm_keys[e.key] = &e;
+  std::size_t distilled = 0;
+  std::set<std::string> keys;
+  for (const Experiment& e : plan.experiments) {
+    EXPECT_TRUE(keys.insert(e.key).second) << e.label();
+    if (e.objective == recover::Objective::kNextToken) {
+      // The experiments a next-token-only study planned, under the same keys: a store resumes.
+      EXPECT_EQ(lm_keys.count(e.key), 1u) << e.label();
+      continue;
+    }
+    ++distilled;
+    EXPECT_GT(e.tokens, 0) << "an unrecovered model is trained by neither objective";
+    EXPECT_EQ(e.config["recovery"]["objective"], "kd");
+    EXPECT_NE(e.label().find(" kd "), std::string::npos) << e.label();
+  }
+  // Budgets D > 0 (100, 200) × methods × ratios × seeds.
+  EXPECT_EQ(distilled, 2u * 2 * 3 * 2);
+  EXPECT_EQ(plan.experiments.size(), lm.experiments.size() + distilled);
+  // A distilled budget runs in the group of its compressed model.
+  for (const Experiment& e : plan.experiments) {
+    if (e.objective != recover::Objective::kDistillation) continue;
+    const auto same_group =
+        std::count_if(plan.experiments.begin(), plan.experiments.end(), [&](const Experiment& o) {
+          return o.group == e.group && o.compression_key == e.compression_key;
+        });
+    EXPECT_EQ(same_group, 5) << e.label();  // D = 0, and 100 and 200 by each objective
   }
 }
 

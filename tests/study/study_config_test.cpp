@@ -188,5 +188,33 @@ TEST(StudyConfig, TargetParamsReplaceRatios) {
       << error_of(toml);
 }
 
+TEST(StudyConfig, RecoveryObjectivesAreNamedAndTheirSettingsNeedDistillation) {
+  const std::string recovery =
+      std::string(kMinimal) + "[recovery]\ndata = \"tinystories:train\"\ntokens = [0, 100]\n";
+  const StudyConfig lm = parse_study_config(recovery, "s.toml", false);
+  EXPECT_EQ(lm.recovery.objectives,
+            std::vector<recover::Objective>{recover::Objective::kNextToken});
+  const StudyConfig both = parse_study_config(
+      recovery + "objectives = [\"lm\", \"kd\"]\nkd_temperature = 2.0\n", "s.toml", false);
+  EXPECT_EQ(both.recovery.objectives,
+            (std::vector<recover::Objective>{recover::Objective::kNextToken,
+                                             recover::Objective::kDistillation}));
+  EXPECT_EQ(both.recovery.options.trainer.kd.temperature, 2.0);
+
+  std::string e = error_of(recovery + "objectives = [\"lm\", \"distil\"]\n");
+  EXPECT_NE(e.find("s.toml:10:"), std::string::npos) << e;
+  EXPECT_NE(e.find("recovery.objectives: 'distil' is no objective: lm"), std::string::npos) << e;
+  e = error_of(recovery + "objectives = [\"kd\", \"kd\"]\n");
+  EXPECT_NE(e.find("'kd' is listed twice"), std::string::npos) << e;
+  e = error_of(recovery + "objectives = []\n");
+  EXPECT_NE(e.find("recovery.objectives"), std::string::npos) << e;
+  e = error_of(recovery + "kd_temperature = 2.0\n");
+  EXPECT_NE(e.find("recovery.kd_weight: and the other kd_ settings are distillation's: add kd"),
+            std::string::npos)
+      << e;
+  e = error_of(recovery + "objectives = [\"kd\"]\nkd_weight = 0.0\n");
+  EXPECT_NE(e.find("recovery.kd_weight: 0 is next-token training"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace claw::study
