@@ -43,8 +43,15 @@ std::string ReportWriter::tokens_to_match(const ObjectiveComparison& c) const {
   const laws::FittedLaw& law = *fit->chosen()->law;
   const double largest = largest_tokens(*fit);
   if (largest <= 0 || !law.covers(c.frontier())) return "– (no next-token law)";
+  // The law's curve in D through the next-token model measured at (r, D): a law a percent off at
+  // this point would otherwise say a distilled model worse than the next-token one matched more
+  // tokens than D.
+  const double at_d =
+      laws::predict(law, c.frontier(), c.base_value, c.ratio, static_cast<double>(c.tokens))
+          .estimate;
+  const double target = c.distilled.value * at_d / c.next_token.value;
   const std::optional<double> tokens =
-      laws::tokens_to_reach(law, c.frontier(), c.base_value, c.ratio, c.distilled.value,
+      laws::tokens_to_reach(law, c.frontier(), c.base_value, c.ratio, target,
                             c.metric.lower_is_better(), kMatchSearchFactor * largest);
   if (!tokens) return concat("> ", significant(kMatchSearchFactor * largest, 3));
   // The law puts even the unrecovered model there: distillation bought nothing it can see.
@@ -62,8 +69,9 @@ void ReportWriter::recovery_objectives() {
       distillation_settings(results_),
       "). kd − lm is the difference with its 95% interval, the two measurements taken as "
       "independent. Tokens to match: the D at which next-token training reaches the distilled "
-      "model's value, by the chosen next-token law of the method's family; 0 means the law "
-      "predicts that value without recovery; * marks a D beyond "
+      "model's value, by the chosen next-token law of the method's family drawn through the "
+      "next-token model measured at this r and D (below D where distillation did worse); 0 means "
+      "the law predicts that value without recovery; * marks a D beyond "
       "the largest the law was fitted on (an extrapolation), > a D not reached within ",
       kMatchSearchFactor,
       " times it. The tables of the sections above are next-token training's."));
