@@ -1,7 +1,9 @@
 // claw fit --results FILE: compression laws fitted to measured experiments, chosen by how well
 // they predict what they were not fitted on, with their statistics and held-out errors.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "cli/command.h"
 #include "core/atomic_file.h"
@@ -133,6 +135,17 @@ void run(const FitArgs& args) {
              "' meet the conditions (", all.size(), " rows in all)");
 
   for (const laws::Observation& o : selected) laws::check_observation(o);
+  // Two recoveries in one law would give it one D term for both.
+  std::set<std::string> objectives;
+  for (const laws::Observation& o : selected) {
+    if (o.tokens > 0) objectives.insert(o.objective);
+  }
+  const bool chosen = args.by == "objective" ||
+                      std::any_of(where.begin(), where.end(),
+                                  [](const laws::Condition& c) { return c.key == "objective"; });
+  CLAW_CHECK(objectives.size() < 2 || chosen, args.results, ": its models were recovered by ",
+             objectives.size(), " objectives (", join(objectives),
+             "); fit each apart with --by objective, or choose one with --where objective=NAME");
 
   Json laws_json = Json::array();
   std::vector<std::string> without_law;  // "group: why", for the error when no group has a law
@@ -208,8 +221,9 @@ void register_fit(CLI::App& app) {
       ->required();
   cmd->add_option("--metric", args->metric, "the metric to fit (loss, acc, acc_norm, avg, ...)")
       ->capture_default_str();
-  cmd->add_option("--where", args->where,
-                  "KEY=VALUE conditions on model, task, method, ratio or tokens, comma-separated")
+  cmd->add_option(
+         "--where", args->where,
+         "KEY=VALUE conditions on model, task, method, ratio, tokens or objective, comma-separated")
       ->delimiter(',');
   cmd->add_option("--by", args->by, "fit one law per value of this key (e.g. method)");
   cmd->add_option("--form", args->forms,

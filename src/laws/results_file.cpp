@@ -15,9 +15,10 @@ namespace {
 
 constexpr const char* kColumns[] = {"model",  "task",   "method", "ratio",
                                     "tokens", "metric", "value",  "base_value"};
-// Optional: an accuracy's chance level and the standard error of its base value.
-constexpr const char* kOptionalColumns[] = {"chance", "base_std_error"};
-constexpr const char* kKeys = "model, task, method, metric, ratio, tokens";
+// Optional: an accuracy's chance level, the standard error of its base value, and how recovery
+// trained.
+constexpr const char* kOptionalColumns[] = {"chance", "base_std_error", "objective"};
+constexpr const char* kKeys = "model, task, method, metric, ratio, tokens, objective";
 
 double parse_number(const std::string& text, const std::string& where, const char* column) {
   const char* begin = text.c_str();
@@ -45,6 +46,7 @@ Observation from_fields(const std::vector<std::string>& fields, const std::strin
   o.base_value = parse_number(fields[7], where, "base_value");
   if (!fields[8].empty()) o.chance = parse_number(fields[8], where, "chance");
   if (!fields[9].empty()) o.base_std_error = parse_number(fields[9], where, "base_std_error");
+  o.objective = fields[10];
   return o;
 }
 
@@ -117,6 +119,7 @@ std::string observation_field(const Observation& o, const std::string& key) {
   if (key == "metric") return o.metric;
   if (key == "ratio") return concat(o.ratio);
   if (key == "tokens") return concat(o.tokens);
+  if (key == "objective") return o.objective;
   CLAW_FAIL("unknown field '", key, "'; known: ", kKeys);
 }
 
@@ -137,7 +140,9 @@ std::vector<Observation> select_observations(const std::vector<Observation>& all
     bool keep = o.metric == metric;
     for (const Condition& c : where) {
       if (!keep) break;
-      if (c.key == "ratio" || c.key == "tokens") {
+      if (c.key == "objective" && o.tokens == 0) {
+        keep = true;  // nothing was trained: where every objective starts from
+      } else if (c.key == "ratio" || c.key == "tokens") {
         const double wanted = parse_number(c.value, "--where", c.key.c_str());
         keep = (c.key == "ratio" ? o.ratio : o.tokens) == wanted;
       } else {
@@ -152,8 +157,17 @@ std::vector<Observation> select_observations(const std::vector<Observation>& all
 std::map<std::string, std::vector<Observation>> group_observations(
     const std::vector<Observation>& observations, const std::string& key) {
   std::map<std::string, std::vector<Observation>> groups;
+  const bool by_objective = key == "objective";
   for (const Observation& o : observations) {
+    if (by_objective && o.tokens == 0) continue;  // in every objective's group, below
     groups[key.empty() ? "" : observation_field(o, key)].push_back(o);
+  }
+  if (by_objective) {
+    for (auto& [objective, rows] : groups) {
+      for (const Observation& o : observations) {
+        if (o.tokens == 0) rows.push_back(o);
+      }
+    }
   }
   return groups;
 }

@@ -1,6 +1,6 @@
 // Experiment results as the law reads them: CSV or JSON Lines with the columns model, task,
-// method, ratio, tokens, metric, value and base_value, optionally chance and base_std_error
-// (others are ignored), and the selections `claw fit` makes of them.
+// method, ratio, tokens, metric, value and base_value, optionally chance, base_std_error and
+// objective (others are ignored), and the selections `claw fit` makes of them.
 #pragma once
 
 #include <filesystem>
@@ -17,8 +17,9 @@ namespace claw::laws {
 // column; numbers must parse. Errors name the file and line.
 std::vector<Observation> read_results(const std::filesystem::path& path);
 
-// A condition of --where: "method=prunenet". Keys: model, task, method, metric, ratio, tokens;
-// ratio and tokens compare as numbers.
+// A condition of --where: "method=prunenet". Keys: model, task, method, metric, ratio, tokens,
+// objective; ratio and tokens compare as numbers. An unrecovered observation (D = 0) meets every
+// objective condition: each recovery starts from it.
 struct Condition {
   std::string key, value;
 };
@@ -32,7 +33,8 @@ std::vector<Observation> select_observations(const std::vector<Observation>& all
 // The value of `key` (as --where names it) for an observation.
 std::string observation_field(const Observation& o, const std::string& key);
 
-// Observations split by the value of `key`; one group named "" when `key` is empty.
+// Observations split by the value of `key`; one group named "" when `key` is empty. By objective,
+// the unrecovered observations (D = 0) join every group.
 std::map<std::string, std::vector<Observation>> group_observations(
     const std::vector<Observation>& observations, const std::string& key);
 

@@ -95,5 +95,27 @@ TEST(ResultsFile, ReadsTheOptionalChanceAndStandardError) {
   EXPECT_FALSE(jsonl[0].base_std_error);
 }
 
+TEST(ResultsFile, AnUnrecoveredRowBelongsToEveryObjective) {
+  const ScratchDir scratch;
+  write_bytes(scratch / "r.csv",
+              "model,task,method,ratio,tokens,metric,value,base_value,objective\n"
+              "m,t,prunenet,0.5,0,loss,4.1,2.9,lm\n"
+              "m,t,prunenet,0.5,100,loss,3.8,2.9,lm\n"
+              "m,t,prunenet,0.5,100,loss,3.9,2.9,kd\n");
+  const std::vector<Observation> all = read_results(scratch / "r.csv");
+  EXPECT_EQ(all[2].objective, "kd");
+  const std::vector<Observation> kd = select_observations(all, "loss", {{"objective", "kd"}});
+  ASSERT_EQ(kd.size(), 2u);
+  EXPECT_EQ(kd[0].tokens, 0);
+  EXPECT_EQ(kd[1].value, 3.9);
+  const auto groups = group_observations(all, "objective");
+  ASSERT_EQ(groups.size(), 2u);
+  for (const auto& [objective, rows] : groups) {
+    ASSERT_EQ(rows.size(), 2u) << objective;
+    EXPECT_EQ(rows[0].objective, objective);
+    EXPECT_EQ(rows[1].tokens, 0) << objective;
+  }
+}
+
 }  // namespace
 }  // namespace claw::laws
