@@ -13,6 +13,7 @@
 #include "laws/chance.h"
 #include "laws/results_file.h"
 #include "laws/selection.h"
+#include "recover/objective.h"
 #include "study/store.h"
 #include "study/study_laws.h"
 
@@ -125,10 +126,15 @@ void run(const FitArgs& args) {
   if (!args.out.empty()) check_file_writable(args.out);
 
   // A study's store holds the same observations as a results file.
-  const std::vector<laws::Observation> all =
+  std::vector<laws::Observation> all =
       study::is_sqlite_file(args.results)
           ? study::store_observations(study::Store(args.results).experiments(), args.results)
           : laws::read_results(args.results);
+  // A results file without the objective column was trained on the next token, as every
+  // recovery was before distillation.
+  for (laws::Observation& o : all) {
+    if (o.objective.empty()) o.objective = recover::objective_name(recover::Objective::kNextToken);
+  }
   const std::vector<laws::Observation> selected =
       laws::select_observations(all, args.metric, where);
   CLAW_CHECK(!selected.empty(), args.results, ": no rows of metric '", args.metric,

@@ -263,6 +263,7 @@ IntrinsicResult score_intrinsic(const ScoredModel& model, const IntrinsicPlan& p
   result.standard_error = total.standard_error();
   result.perplexity = std::exp(result.loss);
   result.tokens_scored = total.targets;
+  result.spans = total.spans;
   result.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -80,6 +80,9 @@ struct IntrinsicResult {
   std::int64_t ctx = 0, stride = 0;
   std::string protocol;  // the whole protocol in words, to print beside the number
   double seconds = 0;
+  // Each sequence's summed loss, in the plan's order: two models scored by one plan compare
+  // sequence by sequence.
+  std::vector<SpanLoss> spans;
 };
 
 // What evaluate_intrinsic scores, made from the model's config alone, so that the options and

@@ -157,9 +157,12 @@ std::vector<Observation> select_observations(const std::vector<Observation>& all
 std::map<std::string, std::vector<Observation>> group_observations(
     const std::vector<Observation>& observations, const std::string& key) {
   std::map<std::string, std::vector<Observation>> groups;
-  const bool by_objective = key == "objective";
+  // Unrecovered rows join every objective's group, when some row was recovered.
+  const bool by_objective =
+      key == "objective" && std::any_of(observations.begin(), observations.end(),
+                                        [](const Observation& o) { return o.tokens > 0; });
   for (const Observation& o : observations) {
-    if (by_objective && o.tokens == 0) continue;  // in every objective's group, below
+    if (by_objective && o.tokens == 0) continue;  // added to every group below
     groups[key.empty() ? "" : observation_field(o, key)].push_back(o);
   }
   if (by_objective) {

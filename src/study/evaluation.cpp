@@ -5,6 +5,7 @@
 #include "core/format.h"
 #include "eval/intrinsic.h"
 #include "eval/zero_shot_suite.h"
+#include "study/span_losses.h"
 
 namespace claw::study {
 
@@ -13,9 +14,10 @@ StudyEvaluation::StudyEvaluation(const EvaluationSpec& spec)
   for (const LossTask& task : spec.loss) corpora_.push_back(data::load_corpus(task.task));
 }
 
-std::vector<MetricValue> StudyEvaluation::evaluate(const eval::ScoredModel& model,
-                                                   const text::Tokenizer& tokenizer) const {
-  std::vector<MetricValue> metrics;
+StudyEvaluation::Result StudyEvaluation::evaluate(const eval::ScoredModel& model,
+                                                  const text::Tokenizer& tokenizer) const {
+  Result result;
+  std::vector<MetricValue>& metrics = result.metrics;
   const auto error = [](double e) { return std::isfinite(e) ? std::optional(e) : std::nullopt; };
   for (std::size_t i = 0; i < corpora_.size(); ++i) {
     eval::IntrinsicOptions options;
@@ -25,12 +27,18 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const eval::ScoredModel& mode
     const eval::IntrinsicResult r = eval::score_intrinsic(
         model, eval::plan_intrinsic(model.config(), tokenizer, corpora_[i], options), options);
     const std::string& task = spec_.loss[i].task;
-    metrics.push_back(
-        {MetricName::of(MetricKind::kLoss, task), r.loss, error(r.standard_error), r.protocol});
+    const MetricName loss = MetricName::of(MetricKind::kLoss, task);
+    metrics.push_back({loss, r.loss, error(r.standard_error), r.protocol});
+    SpanLosses spans;
+    for (const eval::SpanLoss& s : r.spans) {
+      spans.nll.push_back(s.nll);
+      spans.targets.push_back(s.targets);
+    }
+    record_span_losses(result.record, loss, spans);
     metrics.push_back(
         {MetricName::of(MetricKind::kPerplexity, task), r.perplexity, std::nullopt, r.protocol});
   }
-  if (tasks_.names.empty()) return metrics;
+  if (tasks_.names.empty()) return result;
   eval::ZeroShotOptions options;
   options.limit = spec_.zero_shot_limit;
   options.batch = spec_.batch;
@@ -76,7 +84,7 @@ std::vector<MetricValue> StudyEvaluation::evaluate(const eval::ScoredModel& mode
   if (!average["chance"].is_null()) {
     add_chance("average", average["chance"].get<double>());
   }
-  return metrics;
+  return result;
 }
 
 }  // namespace claw::study

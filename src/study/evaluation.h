@@ -17,10 +17,14 @@ class StudyEvaluation {
  public:
   explicit StudyEvaluation(const EvaluationSpec& spec);
 
-  // loss/T and perplexity/T per corpus T; acc/T, acc_norm/T and chance/T per task;
-  // accuracy/G, chance/G and acc/PART per group G; accuracy/average and chance/average.
-  std::vector<MetricValue> evaluate(const eval::ScoredModel& model,
-                                    const text::Tokenizer& tokenizer) const;
+  struct Result {
+    // loss/T and perplexity/T per corpus T; acc/T, acc_norm/T and chance/T per task;
+    // accuracy/G, chance/G and acc/PART per group G; accuracy/average and chance/average.
+    std::vector<MetricValue> metrics;
+    // For the record: each loss/T's summed loss per document or window (span_losses.h).
+    Json record = Json::object();
+  };
+  Result evaluate(const eval::ScoredModel& model, const text::Tokenizer& tokenizer) const;
 
  private:
   const EvaluationSpec& spec_;

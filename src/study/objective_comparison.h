@@ -1,6 +1,6 @@
 // Distillation against next-token recovery in a study's results: at each model, method, r and
 // D > 0 that both objectives recovered, each metric's two values and their difference with a 95%
-// interval.
+// interval, paired document by document where the records allow.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "study/span_losses.h"
 #include "study/study_results.h"
 
 namespace claw::study {
@@ -21,9 +22,13 @@ struct ObjectiveComparison {
   MeasuredValue next_token;  // averaged over seeds
   MeasuredValue distilled;   // the same
   double difference = 0;     // distilled − next-token
-  // The 95% interval of the difference, the two taken as independent (each standard error is
-  // over documents or items; a paired interval would be narrower). Unset without both errors.
-  std::optional<double> low, high;
+  // The standard error of the difference and its 95% interval: paired over the documents (or
+  // windows) when both objectives' records hold each one's loss for every seed; else the two
+  // standard errors taken as independent, which is wider. Unset without either.
+  std::optional<double> standard_error, low, high;
+  bool paired = false;
+  // Per seed, the two span losses that the paired interval came from (next-token, distilled).
+  std::vector<std::pair<SpanLosses, SpanLosses>> span_pairs;
 
   // "model/subject", the law's frontier.
   std::string frontier() const { return model + "/" + metric.subject; }

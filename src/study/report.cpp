@@ -113,12 +113,16 @@ void ReportWriter::add_plot(Plot plot, const std::string& caption) {
 
 void ReportWriter::what_was_run() {
   doc_.heading(2, "What was run");
-  doc_.paragraph(concat("Store `", store_.path().string(), "`, created ",
-                        store_.meta("created").value_or("?"),
-                        " (the experiments by kind and their compute time are in the summary). "
-                        "Methods: ",
-                        join(results_.methods), "; ratios r: ", join_numbers(results_.ratios),
-                        "; recovery budgets D (tokens): ", join_numbers(results_.budgets), "."));
+  doc_.paragraph(concat(
+      "Store `", store_.path().string(), "`, created ", store_.meta("created").value_or("?"),
+      " (the experiments by kind and their compute time are in the summary). "
+      "Methods: ",
+      join(results_.methods), "; ratios r: ", join_numbers(results_.ratios),
+      "; recovery budgets D (tokens): ", join_numbers(results_.budgets),
+      results_.objectives.size() > 1 ? "; each D > 0 recovered by next-token training (lm) and by "
+                                       "distillation from the uncompressed model (kd)"
+                                     : "",
+      "."));
   // Methods that mean the same by r, together.
   std::vector<std::pair<std::string, std::vector<std::string>>> meanings;
   for (const std::string& method : results_.methods) {

@@ -133,7 +133,7 @@ void ReportWriter::law_subsection(const StudyFit& fit) {
   for (const std::string& note : law.notes) doc_.paragraph("Note: " + note + ".");
 
   // Every form's scores once per metric, beside its pooled law (each family's are in laws.json).
-  const StudyFit* pooled = fit_for(fit.metric, kAllMethods);
+  const StudyFit* pooled = fit_for(fit.metric, kAllMethods, fit.objective);
   if (pooled == nullptr || pooled == &fit) forms_table(fit);
 
   // Coefficients as rows, the parts (frontiers) as columns.
@@ -299,8 +299,10 @@ void ReportWriter::findings(const std::vector<Finding>& found) {
   if (found.empty()) return;
   doc_.heading(2, "The paper's findings, here");
   doc_.paragraph(
-      "Each finding of the paper, tested on this study's measurements with a 95% interval "
-      "(from the standard errors the store records, the measurements taken as independent). "
+      "Each finding of the paper (and, where a study compares recovery objectives, Minitron's "
+      "claim for distillation), tested on this study's measurements with a 95% interval (from "
+      "the standard errors the store records, the measurements taken as independent, unless a "
+      "row says it is paired over documents). "
       "agrees / disagrees: the interval settles it; cannot tell: it does not.");
   // One table per claim of the paper, with each test of it.
   std::vector<std::string> claims;

@@ -20,7 +20,8 @@ std::string distillation_settings(const StudyResults& results) {
   for (const ExperimentResult* e : results.compressed) {
     if (e->objective() != recover::Objective::kDistillation) continue;
     const Json& s = e->config.at("recovery");
-    return concat("kd_weight ", s.value("kd_weight", 1.0), ", T = ", s.value("kd_temperature", 1.0),
+    return concat("kd_weight ", s.at("kd_weight").get<double>(),
+                  ", T = ", s.at("kd_temperature").get<double>(),
                   s.contains("kd_top_k") && !s.at("kd_top_k").is_null()
                       ? concat(", the teacher's top ", s.at("kd_top_k").get<std::int64_t>())
                       : std::string());
@@ -67,8 +68,11 @@ void ReportWriter::recovery_objectives() {
       "Each recovered model was trained twice on the same D tokens of the same text: by next-token "
       "training (lm) and by distillation from its own uncompressed model (kd: ",
       distillation_settings(results_),
-      "). kd − lm is the difference with its 95% interval, the two measurements taken as "
-      "independent. Tokens to match: the D at which next-token training reaches the distilled "
+      "). kd − lm is the difference with its 95% interval, paired over the documents (or "
+      "windows) both were scored on, which leaves out how hard each document is; † marks an "
+      "interval that takes the two measurements as independent instead (records without each "
+      "document's loss, or accuracies), which is wider. Tokens to match: the D at which next-token "
+      "training reaches the distilled "
       "model's value, by the chosen next-token law of the method's family drawn through the "
       "next-token model measured at this r and D (below D where distillation did worse); 0 means "
       "the law predicts that value without recovery; * marks a D beyond "
@@ -83,7 +87,7 @@ void ReportWriter::recovery_objectives() {
                       measurement(c.next_token.value, c.next_token.standard_error),
                       measurement(c.distilled.value, c.distilled.standard_error),
                       c.low ? concat(significant(c.difference, 3), " [", significant(*c.low, 3),
-                                     ", ", significant(*c.high, 3), "]")
+                                     ", ", significant(*c.high, 3), "]", c.paired ? "" : " †")
                             : significant(c.difference, 3),
                       tokens_to_match(c)});
     }

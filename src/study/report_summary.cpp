@@ -295,7 +295,9 @@ void ReportWriter::critical_at_a_glance() {
   std::vector<std::tuple<std::string, std::string, std::string>> order;
   for (const CriticalRow& row : critical_) {
     if (!row.tokens || (*row.tokens != 0 && *row.tokens != static_cast<double>(largest))) continue;
-    const auto key = std::make_tuple(row.metric, row.frontier, row.group());
+    // Distillation's are beside next-token's in its own section.
+    if (row.objective != recover::Objective::kNextToken) continue;
+    const auto key = std::make_tuple(row.metric, row.frontier, row.family);
     if (rows.count(key) == 0) order.push_back(key);
     rows[key].push_back(critical_cell(row.critical));
   }

@@ -248,12 +248,13 @@ void Runner::run_base(const Experiment& e, Tally& tally) {
     });
     ExperimentResult& r = attempt.result();
     const eval::ScoredModel scored = model.scored();
-    r.metrics =
+    StudyEvaluation::Result evaluated =
         attempt.stage("evaluate", [&] { return evaluation_.evaluate(scored, tokenizer_of(m)); });
-    r.record = {{"model",
-                 {{"path", m.path.string()},
-                  {"content_hash", m.identity.content_hash},
-                  {"parameters", model::count_parameters(scored.config()).total()}}}};
+    r.metrics = std::move(evaluated.metrics);
+    r.record = std::move(evaluated.record);
+    r.record["model"] = {{"path", m.path.string()},
+                         {"content_hash", m.identity.content_hash},
+                         {"parameters", model::count_parameters(scored.config()).total()}};
   });
 }
 
@@ -305,7 +306,7 @@ void Runner::run_compressed_group(const std::vector<const Experiment*>& group, T
       Json recovery = nullptr;
       if (e->tokens > 0) {
         const recover::RecoveryOptions options =
-            config_.recovery.options_for(e->tokens, e->seed, e->objective, m.path.string());
+            config_.recovery.options_for(e->tokens, e->seed, e->objective, m.identity.name);
         const recover::RecoveryData& data = recovery_data(m);
         recovery = attempt.stage("recover", [&] {
           const bool distils = e->objective == recover::Objective::kDistillation;
@@ -320,10 +321,13 @@ void Runner::run_compressed_group(const std::vector<const Experiment*>& group, T
         });
         recovery["settings"] = e->config["recovery"];
       }
-      r.metrics =
+      StudyEvaluation::Result evaluated =
           attempt.stage("evaluate", [&] { return evaluation_.evaluate(model, tokenizer_of(m)); });
+      r.metrics = std::move(evaluated.metrics);
       add_parameter_metrics(compress::FractionRemoved::of_record(compression), r.metrics);
-      r.record = {{"compression", compression}, {"recovery", recovery}};
+      r.record = std::move(evaluated.record);
+      r.record["compression"] = compression;
+      r.record["recovery"] = recovery;
       r.artifacts.push_back(
           {"compressed_model", compressed.relative.string(), compressed.content_hash});
     });

@@ -145,6 +145,10 @@ RecoverySpec read_recovery(TomlFields& f) {
   if (!distils && recover::sets_distillation(spec.options)) {
     f.fail("kd_weight", "and the other kd_ settings are distillation's: add kd to objectives");
   }
+  if (std::find(spec.objectives.begin(), spec.objectives.end(), recover::Objective::kNextToken) ==
+      spec.objectives.end()) {
+    f.fail("objectives", "must include lm: distillation is reported against next-token training");
+  }
   if (distils && spec.options.trainer.kd_weight == 0) {
     f.fail("kd_weight", "0 is next-token training; list lm in objectives instead");
   }

@@ -64,7 +64,7 @@ std::optional<MeasuredValue> StudyResults::measured(const std::string& method, d
   std::vector<MeasuredValue> found;
   for (const ExperimentResult* e : compressed) {
     if (e->method != method || e->ratio != ratio || e->tokens != tokens) continue;
-    if (e->objective() != objective) continue;
+    if (e->tokens > 0 && e->objective() != objective) continue;  // D = 0: every objective's
     if (const MetricValue* m = e->metric(metric)) found.push_back({m->value, m->standard_error});
   }
   return mean_of(found);

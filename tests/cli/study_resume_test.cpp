@@ -81,7 +81,7 @@ TEST(StudyResume, AddingDistillationRunsOnlyTheDistilledExperimentsAndTheReportC
         "Minitron (arXiv 2407.14679): **distillation recovers more per token than next-token "
         "training**",
         "**Does distillation recover more per token than next-token training?**",
-        "× 2 objectives (lm, kd)"}) {
+        "× 2 objectives (lm, kd)", "(paired over "}) {
     EXPECT_NE(report.find(expected), std::string::npos) << expected;
   }
   bool kd_law = false;

@@ -212,7 +212,9 @@ TEST(StudyConfig, RecoveryObjectivesAreNamedAndTheirSettingsNeedDistillation) {
   EXPECT_NE(e.find("recovery.kd_weight: and the other kd_ settings are distillation's: add kd"),
             std::string::npos)
       << e;
-  e = error_of(recovery + "objectives = [\"kd\"]\nkd_weight = 0.0\n");
+  e = error_of(recovery + "objectives = [\"kd\"]\n");
+  EXPECT_NE(e.find("recovery.objectives: must include lm"), std::string::npos) << e;
+  e = error_of(recovery + "objectives = [\"lm\", \"kd\"]\nkd_weight = 0.0\n");
   EXPECT_NE(e.find("recovery.kd_weight: 0 is next-token training"), std::string::npos) << e;
 }
 
