@@ -97,8 +97,10 @@ ScratchDir* StudySlurm::reference_ = nullptr;
 TEST_F(StudySlurm, MergedStoreEqualsALocalRunAndStatusCountsMidRun) {
   ScratchDir scratch;
   const fs::path dir = scratch / "run";
+  // One share at a time: with two, the tiny study's nine experiments could all finish between
+  // two status calls, and the mid-run counts below would go unchecked.
   const CommandResult submit = run_claw(
-      "study " + kTinyStudy + " --slurm --array-size 3 --max-running 2 --out " + dir.string());
+      "study " + kTinyStudy + " --slurm --array-size 3 --max-running 1 --out " + dir.string());
   ASSERT_EQ(submit.exit_code, 0) << submit.err;
   EXPECT_NE(submit.out.find("submitted 3 of 3 shares"), std::string::npos) << submit.out;
   const Json record = jobs_record(dir);
