@@ -135,14 +135,10 @@ const MetricValue* ExperimentResult::metric(const MetricName& name) const {
 
 recover::Objective ExperimentResult::objective() const {
   const Json* recovery = config.contains("recovery") ? &config.at("recovery") : nullptr;
-  if (recovery == nullptr || !recovery->contains("objective")) {
-    return recover::Objective::kNextToken;
-  }
-  const std::string name = recovery->at("objective").get<std::string>();
-  const std::optional<recover::Objective> objective = recover::objective_named(name);
-  CLAW_CHECK(objective.has_value(), "experiment ", key, ": unknown recovery objective '", name,
-             "'");
-  return *objective;
+  const std::string name = recovery != nullptr && recovery->contains("objective")
+                               ? recovery->at("objective").get<std::string>()
+                               : std::string();
+  return recover::recorded_objective(name, "experiment " + key);
 }
 
 std::string utc_now() {

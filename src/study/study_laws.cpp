@@ -70,12 +70,8 @@ std::vector<laws::Observation> store_observations(const std::vector<ExperimentRe
 
 namespace {
 
-// Observations read from elsewhere than a store name no objective: next-token training.
 recover::Objective objective_of(const laws::Observation& o) {
-  if (o.objective.empty()) return recover::Objective::kNextToken;
-  const std::optional<recover::Objective> objective = recover::objective_named(o.objective);
-  CLAW_CHECK(objective.has_value(), o.where(), ": unknown recovery objective '", o.objective, "'");
-  return *objective;
+  return recover::recorded_objective(o.objective, o.where());
 }
 
 }  // namespace
