@@ -10,7 +10,9 @@
 //                        [--prompt 32] [--decode 64] [--seed 0] [--json] [-q]
 //
 // claw runs in this process, through model::forward with a KV cache (the path of claw bench and
-// claw_decoder_bench); llama.cpp runs the model exported to GGUF by claw export in that dtype
+// claw_decoder_bench); its decode is also timed through LibTorch's operators alone (the row
+// "decode, operators"), against the same llama.cpp runs; llama.cpp runs the model exported to GGUF
+// by claw export in that dtype
 // (--gguf: a given file instead, for one dtype), through llama_cpp_driver, which times its own
 // llama_decode calls with llama.cpp's default context settings. A --preset is initialised with
 // random weights by claw init. Every round runs each side once untimed, then --reps times.
@@ -69,6 +71,12 @@ void run_or_fail(const std::vector<std::string>& argv) {
 // Tokens/s samples of one tool, per row ("prefill 128", ..., "decode").
 using Samples = std::map<std::string, std::vector<double>>;
 
+// claw's decode through its own CPU decode step (model/cpu_decode.h), which model::forward takes
+// by itself, and the same steps through LibTorch's operators, the path it replaced; llama.cpp has
+// one decode row, which both are compared with.
+constexpr const char* kDecodeRow = "decode";
+constexpr const char* kOperatorsDecodeRow = "decode, operators";
+
 std::string prefill_row(int n) {
   return "prefill " + std::to_string(n);
 }
@@ -93,16 +101,21 @@ void claw_round(const claw::model::Model& model, const Options& o, Ceiling& read
     }
   }
   const torch::Tensor prompt = random_tokens(o.prompt);
-  for (const double rate : claw::bench::repeat(o.run.reps, read, [&] {
-         m::KvCache cache(model.config, 1, o.prompt + o.decode, model.device(), model.dtype());
-         torch::Tensor logits = m::forward(model, prompt, {}, &cache, last_only);
-         const auto start = Clock::now();
-         for (int i = 0; i < o.decode; ++i) {
-           logits = m::forward(model, logits.argmax(-1), {}, &cache, last_only);
-         }
-         return o.decode / seconds_since(start);
-       })) {
-    samples["decode"].push_back(rate);
+  m::ForwardOptions operators_only = last_only;
+  operators_only.operators_only = true;
+  for (const auto& [row, step] :
+       {std::pair{kDecodeRow, last_only}, std::pair{kOperatorsDecodeRow, operators_only}}) {
+    for (const double rate : claw::bench::repeat(o.run.reps, read, [&] {
+           m::KvCache cache(model.config, 1, o.prompt + o.decode, model.device(), model.dtype());
+           torch::Tensor logits = m::forward(model, prompt, {}, &cache, last_only);
+           const auto start = Clock::now();
+           for (int i = 0; i < o.decode; ++i) {
+             logits = m::forward(model, logits.argmax(-1), {}, &cache, step);
+           }
+           return o.decode / seconds_since(start);
+         })) {
+      samples[row].push_back(rate);
+    }
   }
 }
 
@@ -123,7 +136,7 @@ std::string llama_cpp_round(const std::string& gguf, const Options& o, int threa
       samples[prefill_row(row["tokens"].get<int>())].push_back(rate);
     }
   }
-  for (const double rate : record["decode"]["tokens_per_s"]) samples["decode"].push_back(rate);
+  for (const double rate : record["decode"]["tokens_per_s"]) samples[kDecodeRow].push_back(rate);
   return record["cpu_backend"].get<std::string>();
 }
 
@@ -154,14 +167,16 @@ Json bench_dtype(const Options& o, const std::string& model_path, const std::str
   Json rows = Json::array();
   std::vector<std::string> names;
   for (const int n : o.prefill) names.push_back(prefill_row(n));
-  names.push_back("decode");
+  names.insert(names.end(), {kDecodeRow, kOperatorsDecodeRow});
   for (const std::string& name : names) {
-    const claw::bench::Spread claw_rate = spread(ours[name]), llama_rate = spread(theirs[name]);
+    const claw::bench::Spread claw_rate = spread(ours[name]);
+    const claw::bench::Spread llama_rate =
+        spread(theirs[name == kOperatorsDecodeRow ? kDecodeRow : name]);
     Json row = {{"row", name},
                 {"claw_tokens_per_s", claw_rate.json()},
                 {"llama_cpp_tokens_per_s", llama_rate.json()},
                 {"ratio", claw_rate.median / llama_rate.median}};
-    if (name == "decode") {
+    if (name == kDecodeRow || name == kOperatorsDecodeRow) {
       const double to_fraction = bytes_per_token / 1e9 / read.best();
       row["claw_fraction_of_read_ceiling"] = claw_rate.median * to_fraction;
       row["llama_cpp_fraction_of_read_ceiling"] = llama_rate.median * to_fraction;
@@ -184,14 +199,14 @@ void print_human(const Json& r) {
       r["dtype"].get<std::string>().c_str(), r["llama_cpp_cpu_backend"].get<std::string>().c_str(),
       r["read_ceiling_gb_per_s"].get<double>(), r["read_ceiling_samples"].get<int>(),
       r["weight_bytes_per_token"].get<double>() / 1e9);
-  std::printf("  %-12s %22s %22s %8s\n", "tokens/s", "claw", "llama.cpp", "ratio");
+  std::printf("  %-18s %22s %22s %8s\n", "tokens/s", "claw", "llama.cpp", "ratio");
   for (const Json& row : r["rows"]) {
-    std::printf("  %-12s %22s %22s %8.2f\n", row["row"].get<std::string>().c_str(),
+    std::printf("  %-18s %22s %22s %8.2f\n", row["row"].get<std::string>().c_str(),
                 claw::bench::spread_text(row["claw_tokens_per_s"], "%.1f").c_str(),
                 claw::bench::spread_text(row["llama_cpp_tokens_per_s"], "%.1f").c_str(),
                 row["ratio"].get<double>());
     if (row.contains("claw_fraction_of_read_ceiling")) {
-      std::printf("  %-12s %21.1f%% %21.1f%%\n", "% of ceiling",
+      std::printf("  %-18s %21.1f%% %21.1f%%\n", "% of ceiling",
                   100 * row["claw_fraction_of_read_ceiling"].get<double>(),
                   100 * row["llama_cpp_fraction_of_read_ceiling"].get<double>());
     }

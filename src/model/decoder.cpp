@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "model/attention.h"
+#include "model/cpu_decode.h"
 #include "model/rope.h"
 
 namespace claw::model {
@@ -319,6 +320,10 @@ void final_hidden_states(LayeredModel& layered, const std::vector<TokenBatch>& b
 
 torch::Tensor forward(const Model& model, const torch::Tensor& tokens, const torch::Tensor& valid,
                       KvCache* cache, const ForwardOptions& options) {
+  if (!options.operators_only && cpu_decode_applies(model, tokens, valid, cache)) {
+    check_in_context(model.config, cache->max_next_position());
+    return cpu_decode_step(model, tokens, *cache);
+  }
   return project(final_hidden_states(model, tokens, valid, cache, options), model.head());
 }
 

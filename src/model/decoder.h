@@ -24,6 +24,9 @@ struct ForwardOptions {
   // (with the same dropout draws) to get its activations: activation memory of one layer instead
   // of every layer's, for a third more arithmetic. Not with a KV cache.
   bool recompute_layers = false;
+  // Run a CPU decode step through LibTorch's operators even where claw's own decode loops
+  // (model/cpu_decode.h) would take it: the reference those loops are checked against.
+  bool operators_only = false;
 };
 
 // tokens [B, T] int64. `valid` [B, T] bool marks real tokens (undefined: all real); padding may

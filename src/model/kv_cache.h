@@ -56,6 +56,22 @@ class KvCache {
   // any of them took.
   void commit(std::int64_t steps, const torch::Tensor& real, std::int64_t max_position);
 
+  // What the CPU decode step (model/cpu_decode.h) reads and writes in place, past the operators:
+  // layer `layer`'s keys or values in every slot, [B, kv_heads, capacity, head_dim]; the
+  // additive mask of the padding, [B, capacity] float32 (0 at real and unused slots, -inf at
+  // padding); the RoPE table, whose slot s holds position s's angles.
+  const torch::Tensor& layer_keys(std::int64_t layer) const {
+    return keys_.at(static_cast<std::size_t>(layer));
+  }
+  const torch::Tensor& layer_values(std::int64_t layer) const {
+    return values_.at(static_cast<std::size_t>(layer));
+  }
+  const torch::Tensor& key_bias() const { return key_bias_; }
+  const RopeAngles& rope_table() const { return rope_; }
+  // Host memory the CPU decode step reuses from step to step: sized at the request's first
+  // step, so later steps allocate nothing.
+  std::vector<float>& decode_workspace() { return decode_workspace_; }
+
  private:
   std::int64_t batch_, capacity_, length_ = 0;
   std::vector<torch::Tensor> keys_, values_;
@@ -65,6 +81,7 @@ class KvCache {
   std::int64_t max_next_position_ = 0;
   bool all_real_ = true;
   RopeAngles rope_;  // [1, 1, capacity, head_dim]: slot s holds position s's angles
+  std::vector<float> decode_workspace_;
 };
 
 }  // namespace claw::model

@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
-#include "model/bf16_matvec.h"
+#include "model/matvec.h"
 
 namespace claw::model {
 

@@ -35,6 +35,11 @@ ShortGptOptions shortgpt_options(const model::ModelConfig& config, DepthScore sc
 // streams[l][token] for l = 0 (the embeddings) .. layers; `middle`, when given, gets the stream
 // between each layer's attention and its MLP.
 using Stream = std::vector<std::vector<double>>;
+
+// The pass runs the calibration sequences in batches, the loop below one at a time, and the
+// streams are float32: where BLAS blocks a product by its batch shape (OpenBLAS's AVX-512
+// kernels), they differ by a few float32 roundings, 2e-7 relative at most on this model.
+constexpr double kStreamTolerance = 2e-6;
 std::vector<Stream> layer_streams(const model::Model& model, const ShortGptOptions& o,
                                   bool last_token_only, std::vector<Stream>* middle = nullptr) {
   torch::NoGradGuard no_grad;
@@ -90,7 +95,7 @@ TEST(ShortGpt, BlockInfluenceMatchesAPlainLoopAndRemovesTheLowest) {
   ASSERT_EQ(influence.size(), 5u);
   for (std::size_t l = 0; l < influence.size(); ++l) {
     const double expected = 1 - mean_cosine(streams[l], streams[l + 1], false);
-    EXPECT_NEAR(influence[l], expected, 1e-9 * std::abs(expected)) << "layer " << l;
+    EXPECT_NEAR(influence[l], expected, kStreamTolerance * std::abs(expected)) << "layer " << l;
   }
   const std::vector<std::int64_t> removed = details["removed_layers"];
   ASSERT_EQ(removed.size(), 2u);
@@ -129,7 +134,7 @@ TEST(ShortGpt, AngularDistanceMatchesAPlainLoopAndRemovesTheClosestBlock) {
     std::size_t closest = 0;
     for (std::size_t l = 0; l < distance.size(); ++l) {
       const double expected = mean_cosine(streams[l], streams[l + 2], true);
-      EXPECT_NEAR(distance[l], expected, 1e-9 * std::abs(expected)) << "block at " << l;
+      EXPECT_NEAR(distance[l], expected, kStreamTolerance * std::abs(expected)) << "block at " << l;
       if (distance[l] < distance[closest]) closest = l;
     }
     const std::vector<std::int64_t> removed = details["removed_layers"];
@@ -173,7 +178,7 @@ TEST(ShortGpt, SublayerInfluenceMatchesAPlainLoopAndTheRemainderRuns) {
     for (std::size_t l = 0; l < influence.size(); ++l) {
       const double expected = attention ? 1 - mean_cosine(streams[l], middle[l], false)
                                         : 1 - mean_cosine(middle[l], streams[l + 1], false);
-      EXPECT_NEAR(influence[l], expected, 1e-9 * std::abs(expected)) << "layer " << l;
+      EXPECT_NEAR(influence[l], expected, kStreamTolerance * std::abs(expected)) << "layer " << l;
     }
     const std::vector<std::int64_t> removed =
         details[attention ? "removed_attention" : "removed_mlp"];

@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "core/subprocess.h"
 #include "model/decoder.h"
+#include "model/kv_cache.h"
 #include "model/load.h"
 #include "support/llama_cpp.h"
 #include "support/test_support.h"
@@ -47,14 +48,26 @@ int logits_stride(const std::string& model) {
   return model::read_model_config(model).vocab_size > 4096 ? 8 : 1;
 }
 
-// claw's logits of `ids` at the positions logits_stride() picks.
+// claw's logits of `ids` at the positions logits_stride() picks, as generation computes them:
+// the first token as the prompt, then one step per token through the KV cache, which in float32
+// is claw's CPU decode step (model/cpu_decode.h). The float64 reference runs the sequence whole.
 torch::Tensor claw_logits(const std::string& model, const std::vector<std::int32_t>& ids,
                           torch::ScalarType dtype = torch::kFloat32) {
   const model::Model m = model::load_model(model, {torch::kCPU, dtype});
   torch::NoGradGuard no_grad;
   const torch::Tensor tokens =
       torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).unsqueeze(0);
-  const torch::Tensor all = model::forward(m, tokens).squeeze(0);
+  torch::Tensor all;
+  if (dtype == torch::kDouble) {
+    all = model::forward(m, tokens).squeeze(0);
+  } else {
+    model::KvCache cache(m.config, 1, tokens.size(1), m.device(), m.dtype());
+    std::vector<torch::Tensor> rows;
+    for (std::int64_t t = 0; t < tokens.size(1); ++t) {
+      rows.push_back(model::forward(m, tokens.narrow(1, t, 1), {}, &cache).view({-1}));
+    }
+    all = torch::stack(rows);
+  }
   const int stride = logits_stride(model);
   return all.index_select(0, torch::arange(stride - 1, all.size(0), stride));
 }

@@ -1,7 +1,9 @@
-// What one decode step costs the host: no synchronisation with the device, nothing built that
-// the cache already holds (masks, RoPE tables), and the same allocations at every position, so
-// the step's shapes and work do not drift as the context grows. On the CPU a synchronisation is
-// an item() (aten::_local_scalar_dense), which on a GPU would stall the stream every token.
+// What one decode step costs the host. Through LibTorch's operators (the path of GPUs): no
+// synchronisation with the device, nothing built that the cache already holds (masks, RoPE
+// tables), and the same allocations at every position, so the step's shapes and work do not
+// drift as the context grows. On the CPU a synchronisation is an item()
+// (aten::_local_scalar_dense), which on a GPU would stall the stream every token. Through claw's
+// CPU decode step: next to nothing dispatched or allocated at all.
 #include <ATen/record_function.h>
 #include <gtest/gtest.h>
 #include <torch/types.h>
@@ -26,6 +28,11 @@ class OperatorCounter {
     handle_ = at::addGlobalCallback(at::RecordFunctionCallback(&on_enter).needsInputs(false));
   }
   ~OperatorCounter() { at::removeCallback(handle_); }
+  int total() const {
+    int sum = 0;
+    for (const auto& [name, count] : counts()) sum += count;
+    return sum;
+  }
   int operator[](const std::string& name) const {
     const auto it = counts().find(name);
     return it == counts().end() ? 0 : it->second;
@@ -46,18 +53,24 @@ class OperatorCounter {
 struct StepCost {
   int synchronisations = 0;
   int allocations = 0;
-  int built = 0;  // operators that make masks or RoPE tables
+  int built = 0;      // operators that make masks or RoPE tables
+  int operators = 0;  // every operator dispatched
 };
 
-StepCost decode_step(const Model& model, KvCache& cache, std::int64_t token) {
+// One step through LibTorch's operators, or (`operators_only` false) through whichever path
+// forward() takes.
+StepCost decode_step(const Model& model, KvCache& cache, std::int64_t token,
+                     bool operators_only = true) {
   const torch::Tensor input = torch::full({cache.batch(), 1}, token, torch::kInt64);
   ForwardOptions last_only;
   last_only.last_position_only = true;
+  last_only.operators_only = operators_only;
   const bench::TensorMemoryMeter meter(torch::kCPU);
   const std::int64_t allocations_before = meter.cpu_allocations();
   OperatorCounter ops;
   forward(model, input, {}, &cache, last_only);
   StepCost cost;
+  cost.operators = ops.total();
   cost.synchronisations = ops["aten::_local_scalar_dense"];
   cost.allocations = static_cast<int>(meter.cpu_allocations() - allocations_before);
   for (const char* name : {"aten::arange", "aten::cos", "aten::sin", "aten::cumsum",
@@ -123,14 +136,31 @@ TEST(DecodeStep, AfterLeftPaddedPromptsStillNeverSynchronises) {
   EXPECT_EQ(late.allocations, early.allocations);
 }
 
+TEST(DecodeStep, OnTheCpuDecodePathDispatchesAndAllocatesAlmostNothing) {
+  const Model model = small_model();
+  const c10::InferenceMode inference;  // as model::generate() decodes
+  KvCache cache(model.config, 2, 16, torch::kCPU, torch::kFloat32);
+  forward(model, torch::arange(1, 9, torch::kInt64).view({2, 4}), {}, &cache);
+  decode_step(model, cache, 3, /*operators_only=*/false);  // sizes the request's workspace
+  const StepCost cost = decode_step(model, cache, 4, /*operators_only=*/false);
+  // The logits, and the scalar LibTorch wraps for the cache's position add.
+  EXPECT_LE(cost.allocations, 2);
+  EXPECT_EQ(cost.synchronisations, 0);
+  // Making the logits and the cache's commit (a view, a fill, an add): a handful, against
+  // hundreds through the operators.
+  EXPECT_LE(cost.operators, 8);
+}
+
 TEST(DecodeStep, RefusesAPositionPastTheContextFromTheHost) {
   Model model = small_model();
   model.config.max_position_embeddings = 6;
   const c10::InferenceMode inference;  // as model::generate() decodes
-  KvCache cache(model.config, 1, 8, torch::kCPU, torch::kFloat32);
-  forward(model, torch::arange(1, 6, torch::kInt64).unsqueeze(0), {}, &cache);
-  decode_step(model, cache, 3);  // position 5, the context's last
-  EXPECT_THROW(decode_step(model, cache, 4), Error);
+  for (const bool operators_only : {true, false}) {
+    KvCache cache(model.config, 1, 8, torch::kCPU, torch::kFloat32);
+    forward(model, torch::arange(1, 6, torch::kInt64).unsqueeze(0), {}, &cache);
+    decode_step(model, cache, 3, operators_only);  // position 5, the context's last
+    EXPECT_THROW(decode_step(model, cache, 4, operators_only), Error);
+  }
 }
 
 }  // namespace
