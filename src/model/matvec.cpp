@@ -43,10 +43,15 @@ using Halves = std::uint16_t __attribute__((vector_size(kLanes * 2)));
   return value;
 }
 
+// A tree of sums: four dependent additions instead of fifteen, which on a small model's short
+// rows took as long as the products.
 [[gnu::always_inline]] inline float sum_lanes(const Floats& v) {
-  float sum = 0;
-  for (int lane = 0; lane < kLanes; ++lane) sum += v[lane];
-  return sum;
+  float lanes[kLanes];
+  std::memcpy(lanes, &v, sizeof lanes);
+  for (int width = kLanes / 2; width >= 1; width /= 2) {
+    for (int i = 0; i < width; ++i) lanes[i] += lanes[i + width];
+  }
+  return lanes[0];
 }
 
 // Software prefetch this far ahead in each row (4 KiB of bf16) adds a sixth to the streaming
@@ -74,12 +79,18 @@ template <typename W, int kRows, int kBatch>
       for (int b = 0; b < kBatch; ++b) acc[r][b] += wv * xs[b];
     }
   }
+  // The columns past the last whole vector (all of them in a row shorter than one: an
+  // attention head of 8) as kRows·kBatch independent sums, so they do not wait on each other.
+  float tail[kRows][kBatch] = {};
+  for (std::int64_t i = vector_end; i < cols; ++i) {
+    for (int r = 0; r < kRows; ++r) {
+      const float wi = widen(w[r * cols + i]);
+      for (int b = 0; b < kBatch; ++b) tail[r][b] += wi * x[b * cols + i];
+    }
+  }
   for (int r = 0; r < kRows; ++r) {
     for (int b = 0; b < kBatch; ++b) {
-      float sum = sum_lanes(acc[r][b]);
-      for (std::int64_t i = vector_end; i < cols; ++i)
-        sum += widen(w[r * cols + i]) * x[b * cols + i];
-      y[b * y_stride + r] = sum;
+      y[b * y_stride + r] = (vector_end > 0 ? sum_lanes(acc[r][b]) : 0.0f) + tail[r][b];
     }
   }
 }
