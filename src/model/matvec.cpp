@@ -18,19 +18,22 @@ namespace {
 constexpr int kLanes = 16;
 using Floats = float __attribute__((vector_size(kLanes * 4)));
 using Words = std::uint32_t __attribute__((vector_size(kLanes * 4)));
-using Halves = std::uint16_t __attribute__((vector_size(kLanes * 2)));
 
 // Vectors travel by reference: passing them by value would change the calling convention with
 // the instruction set (-Wpsabi).
 [[gnu::always_inline]] inline void load(Floats& out, const float* p) {
   std::memcpy(&out, p, sizeof out);
 }
-// bf16 is the top half of a float32: widening is a 16-bit shift.
-[[gnu::always_inline]] inline void load(Floats& out, const std::uint16_t* p) {
-  Halves bits;
-  std::memcpy(&bits, p, sizeof bits);
-  const Words wide = __builtin_convertvector(bits, Words) << 16;
-  std::memcpy(&out, &wide, sizeof out);
+// 2·kLanes bf16 weights, read as kLanes pairs in one load: a bf16 is the top half of a
+// float32, so the pairs' low halves shifted up are the even weights and their high halves,
+// masked, the odd ones. Widening each weight in place would take twice the instructions (no
+// instruction set before AVX-512 BW zero-extends 16-bit lanes across a whole register).
+[[gnu::always_inline]] inline void load_pairs(Floats& even, Floats& odd, const std::uint16_t* p) {
+  Words pairs;
+  std::memcpy(&pairs, p, sizeof pairs);
+  const Words low = pairs << 16, high = pairs & 0xFFFF0000u;
+  std::memcpy(&even, &low, sizeof even);
+  std::memcpy(&odd, &high, sizeof odd);
 }
 
 [[gnu::always_inline]] inline float widen(float value) {
@@ -59,24 +62,35 @@ using Halves = std::uint16_t __attribute__((vector_size(kLanes * 2)));
 constexpr std::int64_t kPrefetchAheadBytes = 4096;
 
 // kRows rows against kBatch vectors: each weight vector loaded serves every input vector, and
-// each input vector every row. kRows·kBatch accumulators fit the registers of every set.
+// each input vector every row. kRows·kBatch accumulators fit the registers of every set. A step
+// covers kLanes float32 weights, or 2·kLanes bf16 ones against x split as prepare_input() lays
+// it out.
 template <typename W, int kRows, int kBatch>
 [[gnu::always_inline]] inline void row_block(const W* w, std::int64_t cols, const float* x,
                                              float* y, std::int64_t y_stride) {
+  constexpr bool kBf16 = sizeof(W) == 2;
+  constexpr std::int64_t kStep = kBf16 ? 2 * kLanes : kLanes;
   constexpr std::int64_t kAhead = kPrefetchAheadBytes / static_cast<std::int64_t>(sizeof(W));
-  constexpr std::int64_t kLine = 64 / static_cast<std::int64_t>(sizeof(W));
   Floats acc[kRows][kBatch] = {};
-  const std::int64_t vector_end = cols - cols % kLanes;
-  for (std::int64_t i = 0; i < vector_end; i += kLanes) {
-    if (i % kLine == 0) {
-      for (int r = 0; r < kRows; ++r) __builtin_prefetch(w + r * cols + i + kAhead);
+  const std::int64_t vector_end = cols - cols % kStep;
+  for (std::int64_t i = 0; i < vector_end; i += kStep) {
+    // One step reads one 64-byte line of each row.
+    for (int r = 0; r < kRows; ++r) __builtin_prefetch(w + r * cols + i + kAhead);
+    Floats xs[kBatch][kBf16 ? 2 : 1];
+    for (int b = 0; b < kBatch; ++b) {
+      load(xs[b][0], x + b * cols + i);
+      if constexpr (kBf16) load(xs[b][1], x + b * cols + i + kLanes);
     }
-    Floats xs[kBatch];
-    for (int b = 0; b < kBatch; ++b) load(xs[b], x + b * cols + i);
     for (int r = 0; r < kRows; ++r) {
-      Floats wv;
-      load(wv, w + r * cols + i);
-      for (int b = 0; b < kBatch; ++b) acc[r][b] += wv * xs[b];
+      if constexpr (kBf16) {
+        Floats even, odd;
+        load_pairs(even, odd, w + r * cols + i);
+        for (int b = 0; b < kBatch; ++b) acc[r][b] += even * xs[b][0] + odd * xs[b][1];
+      } else {
+        Floats wv;
+        load(wv, w + r * cols + i);
+        for (int b = 0; b < kBatch; ++b) acc[r][b] += wv * xs[b][0];
+      }
     }
   }
   // The columns past the last whole vector (all of them in a row shorter than one: an
@@ -174,6 +188,24 @@ std::vector<NamedMatvecKernel> matvec_kernels() {
   return kernels;
 }
 
+const float* prepare_input(WeightDtype dtype, const float* x, std::int64_t batch, std::int64_t cols,
+                           std::vector<float>& split) {
+  if (dtype == WeightDtype::kF32) return x;
+  constexpr std::int64_t kStep = 2 * kLanes;
+  split.assign(x, x + batch * cols);
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const float* in = x + b * cols;
+    float* out = split.data() + b * cols;
+    for (std::int64_t block = 0; block + kStep <= cols; block += kStep) {
+      for (std::int64_t k = 0; k < kLanes; ++k) {
+        out[block + k] = in[block + 2 * k];
+        out[block + kLanes + k] = in[block + 2 * k + 1];
+      }
+    }
+  }
+  return split.data();
+}
+
 }  // namespace detail
 
 namespace {
@@ -205,6 +237,9 @@ void matvec(WeightDtype dtype, std::span<const MatrixRows> group, std::int64_t c
   std::int64_t total = 0;
   for (const MatrixRows& m : group) total += m.rows;
   const std::int64_t bytes = element_bytes(dtype);
+  // The calling thread's buffer, reused from call to call; the workers only read it.
+  thread_local std::vector<float> split;
+  const float* input = detail::prepare_input(dtype, x, batch, cols, split);
   // Rows [begin, end) of the stacked matrix: each matrix's part in blocks of kRowBlock.
   const auto run = [&](std::int64_t begin, std::int64_t end) {
     std::int64_t offset = 0;
@@ -213,7 +248,7 @@ void matvec(WeightDtype dtype, std::span<const MatrixRows> group, std::int64_t c
       for (std::int64_t r = first; r < last; r += kRowBlock) {
         const std::int64_t rows = std::min(kRowBlock, last - r);
         const auto* w = static_cast<const char*>(m.weight) + (r - offset) * cols * bytes;
-        kernel(dtype, w, rows, cols, x, batch, y + r, total);
+        kernel(dtype, w, rows, cols, input, batch, y + r, total);
         if (m.bias == nullptr) continue;
         for (std::int64_t b = 0; b < batch; ++b) {
           for (std::int64_t k = r; k < r + rows; ++k) {

@@ -40,8 +40,8 @@ torch::Tensor bf16_matvec(const torch::Tensor& weight, const torch::Tensor& x,
                           const torch::Tensor& bias);
 
 namespace detail {
-// y[b·y_stride + r] = Σ_i w[r·cols + i]·x[b·cols + i] for rows [0, rows) and b < batch; one
-// implementation per instruction set.
+// y[b·y_stride + r] = Σ_i w[r·cols + i]·x[b·cols + i] for rows [0, rows) and b < batch, with x
+// as prepare_input() lays it out; one implementation per instruction set.
 using MatvecKernel = void (*)(WeightDtype dtype, const void* w, std::int64_t rows,
                               std::int64_t cols, const float* x, std::int64_t batch, float* y,
                               std::int64_t y_stride);
@@ -51,6 +51,11 @@ struct NamedMatvecKernel {
 };
 // Every implementation this CPU can run, the fastest first (the one matvec() uses).
 std::vector<NamedMatvecKernel> matvec_kernels();
+// x [batch, cols] as the kernels read it: float32 weights read it as it is; bf16 weights, 32 at
+// a time as 16 pairs, read each block of 32 inputs as its 16 even elements, then its 16 odd ones
+// (the columns past the last whole block stay in order). Returns x, or `split` filled.
+const float* prepare_input(WeightDtype dtype, const float* x, std::int64_t batch, std::int64_t cols,
+                           std::vector<float>& split);
 }  // namespace detail
 
 }  // namespace claw::model

@@ -13,8 +13,8 @@ namespace claw::model {
 namespace {
 
 // Shapes with and without vector-width remainders, and row counts not a multiple of 4 or 16.
-const std::vector<std::pair<std::int64_t, std::int64_t>> kShapes = {{1, 1},  {7, 37},    {13, 16},
-                                                                    {4, 15}, {197, 905}, {64, 896}};
+const std::vector<std::pair<std::int64_t, std::int64_t>> kShapes = {
+    {1, 1}, {7, 37}, {13, 16}, {4, 15}, {5, 32}, {3, 70}, {197, 905}, {64, 896}};
 
 // x [B, in] · w [out, in]ᵀ in double over the stored values, and Σ |w·x| to bound float32
 // accumulation error.
@@ -46,7 +46,10 @@ TEST(Matvec, EveryKernelMatchesTheDoubleReferenceForEveryBatch) {
           // kernel multiplies.
           const torch::Tensor x = torch::randn({batch, in}).to(dtype).to(torch::kFloat32);
           torch::Tensor y = torch::full({batch, out + 3}, 7.0f);  // a wider stride than out
-          kernel.run(weight_dtype_of(dtype), w.data_ptr(), out, in, x.data_ptr<float>(), batch,
+          std::vector<float> split;
+          const float* input =
+              detail::prepare_input(weight_dtype_of(dtype), x.data_ptr<float>(), batch, in, split);
+          kernel.run(weight_dtype_of(dtype), w.data_ptr(), out, in, input, batch,
                      y.data_ptr<float>(), out + 3);
           EXPECT_TRUE(within_accumulation_error(y.narrow(1, 0, out), w, x))
               << kernel.name << " " << dtype << " " << out << "x" << in << " batch " << batch;
