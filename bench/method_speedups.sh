@@ -4,6 +4,7 @@
 #
 #   bench/method_speedups.sh (--preset NAME --tokenizer T | --model M) [--ratio 0.5]
 #                            [--reps 3] [--decode 64] [--prefill 128] [--engine claw]
+#                            [--dtype stored|f32|bf16]
 #                            [--methods random,magnitude,...] [--keep DIR] [--compress-only]
 #
 # A --preset is made with random weights by `claw init`. The calibration-based methods read
@@ -15,7 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 claw="${CLAW:-$here/build/claw}"
 preset="" tokenizer="" model="" ratio=0.5 reps=3 decode=64 prefill=128 engine=claw keep=""
-compress_only=0
+compress_only=0 dtype=stored
 methods="random,magnitude,prunenet,slicegpt,shortgpt,heads,flap"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -27,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --decode) decode="$2"; shift 2 ;;
     --prefill) prefill="$2"; shift 2 ;;
     --engine) engine="$2"; shift 2 ;;
+    --dtype) dtype="$2"; shift 2 ;;
     --methods) methods="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
     --compress-only) compress_only=1; shift ;;
@@ -72,11 +74,12 @@ done
 
 [[ "$compress_only" == 1 ]] && exit 0
 
-echo "claw bench --engine $engine --batch 1 --prefill $prefill --decode $decode --reps $reps," \
+echo "claw bench --engine $engine --dtype $dtype --batch 1 --prefill $prefill --decode $decode --reps $reps," \
   "ratio $ratio, against $(basename "$model")"
 for method in "${names[@]}"; do
   echo "== $method"
-  "$claw" bench --model "$work/$method-r$ratio" --base "$model" --engine "$engine" --batch 1 \
+  "$claw" bench --model "$work/$method-r$ratio" --base "$model" --engine "$engine" \
+    --dtype "$dtype" --batch 1 \
     --prefill "$prefill" --decode "$decode" --reps "$reps" 2>"$work/bench.log" ||
     { tail -1 "$work/bench.log" >&2; exit 1; }
 done
