@@ -15,31 +15,10 @@
 #include "model/decoder.h"
 #include "model/kv_cache.h"
 #include "model/layout.h"
-#include "model/presets.h"
+#include "support/model_checks.h"
 
 namespace claw::model {
 namespace {
-
-ModelConfig base_config() {
-  ModelConfig c;
-  c.architecture = Architecture::kLlama;
-  c.vocab_size = 96;
-  c.hidden_size = 32;
-  c.num_layers = 3;
-  c.num_heads = 4;
-  c.num_kv_heads = 2;
-  c.head_dim = 8;
-  c.intermediate_sizes = {40, 56, 24};
-  c.kv_heads = {2, 1, 2};
-  c.rms_norm_eps = 1e-5;
-  c.rope_theta = 100;
-  c.rope_scaling = RopeScaling{4.0, 1.0, 4.0, 32};
-  c.max_position_embeddings = 64;
-  c.qkv_bias = true;
-  c.o_bias = true;
-  c.mlp_bias = true;
-  return c;
-}
 
 struct Shape {
   std::string name;
@@ -47,38 +26,30 @@ struct Shape {
 };
 
 const std::vector<Shape>& shapes() {
-  static const std::vector<Shape> table = {
-      {"every feature, untied head", [](ModelConfig&) {}},
-      {"Qwen2, tied head, no o or MLP bias",
-       [](ModelConfig& c) {
-         c.architecture = Architecture::kQwen2;
-         c.rope_scaling.reset();
-         c.tie_word_embeddings = true;
-         c.o_bias = c.mlp_bias = false;
-       }},
-      {"removed attention and MLP sublayers",
-       [](ModelConfig& c) {
-         c.kv_heads = {2, 0, 1};
-         c.intermediate_sizes = {40, 56, 0};
-       }},
-      {"sliced residual", [](ModelConfig& c) {
-         c.slicing = ResidualSlicing{{24, 20, 28, 16, 24, 12, 20}};
-       }}};
+  static const std::vector<Shape> table = {{"every feature, untied head", [](ModelConfig&) {}},
+                                           {"Llama, tied head, no RoPE scaling, no o or MLP bias",
+                                            [](ModelConfig& c) {
+                                              c.architecture = Architecture::kLlama;
+                                              c.rope_scaling.reset();
+                                              c.tie_word_embeddings = true;
+                                              c.o_bias = c.mlp_bias = false;
+                                            }},
+                                           {"removed attention and MLP sublayers",
+                                            [](ModelConfig& c) {
+                                              c.kv_heads = {0, 1};
+                                              c.intermediate_sizes = {40, 0};
+                                            }},
+                                           {"sliced residual", [](ModelConfig& c) {
+                                              c.slicing = ResidualSlicing{{24, 20, 28, 16, 24}};
+                                            }}};
   return table;
 }
 
-// Weights large enough that activations are O(1), and norms that are not all ones.
 Model shaped_model(const Shape& shape, torch::ScalarType dtype) {
-  ModelConfig config = base_config();
+  ModelConfig config = testing::every_feature_config();
   shape.edit(config);
   validate_config(config, shape.name);
-  torch::manual_seed(7);
-  Model model = random_model(config, 11, torch::kFloat32);
-  for (const TensorSpec& spec : tensor_layout(model.config)) {
-    torch::Tensor& t = tensor_slot(model, spec);
-    t = (spec.group == ParamGroup::kNorm ? 1 + 0.3 * torch::randn_like(t) : t * 12).to(dtype);
-  }
-  return model;
+  return testing::every_feature_model(config, dtype);
 }
 
 struct Request {
@@ -89,7 +60,7 @@ struct Request {
 
 std::vector<Request> requests() {
   const auto tokens = [](std::int64_t batch, std::int64_t length, std::int64_t first) {
-    return (torch::arange(batch * length, torch::kInt64).view({batch, length}) * 7 + first) % 96;
+    return (torch::arange(batch * length, torch::kInt64).view({batch, length}) * 7 + first) % 64;
   };
   const torch::Tensor left_padded =
       torch::tensor({true, true, true, true, false, false, true, true, false, true, true, true})

@@ -12,48 +12,13 @@
 #include "model/decoder.h"
 #include "model/kv_cache.h"
 #include "model/presets.h"
+#include "support/model_checks.h"
 
 namespace claw::model {
 namespace {
 
 using Matrix = std::vector<std::vector<double>>;  // [out][in]
 using Vector = std::vector<double>;
-
-ModelConfig tiny_config() {
-  ModelConfig c;
-  c.architecture = Architecture::kQwen2;
-  c.vocab_size = 64;
-  c.hidden_size = 32;
-  c.num_layers = 2;
-  c.num_heads = 4;
-  c.num_kv_heads = 2;
-  c.head_dim = 8;
-  c.intermediate_sizes = {40, 56};
-  c.kv_heads = {2, 1};  // the second layer as if one KV group had been pruned
-  c.rms_norm_eps = 1e-5;
-  // With θ = 100 and head_dim 8 the wavelengths are 6.3, 19.9, 62.8 and 199 positions; against
-  // cut-offs of 32/4 = 8 and 32/1 = 32 that puts one pair in the kept band, one in the
-  // interpolated band and two in the slowed band.
-  c.rope_theta = 100;
-  c.rope_scaling = RopeScaling{4.0, 1.0, 4.0, 32};
-  c.max_position_embeddings = 128;
-  c.tie_word_embeddings = false;
-  c.qkv_bias = true;
-  c.o_bias = true;
-  c.mlp_bias = true;
-  return c;
-}
-
-// Weights large enough that activations are O(1), and norms that are not all ones.
-Model tiny_model() {
-  torch::manual_seed(7);
-  Model model = random_model(tiny_config(), 11, torch::kFloat32);
-  for (const TensorSpec& spec : tensor_layout(model.config)) {
-    torch::Tensor& t = tensor_slot(model, spec);
-    t = spec.group == ParamGroup::kNorm ? 1 + 0.3 * torch::randn_like(t) : t * 12;
-  }
-  return model;
-}
 
 Matrix to_matrix(const torch::Tensor& t) {
   const torch::Tensor d = t.to(torch::kFloat64).contiguous();
@@ -204,7 +169,7 @@ const std::vector<std::vector<std::int64_t>> kSequences = {
 };
 
 TEST(Decoder, PaddedBatchedPrefillMatchesReference) {
-  const Model model = tiny_model();
+  const Model model = testing::every_feature_model();
   // The second layer has 2 query heads over 1 KV head of 8.
   ASSERT_EQ(model.layers[1].q.weight.size(0), 16);
   ASSERT_EQ(model.layers[1].k.weight.size(0), 8);
@@ -237,7 +202,7 @@ TEST(Decoder, PaddedBatchedPrefillMatchesReference) {
 }
 
 TEST(Decoder, KvCacheDecodeMatchesReference) {
-  const Model model = tiny_model();
+  const Model model = testing::every_feature_model();
   torch::NoGradGuard no_grad;
   const auto& seq = kSequences[0];
   const Matrix expected = reference_logits(model, seq);
@@ -258,7 +223,7 @@ TEST(Decoder, KvCacheDecodeMatchesReference) {
 }
 
 TEST(Decoder, BatchedDecodeFromLeftPaddedPromptsMatchesReference) {
-  const Model model = tiny_model();
+  const Model model = testing::every_feature_model();
   torch::NoGradGuard no_grad;
   // Prompts of different lengths, left-padded to one width, then two shared decode steps.
   const std::vector<std::vector<std::int64_t>> prompts = {{5, 17, 33, 2}, {3, 8}};
@@ -289,7 +254,7 @@ TEST(Decoder, BatchedDecodeFromLeftPaddedPromptsMatchesReference) {
 }
 
 TEST(Decoder, RefusesPositionsPastTheContext) {
-  const Model model = tiny_model();
+  const Model model = testing::every_feature_model();
   torch::NoGradGuard no_grad;
   const torch::Tensor tokens =
       torch::zeros({1, model.config.max_position_embeddings + 1}, torch::kInt64);
@@ -299,7 +264,7 @@ TEST(Decoder, RefusesPositionsPastTheContext) {
 // Passes over a streamed model take consecutive batches while their states fit: each token's
 // residual stream, plus a masked batch's float32 [B, T, T] attention bias.
 TEST(Decoder, PassesCarryTheBatchesWhoseStatesFit) {
-  const Model model = tiny_model();
+  const Model model = testing::every_feature_model();
   const std::int64_t per_token = model.embed.size(1) * model.embed.element_size();
   const TokenBatch plain{torch::zeros({2, 4}, torch::kInt64), {}, {}};
   const TokenBatch masked{

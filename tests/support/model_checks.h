@@ -10,6 +10,15 @@
 
 namespace claw::testing {
 
+// A tiny Qwen2 config with every feature the decoder has: GQA, q/k/v, o_proj and MLP biases, an
+// untied head, Llama 3.1 RoPE scaling, per-layer MLP widths and KV heads (2 layers, vocabulary 64).
+model::ModelConfig every_feature_config();
+
+// Random weights for `config`, large enough that activations are O(1), with norms that are not all
+// ones, drawn in float32 and stored in `dtype`.
+model::Model every_feature_model(const model::ModelConfig& config = every_feature_config(),
+                                 torch::ScalarType dtype = torch::kFloat32);
+
 // The tiny real model (llama2.c's stories260K) from the shared data.
 model::Model load_stories260k();
 
