@@ -203,7 +203,14 @@ TEST_F(LlamaCppAgreement, Float32LogitsMatchToOneInTenThousand) {
     if (difference < 1e-4) continue;
     const torch::Tensor exact = claw_logits(models_[name], ids, torch::kDouble);
     const double own_rounding = (ours.to(torch::kDouble) - exact).abs().max().item<double>();
-    EXPECT_LT(difference, 2 * own_rounding) << "claw's own float32 error " << own_rounding;
+    const double their_rounding = (theirs.to(torch::kDouble) - exact).abs().max().item<double>();
+    // Both round in float32, each in its own order, and their errors may lie on opposite
+    // sides of the exact result: what would tell a wrong export from rounding is llama.cpp
+    // falling further from the exact result than claw's own float32 error, not the two
+    // errors adding up (prunenet-stories: 8.3e-5 and 9.0e-5, a difference of 1.7e-4).
+    EXPECT_LT(their_rounding, 2 * own_rounding)
+        << "llama.cpp's float32 error " << their_rounding << ", claw's " << own_rounding
+        << ", their difference " << difference;
   }
 }
 
