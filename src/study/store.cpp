@@ -158,7 +158,9 @@ bool is_sqlite_file(const fs::path& path) {
 }
 
 Store::Store(const fs::path& path) : path_(path) {
-  if (fs::exists(path)) {
+  // An empty file is a store another process has just opened and not yet written (a shard
+  // starting while `claw study status` reads the shards); SQLite takes it as an empty database.
+  if (fs::exists(path) && fs::file_size(path) > 0) {
     CLAW_CHECK(is_sqlite_file(path), path.string(), ": not a claw results store (SQLite)");
   } else if (path.has_parent_path()) {
     fs::create_directories(path.parent_path());

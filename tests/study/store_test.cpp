@@ -112,5 +112,13 @@ TEST(Store, RefusesAFileThatIsNotAStore) {
   EXPECT_THROW(Store(dir / "results.csv"), Error);
 }
 
+// What `claw study status` finds of a shard whose store another process has just created.
+TEST(Store, AnEmptyFileIsAStoreNotYetWritten) {
+  ScratchDir dir;
+  claw::testing::write_bytes(dir / "study.sqlite", "");
+  Store store(dir / "study.sqlite");
+  EXPECT_TRUE(store.experiments().empty());
+}
+
 }  // namespace
 }  // namespace claw::study
